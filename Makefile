@@ -1,0 +1,36 @@
+# The front door: `make dataset` builds dist/abstracts, `make test` runs the suite.
+# Both create the environment from the lock file first; nothing else is installed by hand.
+PYTHON ?= python3.11
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+export PATH := $(CURDIR)/$(BIN):$(PATH)
+export DVC_NO_ANALYTICS := 1
+
+.PHONY: env dataset test bench lint lock clean
+
+env: $(STAMP)
+
+$(STAMP): requirements.lock pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --require-hashes --no-deps -r requirements.lock
+	$(BIN)/python -m pip install --quiet --no-deps --no-build-isolation -e .
+	$(BIN)/python -m pip check
+	touch $@
+
+dataset: $(STAMP)
+	$(BIN)/dvc repro
+
+test: $(STAMP)
+	$(BIN)/python -m pytest -n auto
+
+lint: $(STAMP)
+	$(BIN)/ruff check pipeline schemas tests
+	$(BIN)/ruff format --check pipeline schemas tests
+
+# Re-resolve every dependency together into the lock file (needs uv: `pip install uv` in any venv).
+lock:
+	uv pip compile pyproject.toml --extra dev --python-version 3.11 --universal --generate-hashes -o requirements.lock
+
+clean:
+	rm -rf $(VENV) build dist .pytest_cache

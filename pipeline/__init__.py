@@ -1,0 +1,1 @@
+"""The abstracts dataset pipeline: raw dumps in, a published dataset out."""

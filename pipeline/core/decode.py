@@ -1,0 +1,36 @@
+"""Decide whether raw bytes are text, and decode them.
+
+UTF-8 first; bytes that are not valid UTF-8 fall back to cp1252, whose five
+undefined bytes map to the C1 controls of the same value (as browsers do).
+"""
+
+BOM = b"\xef\xbb\xbf"
+WHITESPACE = b" \t\n\r\x0b\x0c"
+_CONTROL = bytes(b for b in range(32) if b not in WHITESPACE) + b"\x7f"
+_CP1252 = {}
+for _byte in range(0x80, 0xA0):
+    try:
+        _CP1252[_byte] = bytes([_byte]).decode("cp1252")
+    except UnicodeDecodeError:
+        pass
+
+
+def body_start(data: bytes) -> int:
+    """Offset of the first byte after a leading UTF-8 byte-order mark."""
+    return len(BOM) if data.startswith(BOM) else 0
+
+
+def is_text(data: bytes, max_control_ratio: float) -> bool:
+    """False for NUL bytes, or for more control bytes than `max_control_ratio`."""
+    if b"\x00" in data:
+        return False
+    controls = len(data) - len(data.translate(None, _CONTROL))
+    return controls <= max_control_ratio * len(data)
+
+
+def decode(raw: bytes) -> tuple[str, str]:
+    """Decode `raw` as UTF-8, else as cp1252; return the text and the encoding used."""
+    try:
+        return raw.decode("utf-8"), "utf-8"
+    except UnicodeDecodeError:
+        return raw.decode("latin-1").translate(_CP1252), "cp1252"

@@ -1,0 +1,100 @@
+"""Cut a raw dump's bytes into abstract spans and reject spans.
+
+Works on bytes, so that offsets are the raw file's own. Every structural
+character (newline, blank, the marker) is ASCII, which UTF-8 and cp1252 keep
+as single bytes, so the cuts never split a character.
+"""
+
+import re
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import NamedTuple
+
+from pipeline.core.decode import WHITESPACE
+
+# `Abstract:` (any case, blanks before the colon) opening a line, or `Abstract` alone on it.
+MARKER = re.compile(
+    rb"^[ \t]*(abstract(?:[ \t]*:|(?=[ \t\r\x0b\x0c]*$)))", re.IGNORECASE | re.MULTILINE
+)
+# A newline, then one or more lines holding only whitespace.
+BLANK_LINES = re.compile(rb"\n(?:[ \t\r\x0b\x0c]*\n)+")
+SENTENCE_END = ".!?;:)]\"'”’»…"
+
+
+class Span(NamedTuple):
+    """A half-open byte range; `reason` is None for an abstract, else a reject code."""
+
+    start: int
+    end: int
+    reason: str | None
+
+
+@dataclass(frozen=True)
+class Rules:
+    """The knobs of segmentation (`parse:` in params.yaml)."""
+
+    page_chrome: tuple[str, ...]
+    max_fragment_words: int
+
+    def __post_init__(self):
+        pattern = "|".join(f"(?:{p})" for p in self.page_chrome) or "(?!)"
+        object.__setattr__(self, "_chrome", re.compile(pattern, re.IGNORECASE))
+
+    def noise(self, paragraph: str) -> str | None:
+        """The reject reason of a trailing paragraph that is not abstract prose, or None."""
+        folded = " ".join(paragraph.split())
+        if self._chrome.fullmatch(folded.strip("[](){}<>|•·»«:.,;-–— ")):
+            return "page_chrome"
+        words = folded.split(" ")
+        if (
+            "\n" not in paragraph
+            and len(words) <= self.max_fragment_words
+            and folded[-1] not in SENTENCE_END
+            and all(w[0].isupper() for w in words)
+        ):
+            return "trailing_fragment"
+        return None
+
+
+def _extent(data: bytes, start: int, end: int) -> Iterator[tuple[int, int]]:
+    """The non-whitespace extent of data[start:end], if it has any."""
+    chunk = data[start:end]
+    stripped = chunk.lstrip(WHITESPACE)
+    if stripped:
+        first = end - len(stripped)
+        yield first, first + len(stripped.rstrip(WHITESPACE))
+
+
+def _paragraphs(data: bytes, start: int, end: int) -> Iterator[tuple[int, int]]:
+    """Non-whitespace extents of the blank-line-separated paragraphs in data[start:end]."""
+    for blank in BLANK_LINES.finditer(data, start, end):
+        yield from _extent(data, start, blank.start())
+        start = blank.end()
+    yield from _extent(data, start, end)
+
+
+def segment(data: bytes, rules: Rules, decode: Callable[[bytes], str]) -> list[Span]:
+    """Spans of `data`, in order, covering each non-whitespace byte exactly once.
+
+    `decode` turns a paragraph's bytes into text, to judge whether it is prose.
+    """
+    markers = list(MARKER.finditer(data))
+    spans = [
+        Span(a, b, "outside_abstract")
+        for a, b in _paragraphs(data, 0, markers[0].start(1) if markers else len(data))
+    ]
+    for i, marker in enumerate(markers):
+        end = markers[i + 1].start(1) if i + 1 < len(markers) else len(data)
+        paragraphs = list(_paragraphs(data, marker.end(1), end))
+        noise = []
+        while len(paragraphs) > 1:
+            reason = rules.noise(decode(data[slice(*paragraphs[-1])]))
+            if reason is None:
+                break
+            noise.append(Span(*paragraphs.pop(), reason))
+        if paragraphs:
+            spans.append(Span(marker.start(1), paragraphs[-1][1], None))
+        else:
+            spans.append(Span(marker.start(1), marker.end(1), "empty_abstract"))
+        spans.extend(reversed(noise))
+    return spans

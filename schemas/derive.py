@@ -1,0 +1,57 @@
+"""What is derived from the Pandera models: Arrow schemas, validation, the JSON export."""
+
+import json
+
+import pandera.errors
+import pandera.pandas as pa
+import pyarrow
+
+_ARROW_TYPES = {"str": pyarrow.string(), "int64": pyarrow.int64(), "bool": pyarrow.bool_()}
+
+
+class TableError(ValueError):
+    """Rows that break their table's schema."""
+
+
+def _arrow_type(dtype) -> pyarrow.DataType:
+    name = "str" if str(dtype).startswith("str") else str(dtype)
+    return _ARROW_TYPES[name]
+
+
+def arrow_schema(model: type[pa.DataFrameModel]) -> pyarrow.Schema:
+    """The Arrow schema of a model: its columns, types, nullability and descriptions."""
+    return pyarrow.schema(
+        pyarrow.field(
+            name,
+            _arrow_type(column.dtype),
+            nullable=column.nullable,
+            metadata={"description": column.description or ""},
+        )
+        for name, column in model.to_schema().columns.items()
+    )
+
+
+def validate(model: type[pa.DataFrameModel], table: pyarrow.Table, limit: int = 10) -> None:
+    """Check every row of `table` against `model`; TableError names the failing rows."""
+    if table.schema != arrow_schema(model):
+        raise TableError(f"{model.Config.name}: schema {table.schema} is not {arrow_schema(model)}")
+    frame = table.to_pandas()
+    try:
+        model.validate(frame, lazy=True)
+    except pandera.errors.SchemaErrors as errors:
+        cases = errors.failure_cases.drop_duplicates(["index", "check"])
+        lines = [f"{model.Config.name}: {len(cases)} failed checks"]
+        for case in cases.head(limit).itertuples():
+            where, what = "table", case.check
+            if case.index == case.index and case.index is not None:
+                row = frame.loc[case.index]
+                where = f"{row['source']}:{row['line_start']}"
+            if case.schema_context == "Column":
+                what = f"{case.check} on {case.column} = {case.failure_case!r}"
+            lines.append(f"  {where}: {what}")
+        raise TableError("\n".join(lines)) from None
+
+
+def export(model: type[pa.DataFrameModel]) -> str:
+    """The model as language-neutral JSON: columns, types, checks and descriptions."""
+    return json.dumps(json.loads(model.to_schema().to_json()), indent=2, sort_keys=True) + "\n"

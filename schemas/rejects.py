@@ -1,0 +1,34 @@
+"""`rejects`: one row per raw span that is not an abstract."""
+
+import pandera.pandas as pa
+from pandera.typing import Series
+
+from schemas.fields import ENCODINGS, RawSpan
+
+REJECT_REASONS = {
+    "outside_abstract": "text before a file's first `Abstract:` marker, or in a file with none",
+    "empty_abstract": "an `Abstract:` marker followed by no text before the next marker",
+    "page_chrome": "a trailing paragraph of page furniture, such as `Download PDF`",
+    "trailing_fragment": "a trailing paragraph that is no prose, such as a lone name",
+    "not_text": "a whole file that is not text (NUL bytes or mostly control bytes)",
+}
+
+
+class Rejects(RawSpan):
+    """One row per raw span that is not an abstract, with the reason why."""
+
+    reason: Series[str] = pa.Field(
+        isin=list(REJECT_REASONS), description="a short fixed code: see the reject reasons"
+    )
+    text: Series[str] = pa.Field(
+        nullable=True, description="the span decoded, or null where it is not text"
+    )
+    encoding: Series[str] = pa.Field(
+        nullable=True,
+        isin=ENCODINGS,
+        description="how the span was decoded (utf-8 or cp1252), null where it is not text",
+    )
+
+    class Config:
+        name = "rejects"
+        null_exactly_where = {"column": "text", "key": "reason", "value": "not_text"}
