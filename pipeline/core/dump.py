@@ -35,7 +35,7 @@ def parse_dump(
     if not data[start:].strip():
         return ParsedDump(empty=True)
     if not is_text(data[start:], max_control_ratio):
-        spans = [Span(0, len(data), "not_text")]
+        start, spans = 0, [Span(0, len(data), "not_text")]
     else:
         body = data[start:]
         spans = [

@@ -1,0 +1,119 @@
+"""The parse stage on the seeds (golden), the real ACL corpus, and awkward raw folders."""
+
+import json
+import re
+from collections import Counter
+
+import pyarrow.parquet as pq
+import pytest
+
+from pipeline.core.coverage import CoverageError
+from pipeline.stages import parse as stage
+from schemas import Occurrences, Rejects
+from schemas.derive import arrow_schema
+from tests.conftest import SEEDS
+
+
+def run(raw, tmp_path, parse_settings):
+    rules, ratio, _ = parse_settings
+    out, metrics = tmp_path / "parse", tmp_path / "metrics.json"
+    summary = stage.run(raw, out, metrics, rules, ratio, workers=2)
+    assert json.loads(metrics.read_text()) == summary
+    return (
+        pq.read_table(out / "occurrences.parquet"),
+        pq.read_table(out / "rejects.parquet"),
+        summary,
+    )
+
+
+def assert_spans_match_raw(raw, table, column):
+    for row in table.to_pylist():
+        data = (raw / row["source"]).read_bytes()
+        span = data[row["byte_start"] : row["byte_end"]]
+        assert span.decode(row["encoding"] or "latin-1") == (row[column] or span.decode("latin-1"))
+        assert data.count(b"\n", 0, row["byte_start"]) + 1 == row["line_start"]
+
+
+def test_seeds_golden(tmp_path, parse_settings):
+    occurrences, rejects, summary = run(SEEDS, tmp_path, parse_settings)
+    assert occurrences.schema == arrow_schema(Occurrences)
+    assert rejects.schema == arrow_schema(Rejects)
+    assert occurrences.num_rows == 26 and summary["occurrences"] == 26
+    assert rejects.to_pylist() == [
+        {
+            "source": "002_d20295f527052409.txt",
+            "byte_start": 0,
+            "byte_end": 7,
+            "line_start": 1,
+            "line_end": 1,
+            "reason": "outside_abstract",
+            "text": "Shammie",
+            "encoding": "utf-8",
+        }
+    ]
+    llama = [r["source"] for r in occurrences.to_pylist() if "Metas Llama 4" in r["text_raw"]]
+    assert llama == sorted(p.name for p in SEEDS.iterdir())
+    assert_spans_match_raw(SEEDS, occurrences, "text_raw")
+    assert summary["by_source"]["001_1f7b1064df59799a.txt"] == {"occurrences": 10, "rejects": 0}
+
+
+def test_acl_corpus_every_marked_block_accounted_for(tmp_path, parse_settings, acl_corpus):
+    occurrences, rejects, summary = run(acl_corpus, tmp_path, parse_settings)
+    blocks = Counter(
+        (path.name, match.group().rstrip())
+        for path in acl_corpus.iterdir()
+        for match in re.finditer(r"(?m)^Abstract:.*$", path.read_text(encoding="utf-8"))
+    )
+    assert blocks.total() == summary["occurrences"] == occurrences.num_rows == 18672
+    assert Counter((r["source"], r["text_raw"]) for r in occurrences.to_pylist()) == blocks
+    assert rejects.num_rows == 0 and summary["files"] == 176
+
+
+def test_awkward_raw_folder(tmp_path, parse_settings):
+    raw = tmp_path / "raw"
+    (raw / "sub").mkdir(parents=True)
+    (raw / "empty.txt").write_bytes(b"")
+    (raw / "image.png").write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR")
+    (raw / "sub" / "legacy.txt").write_bytes("\ufeffAbstract: naïve.\r\n".encode("utf-8"))
+    (raw / "sub" / "old.txt").write_bytes("Abstract: naïve.\r\n\r\nDownload PDF".encode("cp1252"))
+    occurrences, rejects, summary = run(raw, tmp_path, parse_settings)
+    assert summary["files"] == 4 and summary["empty_files"] == 1
+    assert summary["not_text_files"] == 1
+    assert [(r["source"], r["encoding"]) for r in occurrences.to_pylist()] == [
+        ("sub/legacy.txt", "utf-8"),
+        ("sub/old.txt", "cp1252"),
+    ]
+    assert [(r["source"], r["reason"], r["text"]) for r in rejects.to_pylist()] == [
+        ("image.png", "not_text", None),
+        ("sub/old.txt", "page_chrome", "Download PDF"),
+    ]
+    assert summary["rejects_by_reason"]["not_text"] == 1
+    assert_spans_match_raw(raw, occurrences, "text_raw")
+    assert_spans_match_raw(raw, rejects, "text")
+
+
+def test_missing_raw_folder_is_a_clear_error(tmp_path, parse_settings):
+    with pytest.raises(stage.ParseError, match="nope: no such folder"):
+        run(tmp_path / "nope", tmp_path, parse_settings)
+
+
+def test_a_failed_run_leaves_the_previous_output(tmp_path, parse_settings, monkeypatch):
+    run(SEEDS, tmp_path, parse_settings)
+    before = (tmp_path / "parse" / "occurrences.parquet").read_bytes()
+
+    def broken(*args):
+        raise CoverageError("line 3: byte 40 is in no span")
+
+    monkeypatch.setattr(stage, "parse_dump", broken)
+    with pytest.raises(stage.ParseError, match=r"000_f4866acc28c20d3f.txt:line 3: byte 40"):
+        run(SEEDS, tmp_path, parse_settings)
+    assert (tmp_path / "parse" / "occurrences.parquet").read_bytes() == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["metrics.json", "parse"]
+
+
+def test_two_runs_are_byte_identical(tmp_path, parse_settings):
+    first = run(SEEDS, tmp_path / "a", parse_settings)
+    second = run(SEEDS, tmp_path / "b", parse_settings)
+    assert first[2] == second[2]
+    for name in ("occurrences.parquet", "rejects.parquet"):
+        assert (tmp_path / "a/parse" / name).read_bytes() == (tmp_path / "b/parse" / name).read_bytes()
