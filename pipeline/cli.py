@@ -5,20 +5,22 @@ from pathlib import Path
 
 import click
 
-from pipeline import config
+from pipeline.config import ConfigError, Params
+from pipeline.stages import dedup as dedup_stage
+from pipeline.stages import normalize as normalize_stage
 from pipeline.stages import parse as parse_stage
 from pipeline.stages import schemas as schemas_stage
 from schemas.derive import TableError
 
-USER_ERRORS = (config.ConfigError, parse_stage.ParseError, TableError)
+USER_ERRORS = (ConfigError, parse_stage.ParseError, TableError)
 PATH = click.Path(path_type=Path)
 
 
-def _params_option(command):
-    return click.option(
-        "--params", type=PATH, default=Path("params.yaml"), show_default=True,
-        help="The parameters file.",
-    )(command)
+def _option(name: str, default: str, help: str):
+    return click.option(name, type=PATH, default=Path(default), show_default=True, help=help)
+
+
+_params = _option("--params", "params.yaml", "The parameters file.")
 
 
 class Group(click.Group):
@@ -31,35 +33,56 @@ class Group(click.Group):
             raise click.ClickException(str(error)) from None
 
 
+def _done(stage: str, started: float, what: str) -> None:
+    click.echo(f"{stage}: {what} in {time.perf_counter() - started:.1f}s", err=True)
+
+
 @click.group(cls=Group, context_settings={"help_option_names": ["-h", "--help"]})
 def main():
     """Build the abstracts dataset from raw dumps of research-paper abstracts."""
 
 
 @main.command()
-@click.option("--raw", type=PATH, default=Path("raw"), show_default=True,
-              help="Folder of raw dumps.")
-@click.option("--out", type=PATH, default=Path("build/parse"), show_default=True,
-              help="Folder for occurrences.parquet and rejects.parquet.")
-@click.option("--metrics", type=PATH, default=Path("metrics/parse.json"), show_default=True,
-              help="Where to write the counts.")
-@_params_option
+@_option("--raw", "raw", "Folder of raw dumps.")
+@_option("--out", "build/parse", "Folder for occurrences.parquet and rejects.parquet.")
+@_option("--metrics", "metrics/parse.json", "Where to write the counts.")
+@_params
 def parse(raw, out, metrics, params):
     """Cut every raw dump into abstract occurrences and rejects."""
-    started = time.perf_counter()
-    rules, ratio, workers = config.parse_settings(config.load(params), params)
-    s = parse_stage.run(raw, out, metrics, rules, ratio, workers)
-    click.echo(
-        f"parse: {s['files']} files ({s['empty_files']} empty, {s['not_text_files']} not text), "
-        f"{s['occurrences']} occurrences, {s['rejects']} rejects -> {out} "
-        f"in {time.perf_counter() - started:.1f}s",
-        err=True,
-    )
+    started, settings = time.perf_counter(), Params(params)
+    rules, ratio = settings.parse()
+    s = parse_stage.run(raw, out, metrics, rules, ratio, settings.workers)
+    _done("parse", started, f"{s['files']} files ({s['empty_files']} empty, "
+          f"{s['not_text_files']} not text), {s['occurrences']} occurrences, "
+          f"{s['rejects']} rejects -> {out}")
 
 
 @main.command()
-@click.option("--out", type=PATH, default=Path("schemas/json"), show_default=True,
-              help="Folder for one <table>.json per table.")
+@_option("--parsed", "build/parse", "Folder of the parse stage's output.")
+@_option("--out", "build/normalize", "Folder for occurrences.parquet with clean texts.")
+@_params
+def normalize(parsed, out, params):
+    """Clean every occurrence's text and flag it (truncated, characters lost, math)."""
+    started, settings = time.perf_counter(), Params(params)
+    rows = normalize_stage.run(parsed, out, settings.batch_rows(), settings.workers)
+    _done("normalize", started, f"{rows} occurrences -> {out}")
+
+
+@main.command()
+@_option("--normalized", "build/normalize", "Folder of the normalize stage's output.")
+@_option("--out", "build/dedup", "Folder for abstracts.parquet and occurrences.parquet.")
+@_option("--metrics", "metrics/dedup.json", "Where to write the counts.")
+@_params
+def dedup(normalized, out, metrics, params):
+    """Merge exact, near and truncated duplicates into one row per abstract."""
+    started, settings = time.perf_counter(), Params(params)
+    s = dedup_stage.run(normalized, out, metrics, settings.dedup(), settings.lengths())
+    _done("dedup", started, f"{s['occurrences']} occurrences -> {s['abstracts']} abstracts "
+          f"({s['groups_with_duplicates']} with duplicates) -> {out}")
+
+
+@main.command()
+@_option("--out", "schemas/json", "Folder for one <table>.json per table.")
 def schemas(out):
     """Export every table's schema as language-neutral JSON."""
     for path in schemas_stage.run(out):

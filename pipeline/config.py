@@ -5,6 +5,7 @@ from pathlib import Path
 
 import yaml
 
+from pipeline.core.dedup import DedupParams
 from pipeline.core.segment import Rules
 
 
@@ -12,50 +13,76 @@ class ConfigError(ValueError):
     """params.yaml is missing, malformed, or holds a bad value."""
 
 
-def load(path: Path) -> dict:
-    """The parsed params file, or a ConfigError saying what is wrong with it."""
-    try:
-        params = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise ConfigError(f"{path}: no such file; run from the project's top folder") from None
-    except yaml.YAMLError as error:
-        raise ConfigError(f"{path}: not valid YAML: {error}") from None
-    if not isinstance(params, dict):
-        raise ConfigError(f"{path}: expected a mapping of sections, found {type(params).__name__}")
-    return params
+class Params:
+    """The checked contents of a params file; every accessor names the bad key."""
 
-
-def section(params: dict, name: str, path: Path) -> dict:
-    """One section of the params, which must be a mapping."""
-    value = params.get(name)
-    if not isinstance(value, dict):
-        raise ConfigError(f"{path}: section `{name}:` is missing or not a mapping")
-    return value
-
-
-def _number(values: dict, key: str, kind: type, low: float, high: float, where: str):
-    value = values.get(key)
-    if not isinstance(value, kind) or isinstance(value, bool) or not low <= value <= high:
-        raise ConfigError(f"{where}.{key}: expected a {kind.__name__} in [{low}, {high}], got {value!r}")
-    return value
-
-
-def parse_settings(params: dict, path: Path) -> tuple[Rules, float, int]:
-    """The parse stage's rules, control-byte ratio and worker count."""
-    values = section(params, "parse", path)
-    where = f"{path}: parse"
-    chrome = values.get("page_chrome")
-    if not isinstance(chrome, list) or not all(isinstance(p, str) for p in chrome):
-        raise ConfigError(f"{where}.page_chrome: expected a list of regular expressions")
-    for pattern in chrome:
+    def __init__(self, path: Path):
+        self.path = path
         try:
-            re.compile(pattern)
-        except re.error as error:
-            raise ConfigError(f"{where}.page_chrome: bad pattern {pattern!r}: {error}") from None
-    rules = Rules(
-        page_chrome=tuple(chrome),
-        max_fragment_words=_number(values, "max_fragment_words", int, 0, 1000, where),
-    )
-    ratio = _number(values, "max_control_ratio", float, 0.0, 1.0, where)
-    workers = _number(values, "workers", int, 0, 1024, where)
-    return rules, ratio, workers
+            values = yaml.safe_load(path.read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            raise ConfigError(f"{path}: no such file; run from the project's top folder") from None
+        except yaml.YAMLError as error:
+            raise ConfigError(f"{path}: not valid YAML: {error}") from None
+        if not isinstance(values, dict):
+            raise ConfigError(f"{path}: expected a mapping of sections")
+        self.values = values
+
+    def section(self, name: str) -> dict:
+        value = self.values.get(name)
+        if not isinstance(value, dict):
+            raise ConfigError(f"{self.path}: section `{name}:` is missing or not a mapping")
+        return value
+
+    def number(self, where: dict, key: str, kind: type, low: float, high: float, name: str):
+        value = where.get(key)
+        if not isinstance(value, kind) or isinstance(value, bool) or not low <= value <= high:
+            raise ConfigError(
+                f"{self.path}: {name}{key}: expected a {kind.__name__} in [{low}, {high}], "
+                f"got {value!r}"
+            )
+        return value
+
+    @property
+    def workers(self) -> int:
+        return self.number(self.values, "workers", int, 0, 1024, "")
+
+    def parse(self) -> tuple[Rules, float]:
+        """The parse stage's rules and control-byte ratio."""
+        values = self.section("parse")
+        chrome = values.get("page_chrome")
+        if not isinstance(chrome, list) or not all(isinstance(p, str) for p in chrome):
+            raise ConfigError(f"{self.path}: parse.page_chrome: expected a list of regexes")
+        for pattern in chrome:
+            try:
+                re.compile(pattern)
+            except re.error as error:
+                raise ConfigError(
+                    f"{self.path}: parse.page_chrome: bad pattern {pattern!r}: {error}"
+                ) from None
+        words = self.number(values, "max_fragment_words", int, 0, 1000, "parse.")
+        ratio = self.number(values, "max_control_ratio", float, 0.0, 1.0, "parse.")
+        return Rules(page_chrome=tuple(chrome), max_fragment_words=words), ratio
+
+    def batch_rows(self) -> int:
+        return self.number(self.section("normalize"), "batch_rows", int, 1, 10**7, "normalize.")
+
+    def dedup(self) -> DedupParams:
+        values, name = self.section("dedup"), "dedup."
+        params = DedupParams(
+            shingle_words=self.number(values, "shingle_words", int, 1, 20, name),
+            num_perm=self.number(values, "num_perm", int, 8, 1024, name),
+            bands=self.number(values, "bands", int, 1, 1024, name),
+            near_threshold=self.number(values, "near_threshold", float, 0.0, 1.0, name),
+            truncated_min_words=self.number(values, "truncated_min_words", int, 1, 1000, name),
+            seed=self.number(values, "seed", int, 0, 2**32 - 1, name),
+        )
+        if params.num_perm % params.bands:
+            raise ConfigError(f"{self.path}: dedup.bands must divide dedup.num_perm")
+        return params
+
+    def lengths(self) -> tuple[int, int]:
+        """(min_words, max_words) of the length flags."""
+        values, name = self.section("abstracts"), "abstracts."
+        low = self.number(values, "min_words", int, 0, 10**6, name)
+        return low, self.number(values, "max_words", int, low, 10**6, name)

@@ -7,6 +7,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+import pyarrow.parquet as pq
+
 
 @contextmanager
 def atomic_dir(path: Path) -> Iterator[Path]:
@@ -36,3 +38,11 @@ def write_text(path: Path, text: str) -> None:
 def write_json(path: Path, value) -> None:
     """Write `value` as stable, diff-friendly JSON."""
     write_text(path, json.dumps(value, indent=2, sort_keys=True, ensure_ascii=False) + "\n")
+
+
+def write_parquet(table, path: Path, row_group_rows: int = 100_000) -> None:
+    """Write `table` as zstd Parquet; an empty table gets no row group at all (a zero-row
+    row group breaks readers such as `datasets` streaming)."""
+    with pq.ParquetWriter(path, table.schema, compression="zstd") as writer:
+        if table.num_rows:
+            writer.write_table(table, row_group_size=row_group_rows)

@@ -11,6 +11,6 @@ def quiet() -> bool:
     return bool(os.environ.get("CI")) or not sys.stderr.isatty()
 
 
-def progress(iterable, **options):
+def progress(iterable=None, **options):
     """`iterable` wrapped in a progress bar on stderr, unless `quiet()`."""
     return tqdm(iterable, disable=quiet(), file=sys.stderr, **options)

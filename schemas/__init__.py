@@ -1,8 +1,22 @@
 """Pandera models: the one source of truth for every table the pipeline writes."""
 
-from schemas.occurrences import Occurrences
+from schemas.abstracts import Abstracts
+from schemas.normalized import NormalizedOccurrences
+from schemas.occurrences import MATCH_KINDS, Occurrences, ParsedOccurrences
 from schemas.rejects import REJECT_REASONS, Rejects
 
-TABLES = {"occurrences": Occurrences, "rejects": Rejects}
+TABLES = {
+    model.Config.name: model
+    for model in (ParsedOccurrences, Rejects, NormalizedOccurrences, Abstracts, Occurrences)
+}
 
-__all__ = ["REJECT_REASONS", "TABLES", "Occurrences", "Rejects"]
+__all__ = [
+    "MATCH_KINDS",
+    "REJECT_REASONS",
+    "TABLES",
+    "Abstracts",
+    "NormalizedOccurrences",
+    "Occurrences",
+    "ParsedOccurrences",
+    "Rejects",
+]

@@ -2,6 +2,7 @@
 
 import json
 
+import pandas as pd
 import pandera.errors
 import pandera.pandas as pa
 import pyarrow
@@ -14,8 +15,14 @@ class TableError(ValueError):
 
 
 def _arrow_type(dtype) -> pyarrow.DataType:
-    name = "str" if str(dtype).startswith("str") else str(dtype)
-    return _ARROW_TYPES[name]
+    arrow = getattr(getattr(dtype, "type", None), "pyarrow_dtype", None)
+    if arrow is not None:
+        return arrow
+    return _ARROW_TYPES["str" if str(dtype).startswith("str") else str(dtype)]
+
+
+def _pandas_type(arrow: pyarrow.DataType):
+    return pd.ArrowDtype(arrow) if pyarrow.types.is_list(arrow) else None
 
 
 def arrow_schema(model: type[pa.DataFrameModel]) -> pyarrow.Schema:
@@ -35,7 +42,7 @@ def validate(model: type[pa.DataFrameModel], table: pyarrow.Table, limit: int = 
     """Check every row of `table` against `model`; TableError names the failing rows."""
     if table.schema != arrow_schema(model):
         raise TableError(f"{model.Config.name}: schema {table.schema} is not {arrow_schema(model)}")
-    frame = table.to_pandas()
+    frame = table.to_pandas(types_mapper=_pandas_type)
     try:
         model.validate(frame, lazy=True)
     except pandera.errors.SchemaErrors as errors:

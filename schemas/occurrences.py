@@ -5,8 +5,14 @@ from pandera.typing import Series
 
 from schemas.fields import ENCODINGS, RawSpan
 
+MATCH_KINDS = {
+    "exact": "same text as the abstract's, up to case, punctuation and spacing",
+    "truncated": "a copy cut off: its text is a prefix of the abstract's",
+    "near": "a few words changed or a sentence added (verified MinHash similarity)",
+}
 
-class Occurrences(RawSpan):
+
+class ParsedOccurrences(RawSpan):
     """One row per abstract found in a raw file, from its marker to its last character."""
 
     text_raw: Series[str] = pa.Field(
@@ -16,6 +22,20 @@ class Occurrences(RawSpan):
     encoding: Series[str] = pa.Field(
         isin=ENCODINGS,
         description="how the span was decoded: utf-8, or the legacy fallback cp1252",
+    )
+
+    class Config:
+        name = "parsed_occurrences"
+
+
+class Occurrences(ParsedOccurrences):
+    """A parsed occurrence with the abstract it was merged into, and how it matched."""
+
+    abstract_id: Series[str] = pa.Field(
+        str_matches=r"^[0-9a-f]{16}$", description="the `id` of the abstract it was merged into"
+    )
+    match: Series[str] = pa.Field(
+        isin=list(MATCH_KINDS), description="how it matched its abstract: exact, truncated, near"
     )
 
     class Config:

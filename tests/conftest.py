@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pytest
 
-from pipeline import config
+from pipeline.config import Params
 
 ROOT = Path(__file__).resolve().parents[1]
 SEEDS = ROOT / "raw"
@@ -12,10 +12,15 @@ ACL = ROOT.parent / "shared" / "corpora" / "acl-anthology"
 
 
 @pytest.fixture(scope="session")
-def parse_settings():
+def params():
+    """The project's own params.yaml."""
+    return Params(ROOT / "params.yaml")
+
+
+@pytest.fixture(scope="session")
+def parse_settings(params):
     """(rules, max_control_ratio, workers) from the project's params.yaml."""
-    path = ROOT / "params.yaml"
-    return config.parse_settings(config.load(path), path)
+    return (*params.parse(), params.workers)
 
 
 @pytest.fixture(scope="session")

@@ -92,9 +92,8 @@ def segment(data: bytes, rules: Rules, decode: Callable[[bytes], str]) -> list[S
             if reason is None:
                 break
             noise.append(Span(*paragraphs.pop(), reason))
-        if paragraphs:
-            spans.append(Span(marker.start(1), paragraphs[-1][1], None))
-        else:
-            spans.append(Span(marker.start(1), marker.end(1), "empty_abstract"))
+        end = paragraphs[-1][1] if paragraphs else marker.end(1)
+        has_text = any(c.isalnum() for c in decode(data[marker.end(1) : end]))
+        spans.append(Span(marker.start(1), end, None if has_text else "empty_abstract"))
         spans.extend(reversed(noise))
     return spans

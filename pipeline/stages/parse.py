@@ -1,10 +1,8 @@
 """The parse stage: every file under raw/ to the `occurrences` and `rejects` tables."""
 
-import os
 from collections import Counter
 from dataclasses import dataclass
 from functools import partial
-from multiprocessing import Pool
 from pathlib import Path
 
 import pyarrow as pa
@@ -14,8 +12,9 @@ from pipeline.core.coverage import CoverageError
 from pipeline.core.dump import parse_dump
 from pipeline.core.segment import Rules
 from pipeline.io import atomic_dir, write_json
+from pipeline.parallel import ordered_map, workers as processes
 from pipeline.progress import progress
-from schemas import REJECT_REASONS, Occurrences, Rejects
+from schemas import REJECT_REASONS, ParsedOccurrences, Rejects
 from schemas.derive import arrow_schema, validate
 
 
@@ -55,7 +54,7 @@ def parse_file(task: tuple[str, Path], rules: Rules, max_control_ratio: float) -
     except CoverageError as error:
         raise ParseError(f"{path}:{error} (lossless invariant broken: please report)") from None
     tables = []
-    for model, rows in ((Occurrences, parsed.occurrences), (Rejects, parsed.rejects)):
+    for model, rows in ((ParsedOccurrences, parsed.occurrences), (Rejects, parsed.rejects)):
         table = pa.Table.from_pylist(rows, schema=arrow_schema(model))
         validate(model, table)
         tables.append(table)
@@ -72,13 +71,13 @@ def run(raw: Path, out: Path, metrics: Path, rules: Rules, max_control_ratio: fl
     by_source, encodings = {}, Counter()
     with (
         atomic_dir(out) as tmp,
-        pq.ParquetWriter(tmp / "occurrences.parquet", arrow_schema(Occurrences),
+        pq.ParquetWriter(tmp / "occurrences.parquet", arrow_schema(ParsedOccurrences),
                          compression="zstd") as occurrences,
         pq.ParquetWriter(tmp / "rejects.parquet", arrow_schema(Rejects),
                          compression="zstd") as rejects,
-        Pool(max(1, min(workers or os.cpu_count(), len(files)))) as pool,
     ):
-        for result in progress(pool.imap(job, files), total=len(files), unit="file"):
+        results = ordered_map(job, files, processes(workers, len(files)))
+        for result in progress(results, total=len(files), unit="file"):
             for writer, table in ((occurrences, result.occurrences), (rejects, result.rejects)):
                 if table.num_rows:
                     writer.write_table(table)

@@ -54,10 +54,13 @@ def test_a_lone_paragraph_is_always_the_abstract(rules):
 
 
 def test_preamble_file_without_marker_and_empty_marker(rules):
-    assert [(kind, t) for *_, kind, t in parse("Shammie\nAbstract:\n\nABSTRACT\n", rules)] == [
+    text = "Shammie\nAbstract:\n\nABSTRACT\nAbstract: -- \u200b\n\nDownload PDF"
+    assert [(kind, t) for *_, kind, t in parse(text, rules)] == [
         ("outside_abstract", "Shammie"),
         ("empty_abstract", "Abstract:"),
         ("empty_abstract", "ABSTRACT"),
+        ("empty_abstract", "Abstract: -- \u200b"),
+        ("page_chrome", "Download PDF"),
     ]
     assert parse("just text\n\nmore text", rules) == [
         (0, 9, "outside_abstract", "just text"),

@@ -9,7 +9,7 @@ import pytest
 
 from pipeline.core.coverage import CoverageError
 from pipeline.stages import parse as stage
-from schemas import Occurrences, Rejects
+from schemas import ParsedOccurrences, Rejects
 from schemas.derive import arrow_schema
 from tests.conftest import SEEDS
 
@@ -36,7 +36,7 @@ def assert_spans_match_raw(raw, table, column):
 
 def test_seeds_golden(tmp_path, parse_settings):
     occurrences, rejects, summary = run(SEEDS, tmp_path, parse_settings)
-    assert occurrences.schema == arrow_schema(Occurrences)
+    assert occurrences.schema == arrow_schema(ParsedOccurrences)
     assert rejects.schema == arrow_schema(Rejects)
     assert occurrences.num_rows == 26 and summary["occurrences"] == 26
     assert rejects.to_pylist() == [

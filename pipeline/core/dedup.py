@@ -1,0 +1,123 @@
+"""Which texts are the same abstract: exact, near and truncated duplicates.
+
+Texts are compared by their dedup key (case, punctuation and spacing folded). Distinct
+keys are joined when a verified MinHash candidate pair is similar enough (near), or when
+one key is a prefix of another (a copy cut off). Groups are the connected components.
+"""
+
+import hashlib
+import re
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from itertools import combinations
+
+import numpy as np
+from rensa import RMinHash
+
+_PUNCTUATION = re.compile(r"[^\w\s]|_")
+_MAX_BUCKET = 64  # all pairs up to this many keys in one LSH bucket, a chain beyond
+
+
+@dataclass(frozen=True)
+class DedupParams:
+    """The knobs of dedup (`dedup:` in params.yaml)."""
+
+    shingle_words: int
+    num_perm: int
+    bands: int
+    near_threshold: float
+    truncated_min_words: int
+    seed: int
+
+
+def dedup_key(text: str) -> str:
+    """The text with case, punctuation and spacing folded: equal keys are exact duplicates."""
+    return " ".join(_PUNCTUATION.sub("", text.casefold()).split())
+
+
+def stable_id(key: str) -> str:
+    """A content-derived id: the same key gives the same id on every machine."""
+    return hashlib.blake2b(key.encode("utf-8"), digest_size=8).hexdigest()
+
+
+def shingles(key: str, size: int) -> set[str]:
+    """The set of `size`-word shingles of a key (the key itself when shorter)."""
+    words = key.split()
+    if len(words) <= size:
+        return {key}
+    return {" ".join(words[i : i + size]) for i in range(len(words) - size + 1)}
+
+
+def jaccard(a: set[str], b: set[str]) -> float:
+    return len(a & b) / len(a | b)
+
+
+def _candidates(keys: Sequence[str], params: DedupParams) -> set[tuple[int, int]]:
+    """Pairs of key indices that share at least one LSH band of their MinHash signatures."""
+    sets = [shingles(key, params.shingle_words) for key in keys]
+    signatures = np.array(
+        RMinHash.digest_matrix_from_token_sets(sets, params.num_perm, params.seed).to_rows(),
+        dtype=np.uint64,
+    )
+    rows = params.num_perm // params.bands
+    weights = np.random.default_rng(params.seed).integers(1, 2**63, rows, dtype=np.uint64) | 1
+    pairs = set()
+    for band in range(params.bands):
+        block = signatures[:, band * rows : (band + 1) * rows]
+        hashes = (block * weights).sum(axis=1)
+        order = np.argsort(hashes, kind="stable")
+        cuts = np.flatnonzero(np.diff(hashes[order])) + 1
+        for bucket in np.split(order, cuts):
+            if len(bucket) > 1:
+                members = sorted(bucket.tolist())
+                if len(members) <= _MAX_BUCKET:
+                    pairs.update(combinations(members, 2))
+                else:
+                    pairs.update(zip(members, members[1:], strict=False))
+    return pairs
+
+
+def _near_pairs(keys: Sequence[str], params: DedupParams) -> Iterator[tuple[int, int]]:
+    """Candidate pairs whose true shingle Jaccard reaches the threshold."""
+    for i, j in sorted(_candidates(keys, params)):
+        a = shingles(keys[i], params.shingle_words)
+        b = shingles(keys[j], params.shingle_words)
+        if jaccard(a, b) >= params.near_threshold:
+            yield i, j
+
+
+def _prefix_pairs(keys: Sequence[str], min_words: int) -> Iterator[tuple[int, int]]:
+    """(i, i+1) where sorted key i is a prefix of key i+1, a copy cut off.
+
+    Every key that starts with key i sorts right after it, so the next key tells.
+    """
+    for i in range(len(keys) - 1):
+        if keys[i + 1].startswith(keys[i]) and keys[i].count(" ") + 1 >= min_words:
+            yield i, i + 1
+
+
+def cluster(keys: Sequence[str], params: DedupParams) -> list[int]:
+    """For sorted distinct `keys`, the index of each key's group root (its smallest member)."""
+    parent = list(range(len(keys)))
+
+    def find(i: int) -> int:
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = parent[i]
+        return i
+
+    if keys:
+        pairs = [*_near_pairs(keys, params), *_prefix_pairs(keys, params.truncated_min_words)]
+        for i, j in pairs:
+            a, b = find(i), find(j)
+            parent[max(a, b)] = min(a, b)
+    return [find(i) for i in range(len(keys))]
+
+
+def match_kind(key: str, canonical_key: str) -> str:
+    """How an occurrence matched its abstract: exact, truncated or near."""
+    if key == canonical_key:
+        return "exact"
+    if canonical_key.startswith(key):
+        return "truncated"
+    return "near"

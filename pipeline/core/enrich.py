@@ -1,0 +1,74 @@
+"""What users ask of an abstract besides its text: counts, links, release statements."""
+
+import re
+
+CODE_HOSTS = ("github.com", "gitlab.com", "bitbucket.org", "codeberg.org", "huggingface.co")
+URL = re.compile(
+    r"\b(?:https?://|ftp://|www\.|(?:" + "|".join(map(re.escape, CODE_HOSTS)) + r")/)"
+    r"[^\s<>\"“”]+",
+    re.IGNORECASE,
+)
+_TRAILING = ".,;:!?'’\""
+_REPOSITORY = re.compile(
+    r"(?:https?://)?(?:www\.)?(" + "|".join(map(re.escape, CODE_HOSTS)) + r")/"
+    r"([\w.-]+)/([\w.-]+)",
+    re.IGNORECASE,
+)
+_SENTENCE = re.compile(r"(?<=[.!?])\s+(?=[A-Z])")
+_RELEASE = re.compile(
+    r"\b(?:releas(?:e|ed|ing)|(?:publicly |freely |openly )?available|open[- ]sourc(?:e|ed|ing)"
+    r"|make (?:\w+ )*public|made (?:\w+ )*public|can be (?:found|downloaded|accessed)|share[sd]?)\b",
+    re.IGNORECASE,
+)
+RELEASED = {
+    "code": re.compile(
+        r"\b(?:code|source|implementation|software|toolkit|library|scripts?)\b", re.IGNORECASE
+    ),
+    "data": re.compile(
+        r"\b(?:data|dataset|datasets|corpus|corpora|annotations?|benchmark|treebank)\b",
+        re.IGNORECASE,
+    ),
+    "models": re.compile(
+        r"\b(?:models?|checkpoints?|weights|embeddings|pre-?trained)\b", re.IGNORECASE
+    ),
+}
+
+
+def urls(text: str) -> list[str]:
+    """Every URL in the text, as written, without the punctuation that ends its sentence."""
+    found = []
+    for match in URL.finditer(text):
+        url = match.group().rstrip(_TRAILING)
+        while url.endswith(")") and url.count(")") > url.count("("):
+            url = url[:-1].rstrip(_TRAILING)
+        found.append(url)
+    return found
+
+
+def code_repositories(links: list[str]) -> list[str]:
+    """`host/owner/repo` of every link to a code host, lower-cased host, without `.git`."""
+    repositories = []
+    for link in links:
+        match = _REPOSITORY.match(link)
+        if match:
+            host, owner, repo = match.groups()
+            repository = f"{host.lower()}/{owner}/{repo.removesuffix('.git')}"
+            if repository not in repositories:
+                repositories.append(repository)
+    return repositories
+
+
+def releases(text: str, links: list[str]) -> dict[str, bool]:
+    """Whether the text says code, data or models are (or will be) released.
+
+    A sentence counts when it has a release word (`release`, `available`, `open-source`,
+    `make ... public`, `can be found`) and names the artifact; a link to a code host
+    counts as releasing code.
+    """
+    found = dict.fromkeys(RELEASED, False)
+    for sentence in _SENTENCE.split(text):
+        if _RELEASE.search(sentence):
+            for artifact, pattern in RELEASED.items():
+                found[artifact] |= pattern.search(sentence) is not None
+    found["code"] |= bool(code_repositories(links))
+    return found

@@ -1,0 +1,39 @@
+"""Quality flags of a clean abstract text: flag, never drop."""
+
+import re
+
+from pipeline.core.normalize import render_math
+
+# After the last sentence: closing quotes, brackets and trailing blanks.
+_CLOSERS = "\"'”’)]}»"
+_SENTENCE_END = ".!?"
+_ELLIPSIS = ("...", "…")
+# Traces of characters a scraper dropped: the replacement character, a `?` standing for a
+# letter, a contraction or possessive that lost its apostrophe (`doesnt`, `about Metas Llama`).
+_LOST = re.compile(
+    r"\ufffd"
+    r"|[A-Za-z]\?[A-Za-z]"
+    r"|\b(?:does|did|is|are|was|were|ca|could|would|should|has|have|had|wo)nt\b"
+    r"|\b(?:about|of|on|for|with|by|from|in|to|at|and|than) [A-Z][a-z]*[aeio]s [A-Z][a-z]*\b"
+)
+
+
+def is_truncated(text: str) -> bool:
+    """The text stops before its end: its last sentence has no closing punctuation."""
+    tail = text.rstrip(_CLOSERS + " ")
+    return not tail or tail.endswith(_ELLIPSIS) or tail[-1] not in _SENTENCE_END
+
+
+def has_lost_characters(text: str) -> bool:
+    """The text probably lost characters in scraping (`Metas Llama` for `Meta's Llama`)."""
+    return _LOST.search(text) is not None
+
+
+def length_flags(n_words: int, min_words: int, max_words: int) -> tuple[bool, bool]:
+    """(too short, too long) for an abstract of `n_words` words."""
+    return n_words < min_words, n_words > max_words
+
+
+def has_math(text_raw: str) -> bool:
+    """The raw text holds LaTeX math (`$...$`, `\\(...\\)`) that normalization renders."""
+    return render_math(text_raw) != text_raw

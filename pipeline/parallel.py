@@ -1,0 +1,27 @@
+"""Run a function over many items in worker processes, in order, with bounded memory."""
+
+import os
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator
+from multiprocessing import Pool
+
+
+def workers(setting: int, tasks: int) -> int:
+    """Processes to start: `setting` (0 for one per core), at most one per task, at least 1."""
+    return max(1, min(setting or os.cpu_count() or 1, tasks))
+
+
+def ordered_map(function: Callable, items: Iterable, processes: int) -> Iterator:
+    """`map(function, items)` across `processes`, in order, with at most 2 tasks per process
+    in flight, so that neither inputs nor results pile up in memory."""
+    if processes == 1:
+        yield from map(function, items)
+        return
+    with Pool(processes) as pool:
+        pending = deque()
+        for item in items:
+            pending.append(pool.apply_async(function, (item,)))
+            if len(pending) >= 2 * processes:
+                yield pending.popleft().get()
+        while pending:
+            yield pending.popleft().get()
