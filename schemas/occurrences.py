@@ -3,6 +3,7 @@
 import pandera.pandas as pa
 from pandera.typing import Series
 
+from schemas.abstracts import ID_PATTERN
 from schemas.fields import ENCODINGS, RawSpan
 
 MATCH_KINDS = {
@@ -32,7 +33,7 @@ class Occurrences(ParsedOccurrences):
     """A parsed occurrence with the abstract it was merged into, and how it matched."""
 
     abstract_id: Series[str] = pa.Field(
-        str_matches=r"^[0-9a-f]{16}$", description="the `id` of the abstract it was merged into"
+        str_matches=ID_PATTERN, description="the `id` of the abstract it was merged into"
     )
     match: Series[str] = pa.Field(
         isin=list(MATCH_KINDS), description="how it matched its abstract: exact, truncated, near"

@@ -9,13 +9,14 @@ import hashlib
 import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from itertools import combinations
 
 import numpy as np
 from rensa import RMinHash
 
 _PUNCTUATION = re.compile(r"[^\w\s]|_")
-_MAX_BUCKET = 64  # all pairs up to this many keys in one LSH bucket, a chain beyond
+# Scripts written without spaces (CJK, kana, Hangul) count one word per character.
+_UNSPACED = "\u2e80-\u9fff\uac00-\ud7af\uf900-\ufaff"
+_TOKEN = re.compile(f"[{_UNSPACED}]|[^\\s{_UNSPACED}]+")
 
 
 @dataclass(frozen=True)
@@ -40,9 +41,14 @@ def stable_id(key: str) -> str:
     return hashlib.blake2b(key.encode("utf-8"), digest_size=8).hexdigest()
 
 
+def tokens(key: str) -> list[str]:
+    """The words of a key; in scripts written without spaces, the characters."""
+    return _TOKEN.findall(key)
+
+
 def shingles(key: str, size: int) -> set[str]:
     """The set of `size`-word shingles of a key (the key itself when shorter)."""
-    words = key.split()
+    words = tokens(key)
     if len(words) <= size:
         return {key}
     return {" ".join(words[i : i + size]) for i in range(len(words) - size + 1)}
@@ -63,17 +69,11 @@ def _candidates(keys: Sequence[str], params: DedupParams) -> set[tuple[int, int]
     weights = np.random.default_rng(params.seed).integers(1, 2**63, rows, dtype=np.uint64) | 1
     pairs = set()
     for band in range(params.bands):
-        block = signatures[:, band * rows : (band + 1) * rows]
-        hashes = (block * weights).sum(axis=1)
+        hashes = (signatures[:, band * rows : (band + 1) * rows] * weights).sum(axis=1)
         order = np.argsort(hashes, kind="stable")
-        cuts = np.flatnonzero(np.diff(hashes[order])) + 1
-        for bucket in np.split(order, cuts):
-            if len(bucket) > 1:
-                members = sorted(bucket.tolist())
-                if len(members) <= _MAX_BUCKET:
-                    pairs.update(combinations(members, 2))
-                else:
-                    pairs.update(zip(members, members[1:], strict=False))
+        # Neighbours in hash order that share the band: a chain through every bucket.
+        same = np.flatnonzero(hashes[order[1:]] == hashes[order[:-1]])
+        pairs.update(zip(order[same].tolist(), order[same + 1].tolist(), strict=True))
     return pairs
 
 
@@ -92,7 +92,7 @@ def _prefix_pairs(keys: Sequence[str], min_words: int) -> Iterator[tuple[int, in
     Every key that starts with key i sorts right after it, so the next key tells.
     """
     for i in range(len(keys) - 1):
-        if keys[i + 1].startswith(keys[i]) and keys[i].count(" ") + 1 >= min_words:
+        if keys[i + 1].startswith(keys[i]) and len(tokens(keys[i])) >= min_words:
             yield i, i + 1
 
 

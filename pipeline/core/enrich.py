@@ -16,8 +16,8 @@ _REPOSITORY = re.compile(
 )
 _SENTENCE = re.compile(r"(?<=[.!?])\s+(?=[A-Z])")
 _RELEASE = re.compile(
-    r"\b(?:releas(?:e|ed|ing)|(?:publicly |freely |openly )?available|open[- ]sourc(?:e|ed|ing)"
-    r"|make (?:\w+ )*public|made (?:\w+ )*public|can be (?:found|downloaded|accessed)|share[sd]?)\b",
+    r"\b(?:releas(?:e|ed|ing)|available|open[- ]sourc(?:e|ed|ing)"
+    r"|ma(?:k|d)e (?:\w+ ){0,4}public|can be (?:found|downloaded|accessed)|share[sd]?)\b",
     re.IGNORECASE,
 )
 RELEASED = {
@@ -36,6 +36,8 @@ RELEASED = {
 
 def urls(text: str) -> list[str]:
     """Every URL in the text, as written, without the punctuation that ends its sentence."""
+    if "://" not in text and "www." not in text and not any(h in text for h in CODE_HOSTS):
+        return []
     found = []
     for match in URL.finditer(text):
         url = match.group().rstrip(_TRAILING)
@@ -66,7 +68,7 @@ def releases(text: str, links: list[str]) -> dict[str, bool]:
     counts as releasing code.
     """
     found = dict.fromkeys(RELEASED, False)
-    for sentence in _SENTENCE.split(text):
+    for sentence in _SENTENCE.split(text) if _RELEASE.search(text) else ():
         if _RELEASE.search(sentence):
             for artifact, pattern in RELEASED.items():
                 found[artifact] |= pattern.search(sentence) is not None

@@ -9,13 +9,14 @@ _CLOSERS = "\"'”’)]}»"
 _SENTENCE_END = ".!?"
 _ELLIPSIS = ("...", "…")
 # Traces of characters a scraper dropped: the replacement character, a `?` standing for a
-# letter, a contraction or possessive that lost its apostrophe (`doesnt`, `about Metas Llama`).
-_LOST = re.compile(
-    r"\ufffd"
-    r"|[A-Za-z]\?[A-Za-z]"
-    r"|\b(?:does|did|is|are|was|were|ca|could|would|should|has|have|had|wo)nt\b"
-    r"|\b(?:about|of|on|for|with|by|from|in|to|at|and|than) [A-Z][a-z]*[aeio]s [A-Z][a-z]*\b"
+# letter, a contraction or a possessive that lost its apostrophe (`doesnt`, `about Metas Llama`).
+_QUESTION_IN_WORD = re.compile(r"[A-Za-z]\?[A-Za-z]")
+_CONTRACTIONS = frozenset(
+    f"{verb}nt" for verb in "does did is are was were ca could would should has have had wo".split()
 )
+_POSSESSIVE = re.compile(r"(?<= )[A-Z][a-z]*[aeio]s (?=[A-Z])")
+_BEFORE_POSSESSIVE = frozenset("about of on for with by from in to at and than".split())
+_WORD_EDGES = ".,;:!?()[]\"'“”‘’"
 
 
 def is_truncated(text: str) -> bool:
@@ -26,7 +27,15 @@ def is_truncated(text: str) -> bool:
 
 def has_lost_characters(text: str) -> bool:
     """The text probably lost characters in scraping (`Metas Llama` for `Meta's Llama`)."""
-    return _LOST.search(text) is not None
+    if "\ufffd" in text or ("?" in text and _QUESTION_IN_WORD.search(text)):
+        return True
+    if not _CONTRACTIONS.isdisjoint(w.strip(_WORD_EDGES).lower() for w in text.split()):
+        return True
+    for match in _POSSESSIVE.finditer(text):
+        end = match.start() - 1  # the blank before the capitalized word
+        if text[text.rfind(" ", 0, end) + 1 : end] in _BEFORE_POSSESSIVE:
+            return True
+    return False
 
 
 def length_flags(n_words: int, min_words: int, max_words: int) -> tuple[bool, bool]:

@@ -66,9 +66,11 @@ def fix_mojibake(text: str) -> str:
 # C0/C1 controls but the whitespace ones (folded later), DEL, soft hyphen, zero-width space,
 # word joiner, BOM.
 _INVISIBLE = re.compile("[\x00-\x08\x0e-\x1f\x7f-\x9f\u00ad\u200b\u2060\ufeff]")
-# ZWNJ and ZWJ, unless between two non-ASCII characters: Persian, Indic scripts and emoji
-# sequences need them there.
-_JOINER = re.compile("(?<![^\x00-\x7f\\s])[\u200c\u200d]|[\u200c\u200d](?![^\x00-\x7f\\s])")
+# ZWNJ and ZWJ, unless alone between two non-ASCII characters: Persian, Indic scripts and
+# emoji sequences need them there.
+_JOINER = re.compile(
+    "(?<![^\x00-\x7f\\s\u200c\u200d])[\u200c\u200d]|[\u200c\u200d](?![^\x00-\x7f\\s\u200c\u200d])"
+)
 
 
 def remove_invisible(text: str) -> str:
@@ -100,7 +102,7 @@ def nfc(text: str) -> str:
 _URL = re.compile(r"(?:https?://|ftp://|www\.)[^\s<>\"`“”‘’«»]+", re.IGNORECASE)
 _URL_TRAILER = ".,;:!?'*"
 _BRACKETS = {")": "(", "]": "[", "}": "{"}
-_TEX_ESCAPE = re.compile(r"\\([_%&#~$])")
+_TEX_ESCAPE = re.compile(r"\\+(?=[_%&#~$])")
 _PLACEHOLDER = re.compile("\x00([0-9]+)\x00")
 
 
@@ -127,7 +129,7 @@ def protect_urls(text: str) -> tuple[str, tuple[str, ...]]:
 
     def hide(match: re.Match[str]) -> str:
         url = _trim_url(match[0])
-        urls.append(_TEX_ESCAPE.sub(r"\1", url))
+        urls.append(_TEX_ESCAPE.sub("", url))
         return f"\x00{len(urls) - 1}\x00{match[0][len(url) :]}"
 
     return _URL.sub(hide, text), tuple(urls)
@@ -294,8 +296,8 @@ def render_formula(formula: str) -> str:
 
 # `\(...\)` and `\[...\]` are math whatever their content.
 _BRACKET_MATH = re.compile(r"\\\((.+?)\\\)|\\\[(.+?)\\\]", re.DOTALL)
-# `$` and `$$` not escaped as `\$`.
-_DOLLAR = re.compile(r"(?<!\\)\$\$?")
+# `$` and `$$`, but neither `\$` nor a run of three dollars or more.
+_DOLLAR = re.compile(r"(?<![\\$])\$\$?(?!\$)")
 # A money amount followed by words (`$5 and `, `$1.6 billion `) is not a formula.
 _MONEY = re.compile(r"\s*[0-9][0-9.,]*\s+[A-Za-z]{2}")
 # Three words in a row (text arguments aside) make prose, not a formula.
@@ -308,10 +310,14 @@ _SHORT_FORMULA = 40
 
 def _is_formula(content: str, after: str) -> bool:
     """Whether `$content$`, followed by the character `after`, is math rather than two
-    dollar signs of prose (`It costs $5 and $10.`)."""
+    dollar signs of prose (`It costs $5 and $10.`).
+
+    As in pandoc, the content neither starts nor ends with a blank and the closing `$` is not
+    followed by a digit.
+    """
     return (
-        not content.isspace()
-        and content != ""
+        content[:1].strip() != ""
+        and content[-1:].strip() != ""
         and not after.isdigit()
         and not _MONEY.match(content)
         and not _PARAGRAPH_BREAK.search(content)
@@ -361,7 +367,7 @@ _BRACED_ACCENT = re.compile(
     r"\{\\([`'^\"~=.])([A-Za-z])\}|\\([`'^\"~=.]|[uvHc](?![A-Za-z]))\s*\{([A-Za-z])\}"
 )
 # `Poincar\'e`, `Schr\"odinger`: an accent inside a word, on a vowel.
-_WORD_ACCENT = re.compile(r"(?<=[A-Za-z])\\([`'^\"])([aeiouyAEIOUY])")
+_WORD_ACCENT = re.compile(r"(?<=[^\W\d_])\\([`'^\"])([aeiouyAEIOUY])")
 # `\%`, `\&`, `\_`, `\#`, `\$`, `\{`, `\}`, and `\'`, `\"` left: escaped quotes (`one\'s`).
 _TEXT_ESCAPE = re.compile(r"\\([%&_#${}'\"])")
 
@@ -369,9 +375,11 @@ _TEXT_ESCAPE = re.compile(r"\\([%&_#${}'\"])")
 def render_text_commands(text: str) -> str:
     """Render the known LaTeX text commands: `\\textit{x}` (and `\\textbf`, `\\emph`,
     `\\texttt`, `\\url`, ...) -> `x`, `\\%` -> `%`, `\\LaTeX` -> `LaTeX`, accents
-    (`{\\'e}` -> `é`), and `\\'` -> `'` outside a word (`one\\'s` -> `one's`)."""
+    (`{\\'e}` -> `é`), `\\'` -> `'` unless on a vowel in a word (`one\\'s` -> `one's`), and
+    the line break `\\\\` -> a space."""
     if "\\" not in text:
         return text
+    text = text.replace("\\\\", " ")  # a TeX line break
     while (unwrapped := _UNWRAP.sub(r"\1", text)) != text:
         text = unwrapped
     text = _TEXT_SYMBOL.sub(lambda m: _TEXT_SYMBOLS[m[1]], text)
@@ -380,8 +388,11 @@ def render_text_commands(text: str) -> str:
     return _TEXT_ESCAPE.sub(r"\1", text)
 
 
-_DOUBLE_QUOTES = re.compile(r"``([^`]*?)''")
-_SINGLE_QUOTES = re.compile(r"`([^`'\n]*(?:'[A-Za-z][^`'\n]*)*)'(?![A-Za-z])")
+# Quotes hug their content, which holds no backquote or opening quote, no paragraph break, and
+# no `'` but apostrophes between letters (`` `it's' ``).
+_QUOTED = r"(?=[^\s`'‘“])(?:[^`'‘“\n]|\n(?![ \t\r]*\n)|(?<=[^\W\d_])'(?=[^\W\d_]))*?(?<=[^\s`])"
+_DOUBLE_QUOTES = re.compile(rf"(?<!`)``(?!`)({_QUOTED})''(?!')")
+_SINGLE_QUOTES = re.compile(rf"(?<!`)`(?!`)({_QUOTED})'(?![^\W\d_]|')")
 
 
 def render_tex_quotes(text: str) -> str:
@@ -451,7 +462,7 @@ def clean(text: str) -> str:
     6. `fold_whitespace`: after every rule that adds or removes characters.
     7. `nfc`: last, since ftfy and LaTeX accents may leave combining characters.
     """
-    text = normalize_spaces(remove_invisible(fix_mojibake(unescape_html(text))))
+    text = nfc(normalize_spaces(remove_invisible(fix_mojibake(unescape_html(text)))))
     return nfc(fold_whitespace(render_latex(text)))
 
 

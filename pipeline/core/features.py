@@ -1,0 +1,24 @@
+"""Everything derived from one occurrence's raw text, row by row."""
+
+from pipeline.core import enrich
+from pipeline.core.dedup import dedup_key
+from pipeline.core.flags import has_lost_characters, has_math, is_truncated
+from pipeline.core.normalize import normalize
+
+
+def features(text_raw: str) -> dict:
+    """The clean text of a raw span, its flags, enrichment and dedup key."""
+    text = normalize(text_raw)
+    urls = enrich.urls(text)
+    return {
+        "text": text,
+        "is_truncated": is_truncated(text),
+        "has_lost_characters": has_lost_characters(text),
+        "has_math": has_math(text_raw),
+        "n_words": len(text.split()),
+        "n_chars": len(text),
+        "urls": urls,
+        "code_repositories": enrich.code_repositories(urls),
+        **{f"releases_{kind}": said for kind, said in enrich.releases(text, urls).items()},
+        "key": dedup_key(text),
+    }

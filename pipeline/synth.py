@@ -1,0 +1,105 @@
+"""Synthetic raw dumps grown from real abstracts, with known duplicates, for tests and
+benchmarks: exact variants (re-wrapped, case and punctuation changed), near copies (words
+changed, a sentence added), truncated copies, noise lines and varying blank lines."""
+
+import random
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+_WORDS = re.compile(r"\S+")
+NOISE = ["Download PDF", "Shammie", "[PDF]", "John Smith", "Cite this paper"]
+
+
+@dataclass(frozen=True)
+class Block:
+    """One abstract to write: its text, the original it copies, and how it was made."""
+
+    text: str
+    original: int
+    kind: str  # original, exact, near or truncated
+
+
+def read_abstracts(folder: Path) -> list[str]:
+    """The text after `Abstract:` of every one-line record in the dumps of `folder`."""
+    texts = []
+    for path in sorted(folder.glob("*.txt")):
+        for line in path.read_text(encoding="utf-8").splitlines():
+            if line.startswith("Abstract:") and line[9:].strip():
+                texts.append(line[9:].strip())
+    return texts
+
+
+def exact_variant(text: str, rng: random.Random) -> str:
+    """The same text up to case, punctuation and spacing: re-wrapped, recased, repunctuated."""
+    choice = rng.randrange(3)
+    if choice == 0:
+        lines, line = [], ""
+        for word in text.split():
+            if len(line) + len(word) > rng.randint(50, 90) and line:
+                lines.append(line)
+                line = ""
+            line = f"{line} {word}" if line else word
+        return "\n".join([*lines, line])
+    if choice == 1:
+        return text.lower() if rng.random() < 0.5 else text.upper()
+    return text.replace(",", "").replace(" ", "  ", 3)
+
+
+def near_variant(text: str, rng: random.Random, vocabulary: list[str]) -> str:
+    """The text with one to three words changed, or a sentence added at its end."""
+    words = text.split()
+    if rng.random() < 0.5 or len(words) < 40:
+        return f"{text} {rng.choice(['We', 'Our results'])} also release the code and data."
+    for _ in range(rng.randint(1, 3)):
+        words[rng.randrange(len(words))] = rng.choice(vocabulary)
+    return " ".join(words)
+
+
+def truncated_variant(text: str, rng: random.Random) -> str:
+    """The text cut at 40% to 95% of its length, often mid-word."""
+    return text[: int(len(text) * rng.uniform(0.4, 0.95))].rstrip()
+
+
+def blocks(originals: list[str], n: int, duplicate_rate: float, seed: int) -> Iterator[Block]:
+    """`n` abstracts: originals in turn (cycling), each followed by a copy with probability
+    `duplicate_rate` (exact, near or truncated in equal shares), in a shuffled order."""
+    rng = random.Random(seed)
+    vocabulary = sorted({w for text in originals[:500] for w in text.split() if w.isalpha()})
+    made: list[Block] = []
+    i = 0
+    while len(made) < n:
+        original = i % len(originals)
+        text = originals[original]
+        made.append(Block(text, original, "original"))
+        i += 1
+        if rng.random() < duplicate_rate and len(made) < n:
+            kind = rng.choice(["exact", "near", "truncated"])
+            copy = {
+                "exact": lambda: exact_variant(text, rng),
+                "near": lambda: near_variant(text, rng, vocabulary),
+                "truncated": lambda: truncated_variant(text, rng),
+            }[kind]()
+            made.append(Block(copy, original, kind))
+    rng.shuffle(made)
+    yield from made
+
+
+def write_dumps(items: list[Block], folder: Path, per_dump: int, seed: int) -> list[Path]:
+    """Write the blocks as dumps of `per_dump` abstracts, with 0-4 blank lines between
+    records, a noise line now and then; return the paths, in order."""
+    rng = random.Random(seed)
+    folder.mkdir(parents=True, exist_ok=True)
+    paths = []
+    for start in range(0, len(items), per_dump):
+        parts = [rng.choice(NOISE) + "\n"] if rng.random() < 0.3 else []
+        for block in items[start : start + per_dump]:
+            parts.append(f"Abstract:{block.text}\n")
+            if rng.random() < 0.01:
+                parts.append(f"\n{rng.choice(NOISE)}\n")
+            parts.append("\n" * rng.randint(0, 4))
+        path = folder / f"synth_{start // per_dump:05d}.txt"
+        path.write_text("".join(parts), encoding="utf-8")
+        paths.append(path)
+    return paths
