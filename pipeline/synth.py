@@ -3,6 +3,7 @@ benchmarks: exact variants (re-wrapped, case and punctuation changed), near copi
 changed, a sentence added), truncated copies, noise lines and varying blank lines."""
 
 import random
+from collections import Counter
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -103,3 +104,15 @@ def write_dumps(items: list[Block], folder: Path, per_dump: int, seed: int) -> l
         path.write_text("".join(parts), encoding="utf-8")
         paths.append(path)
     return paths
+
+
+def pair_scores(predicted: list[str], truth: list[int]) -> tuple[float, float]:
+    """(precision, recall) of the pairs of items put in one group, against the true groups."""
+    cells = Counter(zip(predicted, truth, strict=True))
+
+    def pairs(counts) -> int:
+        return sum(n * (n - 1) // 2 for n in counts)
+
+    together = pairs(cells.values())
+    found, true = pairs(Counter(predicted).values()), pairs(Counter(truth).values())
+    return (together / found if found else 1.0), (together / true if true else 1.0)

@@ -2,6 +2,7 @@
 
 import re
 
+from pipeline.core.enrich import URL
 from pipeline.core.normalize import render_math
 
 # After the last sentence: closing quotes, brackets and trailing blanks.
@@ -27,7 +28,7 @@ def is_truncated(text: str) -> bool:
 
 def has_lost_characters(text: str) -> bool:
     """The text probably lost characters in scraping (`Metas Llama` for `Meta's Llama`)."""
-    if "\ufffd" in text or ("?" in text and _QUESTION_IN_WORD.search(text)):
+    if "\ufffd" in text or ("?" in text and _QUESTION_IN_WORD.search(URL.sub(" ", text))):
         return True
     if not _CONTRACTIONS.isdisjoint(w.strip(_WORD_EDGES).lower() for w in text.split()):
         return True

@@ -101,7 +101,7 @@ def nfc(text: str) -> str:
 
 _URL = re.compile(r"(?:https?://|ftp://|www\.)[^\s<>\"`“”‘’«»]+", re.IGNORECASE)
 _URL_TRAILER = ".,;:!?'*"
-_BRACKETS = {")": "(", "]": "[", "}": "{"}
+_BRACKETS = MappingProxyType({")": "(", "]": "[", "}": "{"})
 _TEX_ESCAPE = re.compile(r"\\+(?=[_%&#~$])")
 _PLACEHOLDER = re.compile("\x00([0-9]+)\x00")
 
@@ -161,7 +161,7 @@ def _pylatexenc_symbols() -> dict[str, str]:
 # Our own table wins over pylatexenc's: the common macros (so that their rendering is
 # explicit), the ones pylatexenc lacks, and a few choices: `\sim` is U+223C `∼` (not `~`),
 # `\epsilon` is `ε` (as readers write it, not the lunate `ϵ`), `\prime` is `′`.
-_OWN_SYMBOLS = {
+_OWN_SYMBOLS = MappingProxyType({
     "alpha": "α", "beta": "β", "gamma": "γ", "delta": "δ", "epsilon": "ε", "varepsilon": "ε",
     "theta": "θ", "lambda": "λ", "mu": "μ", "pi": "π", "rho": "ρ", "sigma": "σ", "tau": "τ",
     "phi": "φ", "omega": "ω", "Delta": "Δ", "Sigma": "Σ", "Omega": "Ω",
@@ -172,8 +172,8 @@ _OWN_SYMBOLS = {
     "lor": "∨", "implies": "⟹", "iff": "⟺", "models": "⊨", "bot": "⊥", "colon": ":",
     "log": "log", "exp": "exp", "max": "max", "min": "min", "arg": "arg", "argmax": "argmax",
     "argmin": "argmin", "det": "det", "dim": "dim", "deg": "deg", "gcd": "gcd", "Pr": "Pr",
-    "mod": "mod", "bmod": "mod",
-}  # fmt: skip
+    "mod": "mod", "bmod": "mod", "quad": " ", "qquad": " ",
+})  # fmt: skip
 _SYMBOLS = MappingProxyType(_pylatexenc_symbols() | _OWN_SYMBOLS)
 # Macros whose one argument is rendered as is (font and text switches).
 _FONTS = frozenset({
@@ -185,7 +185,7 @@ _FONTS = frozenset({
 _DROPPED = frozenset({
     "left", "right", "middle", "big", "Big", "bigg", "Bigg", "bigl", "bigr", "Bigl", "Bigr",
     "biggl", "biggr", "displaystyle", "textstyle", "scriptstyle", "rm", "bf", "it", "sf", "tt",
-    "cal", "limits", "nolimits", "mathstrut", "quad", "qquad",
+    "cal", "limits", "nolimits", "mathstrut",
 })  # fmt: skip
 _ACCENTS = MappingProxyType({
     "hat": "\u0302", "widehat": "\u0302", "tilde": "\u0303", "widetilde": "\u0303",
@@ -200,8 +200,8 @@ _DOUBLE_STRUCK = MappingProxyType(
 _MATH_ESCAPES = MappingProxyType(
     {",": " ", ";": " ", ":": " ", " ": " ", ">": " ", "!": "", "|": "‖", "\\": " "}
 )
-_SUPERSCRIPT = str.maketrans("0123456789+-−=()", "⁰¹²³⁴⁵⁶⁷⁸⁹⁺⁻⁻⁼⁽⁾")
-_SUBSCRIPT = str.maketrans("0123456789+-−=()", "₀₁₂₃₄₅₆₇₈₉₊₋₋₌₍₎")
+_SUPERSCRIPT = MappingProxyType(str.maketrans("0123456789+-−=()", "⁰¹²³⁴⁵⁶⁷⁸⁹⁺⁻⁻⁼⁽⁾"))
+_SUBSCRIPT = MappingProxyType(str.maketrans("0123456789+-−=()", "₀₁₂₃₄₅₆₇₈₉₊₋₋₌₍₎"))
 _SCRIPTABLE = frozenset("0123456789+-−=()")
 _MATH_TOKEN = re.compile(r"\\[A-Za-z]+|\\.|\s+|.", re.DOTALL)
 # A script or a fraction's part that needs no parentheses: one word or number.
@@ -268,7 +268,7 @@ def _macro(name: str, tokens: list[str], i: int) -> tuple[str, int]:
         arg, i = _argument(tokens, i)
         return f"{index}√{_wrap(arg)}", i
     if name in _DROPPED:
-        return ("  " if name.endswith("quad") else ""), i
+        return "", i
     return _SYMBOLS.get(name, name), i
 
 
@@ -290,7 +290,8 @@ def _atom(tokens: list[str], i: int) -> tuple[str, int]:
 
 def render_formula(formula: str) -> str:
     """Render the content of one math span as Unicode text (`100\\times` -> `100×`,
-    `O(n^2)` -> `O(n²)`, `\\mathbf{x}` -> `x`); no backslash is left."""
+    `O(n^2)` -> `O(n²)`, `\\mathbf{x}` -> `x`); no backslash is left: a macro known neither
+    here nor to pylatexenc is left as its name (`\\foo` -> `foo`)."""
     return _group(_MATH_TOKEN.findall(formula), 0, closed=False)[0]
 
 
@@ -299,7 +300,7 @@ _BRACKET_MATH = re.compile(r"\\\((.+?)\\\)|\\\[(.+?)\\\]", re.DOTALL)
 # `$` and `$$`, but neither `\$` nor a run of three dollars or more.
 _DOLLAR = re.compile(r"(?<![\\$])\$\$?(?!\$)")
 # A money amount followed by words (`$5 and `, `$1.6 billion `) is not a formula.
-_MONEY = re.compile(r"\s*[0-9][0-9.,]*\s+[A-Za-z]{2}")
+_MONEY = re.compile(r"[0-9][0-9.,]*\s+[A-Za-z]{2}")
 # Three words in a row (text arguments aside) make prose, not a formula.
 _PROSE = re.compile(r"(?<![\\\w])[A-Za-z]{2,}(?:\s+[A-Za-z]{2,}\b(?!\{)){2}")
 _TEXT_ARGUMENT = re.compile(r"\\(?:text\w*|math\w+|operatorname|mbox)\s*\{[^{}]*\}")
@@ -456,11 +457,13 @@ def clean(text: str) -> str:
 
     1. `unescape_html`: first, so that entities decode to what the next rules handle
        (`&nbsp;` to a space, `&#8203;` to a zero-width space) and URLs end where they should.
-    2. `fix_mojibake`, 3. `remove_invisible`, 4. `normalize_spaces`: before LaTeX, whose
-       rules look for ASCII characters that mojibake or exotic spaces could hide.
-    5. `render_latex`: math, text commands, TeX quotes, ties, with URLs protected.
-    6. `fold_whitespace`: after every rule that adds or removes characters.
-    7. `nfc`: last, since ftfy and LaTeX accents may leave combining characters.
+    2. `fix_mojibake`: before `remove_invisible`, which would drop the C1 controls that
+       mojibake is made of.
+    3. `remove_invisible`, `normalize_spaces`, `nfc`: the rest of the Unicode repair, before
+       LaTeX, whose rules match what these could hide or split (`e` + U+0301 after `\\'`).
+    4. `render_latex`: math, text commands, TeX quotes, ties, with URLs protected.
+    5. `fold_whitespace`: after every rule that adds or removes characters.
+    6. `nfc` again, last, since LaTeX accents leave combining characters.
     """
     text = nfc(normalize_spaces(remove_invisible(fix_mojibake(unescape_html(text)))))
     return nfc(fold_whitespace(render_latex(text)))
