@@ -301,8 +301,8 @@ _BRACKET_MATH = re.compile(r"\\\((.+?)\\\)|\\\[(.+?)\\\]", re.DOTALL)
 _DOLLAR = re.compile(r"(?<![\\$])\$\$?(?!\$)")
 # A money amount followed by words (`$5 and `, `$1.6 billion `) is not a formula.
 _MONEY = re.compile(r"[0-9][0-9.,]*\s+[A-Za-z]{2}")
-# Three words in a row (text arguments aside) make prose, not a formula.
-_PROSE = re.compile(r"(?<![\\\w])[A-Za-z]{2,}(?:\s+[A-Za-z]{2,}\b(?!\{)){2}")
+# Two words in a row (text arguments aside) make prose, not a formula.
+_PROSE = re.compile(r"(?<![\\\w])[A-Za-z]{2,}\s+[A-Za-z]{2,}(?![\w{])")
 _TEXT_ARGUMENT = re.compile(r"\\(?:text\w*|math\w+|operatorname|mbox)\s*\{[^{}]*\}")
 _PARAGRAPH_BREAK = re.compile(r"\n[ \t\r]*\n")
 _FORMULA_SIGN = re.compile(r"[\\^_{}=]")

@@ -1,0 +1,519 @@
+"""Tests of `pipeline.core.normalize`: each rule, the composition, properties, real abstracts."""
+
+import re
+import unicodedata
+from pathlib import Path
+
+import pytest
+from hypothesis import example, given, settings
+from hypothesis import strategies as st
+
+from pipeline.core import normalize as nz
+from pipeline.core.normalize import (
+    clean,
+    fix_mojibake,
+    fold_whitespace,
+    nfc,
+    normalize,
+    normalize_spaces,
+    protect_urls,
+    remove_invisible,
+    render_formula,
+    render_latex,
+    render_math,
+    render_tex_quotes,
+    render_text_commands,
+    render_ties,
+    restore_urls,
+    strip_marker,
+    unescape_html,
+)
+
+RAW = Path(__file__).resolve().parents[2] / "raw"
+ACL = Path("/work/shared/corpora/acl-anthology")
+PLAIN = "The R&D budget rose 95% in 2020 (see https://x.org/a_b?c=1&d=2)."
+
+
+# --- strip_marker ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ("Abstract:This document consolidates", "This document consolidates"),
+        ("Abstract: We study", "We study"),
+        ("ABSTRACT\r\nWe study", "We study"),
+        ("Abstract\nWe study", "We study"),
+        ("abstract :\tWe study", "We study"),
+        ("  Abstract  :  \n We study", "We study"),
+        ("Abstract: Abstract: twice", "Abstract: twice"),
+        ("Abstract", ""),
+    ],
+)
+def test_strip_marker_removes_the_marker(raw, expected):
+    assert strip_marker(raw) == expected
+
+
+@pytest.mark.parametrize(
+    "text", ["We study abstracts.", "Abstraction is hard.", "Abstracts: many", "Abstract We study"]
+)
+def test_strip_marker_leaves_text_without_marker(text):
+    assert strip_marker(text) == text
+
+
+# --- Unicode repair -------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Tom &amp; Jerry", "Tom & Jerry"),
+        ("one&#39;s", "one's"),
+        ("a&nbsp;b", "a\u00a0b"),
+        ("&lt;b&gt;", "<b>"),
+        ("&#x2014;", "—"),
+        ("double &amp;lt; escaped", "double < escaped"),
+    ],
+)
+def test_unescape_html_decodes_entities(text, expected):
+    assert unescape_html(text) == expected
+
+
+@pytest.mark.parametrize(
+    "text", ["R&D", "AT&T", "Q&A; more", "?a=1&b=2", "x&lt=2&copy", "& alone", "&unknown;"]
+)
+def test_unescape_html_keeps_bare_ampersands(text):
+    assert unescape_html(text) == text
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("the viewerâ€™s perspective", "the viewer’s perspective"),
+        ("cafÃ© au lait", "café au lait"),
+        ("â€œquotedâ€\x9d", "“quoted”"),
+        ("\x93cp1252 quotes\x94", "“cp1252 quotes”"),
+    ],
+)
+def test_fix_mojibake_repairs(text, expected):
+    assert fix_mojibake(text) == expected
+
+
+def test_fix_mojibake_keeps_right_characters():
+    text = "Moyen Âge, “curly” ‘quotes’ — dashes, é, ∑, 中文"
+    assert fix_mojibake(text) == text
+
+
+def test_fix_mojibake_keeps_ligatures_width_and_curly_quotes_while_fixing():
+    assert fix_mojibake("ﬁnal “ＦＵＬＬ” cafÃ©") == "ﬁnal “ＦＵＬＬ” café"
+
+
+def test_fix_mojibake_calls_ftfy_only_on_hints(monkeypatch):
+    def fail(*_):
+        raise AssertionError("ftfy called")
+
+    monkeypatch.setattr(nz, "fix_text", fail)
+    for text in ["plain ASCII", "café, naïve, “quotes”, 中文", PLAIN]:
+        assert fix_mojibake(text) == text
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("zero\u200bwidth", "zerowidth"),
+        ("\ufeffBOM and \u2060joiner", "BOM and joiner"),
+        ("a\x00b\x07c\x1bd\x7fe\x85f", "abcdef"),
+        ("soft\u00adhyphen", "softhyphen"),
+        ("ascii\u200cnon-joiner\u200d", "asciinon-joiner"),
+        ("keeps\nnew\tlines\r\n", "keeps\nnew\tlines\r\n"),
+        ("می\u200cخواهم", "می\u200cخواهم"),
+        ("👩\u200d💻", "👩\u200d💻"),
+    ],
+)
+def test_remove_invisible(text, expected):
+    assert remove_invisible(text) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("10\u00a0%", "10 %"),
+        ("thin\u2009narrow\u202fideographic\u3000em\u2003", "thin narrow ideographic em "),
+        ("line\u2028paragraph\u2029next", "line\nparagraph\n\nnext"),
+        ("plain — “kept”", "plain — “kept”"),
+    ],
+)
+def test_normalize_spaces(text, expected):
+    assert normalize_spaces(text) == expected
+
+
+def test_nfc_composes_and_keeps_the_rest():
+    assert nfc("cafe\u0301") == "café"
+    kept = "“x” ‘y’ – — é ∑ ≤ 中文 ﬁ ＦＵＬＬ"
+    assert nfc(kept) == kept
+
+
+# --- URLs -----------------------------------------------------------------------------------
+
+URLS = [
+    "https://github.com/owner/repo_name",
+    "http://x.org/a_b%20c",
+    "www.example.com/~user",
+    "https://x.org/search?a=1&b=2&c=$x$",
+    "https://en.wikipedia.org/wiki/Foo_(bar)",
+]
+
+
+@pytest.mark.parametrize("url", URLS)
+def test_protect_urls_round_trip(url):
+    text = f"See {url}, or ({url}). And `{url}'."
+    hidden, urls = protect_urls(text)
+    assert url not in hidden and urls == (url, url, url)
+    assert restore_urls(hidden, urls) == text
+
+
+def test_protect_urls_unescapes_tex_inside_urls():
+    hidden, urls = protect_urls(r"\url{https://github.com/a/b\_c}.")
+    assert urls == ("https://github.com/a/b_c",)
+    assert hidden == "\\url{\x000\x00}."
+
+
+@pytest.mark.parametrize("url", URLS)
+def test_render_latex_leaves_urls_intact(url):
+    text = rf"Code: {url} for $\alpha$ and 95\% of ``it''."
+    assert render_latex(text) == f"Code: {url} for α and 95% of “it”."
+
+
+# --- LaTeX math -----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (r"over $100\times$ more", "over 100× more"),
+        (r"over $2\sim5$ times", "over 2∼5 times"),
+        (r"$\alpha$-helix", "α-helix"),
+        (r"$O(n^2)$", "O(n²)"),
+        (r"$n^{k}$", "n^k"),
+        (r"$\mathbf{x}$", "x"),
+        (r"$10^{-4}$", "10⁻⁴"),
+        (r"$F_1$ and $F_{1}$", "F₁ and F₁"),
+        (r"$w_{t+1}$", "w_(t+1)"),
+        (r"$RoBERTa_{large}$", "RoBERTa_large"),
+        (r"F$_{0.5}$", "F_0.5"),
+        (r"$f \propto r^{-\alpha}$", "f ∝ r^(-α)"),
+        (r"$O(k^{\frac{m}{2}})$", "O(k^(m/2))"),
+        (r"$\frac{a+b}{2}$", "(a+b)/2"),
+        (r"$n = o(\sqrt{m})$", "n = o(√m)"),
+        (r"$O(m \log k)$", "O(m log k)"),
+        (r"$n \log_2 n$", "n log₂ n"),
+        (r"$30\,\%$", "30 %"),
+        (r"${\sim}3\%$", "∼3%"),
+        (r"$>80\%$", ">80%"),
+        (r"$\{mt, src\} \rightarrow pe$", "{mt, src} → pe"),
+        (r"$\rm{P}(\rm{Y})$", "P(Y)"),
+        (r"ME$_\text{Petersen}$", "ME_Petersen"),
+        (r"$\mathcal{FL}_0$", "FL₀"),
+        (r"$\mathbb{R}^n$", "ℝ^n"),
+        (r"$\epsilon$-greedy", "ε-greedy"),
+        (r"$\leq \geq \neq \pm \cdot \infty \to \in \sum \ldots \cdots$", "≤ ≥ ≠ ± · ∞ → ∈ ∑ … ⋯"),
+        (r"$\oplus \lnot$", "⊕ ¬"),
+        (r"$\left( x \right)$", "( x )"),
+        (r"$\unknownmacro$", "unknownmacro"),
+        (r"Multi$^2$OIE and I$^3$", "Multi²OIE and I³"),
+        (r"$5$ times and $200$ models", "5 times and 200 models"),
+        (r"\(x^2\) and \[y_1\]", "x² and y₁"),
+        (r"$$E = mc^2$$", "E = mc²"),
+        (r"wait-$k$, $n$-gram, $(x,y)=(\log r, \log f)$", "wait-k, n-gram, (x,y)=(log r, log f)"),
+    ],
+)
+def test_render_math(text, expected):
+    assert render_math(text) == expected
+
+
+def test_render_math_accents_compose_after_nfc():
+    assert nfc(render_formula(r"\hat{y} + \tilde{\rho}")) == "ŷ + ρ̃"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "It costs $5 and $10.",
+        "between $5 and $10 dollars",
+        "in excess of $1.6 billion dollars, in aggregate, and $2 more",
+        "Public works procurements move US$ 10 billion yearly",
+        "the extremely high accuracy (>$ 90%) of the top ranked",
+        "#Turki$hTweets is a benchmark dataset. #Turki$hTweets provides correct words.",
+        "spaced $ x $ is not math",
+        "$$$ and $$$",
+        r"escaped \$x\$ dollars",
+    ],
+)
+def test_render_math_leaves_dollars_of_prose(text):
+    assert render_math(text) == text
+
+
+def test_render_math_skips_prose_dollars_before_a_formula():
+    text = "estimated to be $1 trillion by 2050. Currently, there is $n$ of them."
+    assert render_math(text) == "estimated to be $1 trillion by 2050. Currently, there is n of them."
+
+
+# --- LaTeX text mode ------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (r"\textit{x} \textbf{y} \emph{z} \texttt{w} \url{u}", "x y z w u"),
+        (r"\textbf{\emph{nested}}", "nested"),
+        (r"20\% \& a\_b \#1 \$5 \{x\}", "20% & a_b #1 $5 {x}"),
+        (r"one\'s, don\'t, it\'s", "one's, don't, it's"),
+        (r"say \"hi\"", 'say "hi"'),
+        (r"Poincar\'e, Schr\"odinger, {\'e}t{\'e}, \c{c}a", "Poincaré, Schrödinger, été, ça"),
+        (r"\LaTeX{} and \TeX, \ldots", "LaTeX and TeX, …"),
+        (r"line\\break", "line break"),
+        (r"\cite{x} stays", r"\cite{x} stays"),
+        ("95% R&D, 5 < 6", "95% R&D, 5 < 6"),
+    ],
+)
+def test_render_text_commands(text, expected):
+    assert nfc(render_text_commands(text)) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("treat TTA models as a ``blackbox'' and", "treat TTA models as a “blackbox” and"),
+        ("a `single' quote", "a ‘single’ quote"),
+        ("`it's fine' he said", "‘it's fine’ he said"),
+        ("``wrapped\nquote''", "“wrapped\nquote”"),
+        ("``two''  ``pairs''", "“two”  “pairs”"),
+        ("don't touch 'this' or `code`", "don't touch 'this' or `code`"),
+        ("``across\n\nparagraphs''", "``across\n\nparagraphs''"),
+        ("``unclosed", "``unclosed"),
+    ],
+)
+def test_render_tex_quotes(text, expected):
+    assert render_tex_quotes(text) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("machine translation~(NAT)", "machine translation (NAT)"),
+        ("the work of~(CITATION) and~(CITATION)", "the work of (CITATION) and (CITATION)"),
+        ("Fig.~3 and on~9 tasks", "Fig. 3 and on 9 tasks"),
+        ("~5% and 2~4% and 1~3 and (~2Mb)", "~5% and 2~4% and 1~3 and (~2Mb)"),
+    ],
+)
+def test_render_ties(text, expected):
+    assert render_ties(text) == expected
+
+
+def test_render_latex_keeps_plain_text():
+    assert render_latex(PLAIN) == PLAIN
+    assert render_latex("It costs $5 and $10.") == "It costs $5 and $10."
+
+
+# --- Whitespace -----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("hard\nwrapped\r\nlines", "hard wrapped lines"),
+        ("a multi-\nlingual model", "a multi-lingual model"),
+        ("pre-\nTrained", "pre- Trained"),
+        ("models -\nwhich", "models - which"),
+        ("runs  of\t\tblanks", "runs of blanks"),
+        ("one\n\ntwo\r\n\r\n\r\nthree\n \t\nfour", "one\ntwo\nthree\nfour"),
+        ("  \n stripped \n\n", "stripped"),
+        ("old\rmac", "old mac"),
+        ("", ""),
+    ],
+)
+def test_fold_whitespace(text, expected):
+    assert fold_whitespace(text) == expected
+
+
+# --- normalize ------------------------------------------------------------------------------
+
+
+def test_normalize_keeps_plain_text():
+    assert normalize("Abstract:" + PLAIN) == PLAIN
+
+
+def test_normalize_composes_every_rule():
+    raw = (
+        "ABSTRACT\r\nWe study the viewerâ€™s &amp; $\\alpha$-helix\r\n"
+        "models, a ``multi-\r\nlingual'' set\u00a0of $100\\times$\u200b more data.\r\n\r\n"
+        "Code: https://github.com/o/repo_name (95% R&D)."
+    )
+    assert normalize(raw) == (
+        "We study the viewer’s & α-helix models, a “multi-lingual” set of 100× more data.\n"
+        "Code: https://github.com/o/repo_name (95% R&D)."
+    )
+
+
+def test_normalize_is_clean_after_strip_marker():
+    raw = "Abstract: $x$ and ``y''"
+    assert normalize(raw) == clean(strip_marker(raw)) == "x and “y”"
+
+
+# --- Real abstracts: the seed dumps ---------------------------------------------------------
+
+
+def _raw_abstract(phrase: str) -> str:
+    """The abstract of the seed dumps that contains `phrase`."""
+    for path in sorted(RAW.glob("*.txt")):
+        for line in path.read_text(encoding="utf-8").splitlines():
+            if line.startswith("Abstract:") and phrase in line:
+                return line
+    pytest.skip(f"no seed abstract contains {phrase!r}")
+
+
+@pytest.mark.parametrize(
+    ("phrase", "snippets"),
+    [
+        (
+            "SpidR-Adapt for rapid adaptation",
+            ["1h of target-language audio, over 100× more data-efficient than standard"],
+        ),
+        (
+            "We introduce MusicFlow",
+            ["despite being over 2∼5 times smaller and requiring 5 times fewer iterative"],
+        ),
+        (
+            "we treat TTA models as a",
+            [
+                "we treat TTA models as a “blackbox” and address the user prompt",
+                "which we refer to as “audionese”. To this end",
+            ],
+        ),
+        ("supplementary training data", ["the TTS data down below its 30 %, which is superior"]),
+        ("We pretrained over", ["We pretrained over 200 models of 25M to 1.5B parameters"]),
+    ],
+)
+def test_seed_abstracts(phrase, snippets):
+    text = normalize(_raw_abstract(phrase))
+    assert "$" not in text and "\\" not in text and "`" not in text
+    for snippet in snippets:
+        assert snippet in text
+    assert text == clean(text)
+
+
+def test_seed_dumps_keep_plain_abstracts():
+    path = min(RAW.glob("*.txt"), default=None)
+    if path is None:
+        pytest.skip("no seed dump")
+    for line in path.read_text(encoding="utf-8").splitlines():
+        if line.startswith("Abstract:") and not re.search(r"[$\\`~&]", line):
+            assert normalize(line) == " ".join(line[len("Abstract:") :].split())
+
+
+@pytest.mark.slow
+def test_acl_anthology_invariants():
+    paths = sorted(ACL.glob("*.txt"))
+    if not paths:
+        pytest.skip("no ACL Anthology corpus")
+    raws = [
+        line
+        for path in paths
+        for line in path.read_text(encoding="utf-8").splitlines()
+        if line.startswith("Abstract:")
+    ]
+    for raw in raws:
+        text = normalize(raw)
+        _assert_clean_output(text)
+        if not re.search(r"[$\\`~&]|[^\x00-\x7f]", raw):
+            assert text == " ".join(raw[len("Abstract:") :].split())
+
+
+# --- Properties -----------------------------------------------------------------------------
+
+
+def _assert_clean_output(text: str) -> None:
+    assert unicodedata.is_normalized("NFC", text)
+    assert "\r" not in text and "\t" not in text and "  " not in text
+    assert text == text.strip()
+    assert all(line.strip() == line and line for line in text.split("\n")) or text == ""
+    assert not any(unicodedata.category(c) == "Cc" for c in text.replace("\n", ""))
+
+
+# Tokens of real abstracts: prose, whitespace of all kinds, LaTeX, HTML, URLs, Unicode.
+TOKENS = [
+    *"abcXYZ019 .,;:!?()-'\"%#&/+=<>*@[]|",
+    *" \t\n\r\x0b\x0c\u00a0\u2009\u3000\u2028",
+    *"$\\{}^_`~",
+    r"\alpha", r"\times", r"\textbf{", r"\emph{", r"\frac", r"\sqrt", r"\mathbf{x}",
+    r"\'", r"\%", r"\(", r"\)", "``", "''", "&amp;", "&#39;", "&lt;", "R&D",
+    "http://x.org/a_b?c=1&d=2", "www.example.com/~user", "\n\n", "-\n",
+    "\u200b", "\u200c", "\u00ad", "\x00", "\x07",
+    "é", "e\u0301", "中文", "“", "”", "‘", "’", "—", "∑", "ﬁ",
+]  # fmt: skip
+# Texts of those tokens, but for `\$` and `$$`: a `\$` unescaped to `$` may pair with
+# another `$` when cleaned again (as `$$` nested in `$...$` may), which no single pass can
+# foresee. Mojibake is left out too: ftfy's heuristics read the whitespace next to `Â`.
+rich_texts = (
+    st.lists(st.sampled_from(TOKENS), max_size=40)
+    .map("".join)
+    .filter(lambda s: "\\$" not in s and "$$" not in s)
+)
+# ASCII prose with no character that any rule but whitespace folding acts on.
+plain_texts = st.text(
+    alphabet=st.sampled_from(list("abcdefgXYZ0123456789 .,:!?()-'\"%#&/+=<>*@|\n\t\r")),
+    max_size=200,
+)
+
+
+@settings(max_examples=400)
+@given(rich_texts)
+@example("one\n\ntwo")
+@example(r"$\alpha$ ``x'' \'s a`b'c 95% R&D")
+def test_clean_is_idempotent(text):
+    once = clean(text)
+    # Paragraphs come out joined by one `\n`, which a second pass reads as a hard wrap: so
+    # cleaning again is the identity paragraph by paragraph.
+    assert "\n".join(clean(p) for p in once.split("\n")) == once
+    if "\n" not in once:
+        assert normalize("Abstract: " + once) == once
+
+
+@settings(max_examples=400)
+@given(st.one_of(rich_texts, st.text(max_size=200)))
+@example("Â\t\x85\r\n\u2029\u200d \u180e")
+def test_clean_output_is_clean(text):
+    _assert_clean_output(clean(text))
+
+
+@settings(max_examples=300)
+@given(plain_texts)
+def test_plain_ascii_prose_is_only_folded(text):
+    assert clean(text) == fold_whitespace(text)
+    if "\n" not in text and "\r" not in text:
+        assert clean(text) == " ".join(text.split())
+
+
+@settings(max_examples=300)
+@given(
+    st.text(
+        alphabet=st.sampled_from(
+            [*"abXY09 .,:!?()-'\"%#/+=<>*@|\n\t\r", "\u00a0", "\u2009", "\u3000", "é", "中", "“"]
+        ),
+        max_size=200,
+    )
+)
+def test_words_survive(text):
+    words = re.compile(r"[A-Za-z0-9]+")
+    assert sorted(words.findall(clean(text))) == sorted(words.findall(text))
+
+
+@settings(max_examples=200)
+@given(
+    st.text(alphabet=st.sampled_from(list("abz09_%~&=?-./")), min_size=1, max_size=30),
+    st.sampled_from([r"$\alpha$ ", "``q'' ", r"\textit{i} ", "$5 and $", r"\% ", "x~(y) "]),
+)
+def test_urls_survive_any_latex_around(path, latex):
+    url = "https://x.org/" + path.strip(".?")
+    text = normalize(f"Abstract: {latex}see {url} {latex}")
+    assert url in text.split(" ")
