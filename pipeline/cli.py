@@ -52,9 +52,13 @@ def parse(raw, out, metrics, params):
     started, settings = time.perf_counter(), Params(params)
     rules, ratio = settings.parse()
     s = parse_stage.run(raw, out, metrics, rules, ratio, settings.workers)
-    _done("parse", started, f"{s['files']} files ({s['empty_files']} empty, "
-          f"{s['not_text_files']} not text), {s['occurrences']} occurrences, "
-          f"{s['rejects']} rejects -> {out}")
+    _done(
+        "parse",
+        started,
+        f"{s['files']} files ({s['empty_files']} empty, "
+        f"{s['not_text_files']} not text), {s['occurrences']} occurrences, "
+        f"{s['rejects']} rejects -> {out}",
+    )
 
 
 @main.command()
@@ -77,8 +81,12 @@ def dedup(normalized, out, metrics, params):
     """Merge exact, near and truncated duplicates into one row per abstract."""
     started, settings = time.perf_counter(), Params(params)
     s = dedup_stage.run(normalized, out, metrics, settings.dedup(), settings.lengths())
-    _done("dedup", started, f"{s['occurrences']} occurrences -> {s['abstracts']} abstracts "
-          f"({s['groups_with_duplicates']} with duplicates) -> {out}")
+    _done(
+        "dedup",
+        started,
+        f"{s['occurrences']} occurrences -> {s['abstracts']} abstracts "
+        f"({s['groups_with_duplicates']} with duplicates) -> {out}",
+    )
 
 
 @main.command()

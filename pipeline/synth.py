@@ -3,8 +3,8 @@ benchmarks: exact variants (re-wrapped, case and punctuation changed), near copi
 changed, a sentence added), truncated copies, noise lines and varying blank lines."""
 
 import random
-from collections import Counter
 import re
+from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -77,11 +77,12 @@ def blocks(originals: list[str], n: int, duplicate_rate: float, seed: int) -> It
         i += 1
         if rng.random() < duplicate_rate and len(made) < n:
             kind = rng.choice(["exact", "near", "truncated"])
-            copy = {
-                "exact": lambda: exact_variant(text, rng),
-                "near": lambda: near_variant(text, rng, vocabulary),
-                "truncated": lambda: truncated_variant(text, rng),
-            }[kind]()
+            if kind == "exact":
+                copy = exact_variant(text, rng)
+            elif kind == "near":
+                copy = near_variant(text, rng, vocabulary)
+            else:
+                copy = truncated_variant(text, rng)
             made.append(Block(copy, original, kind))
     rng.shuffle(made)
     yield from made

@@ -5,12 +5,37 @@ from dataclasses import dataclass
 from hypothesis import strategies as st
 
 # Words a legacy (cp1252) dump can hold too; no two non-ASCII characters touch.
-WORDS = ["we", "model", "speech", "data", "the", "of", "café", "naïve", "Zürich", "“tokens”",
-         "results", "R&D", "95%", "$100\\times$", "``blackbox''", "Abstract:", "abstract",
-         "Methods", "a", "BLEU", "é-tude"]
+WORDS = [
+    "we",
+    "model",
+    "speech",
+    "data",
+    "the",
+    "of",
+    "café",
+    "naïve",
+    "Zürich",
+    "“tokens”",
+    "results",
+    "R&D",
+    "95%",
+    "$100\\times$",
+    "``blackbox''",
+    "Abstract:",
+    "abstract",
+    "Methods",
+    "a",
+    "BLEU",
+    "é-tude",
+]
 MARKERS = ["Abstract:", "ABSTRACT:", "abstract :", "Abstract:\n", "Abstract\n", "ABSTRACT \n"]
-NOISE = [("Download PDF", "page_chrome"), ("[PDF]", "page_chrome"), ("Shammie", "trailing_fragment"),
-         ("John Smith", "trailing_fragment"), ("Cite this paper", "page_chrome")]
+NOISE = [
+    ("Download PDF", "page_chrome"),
+    ("[PDF]", "page_chrome"),
+    ("Shammie", "trailing_fragment"),
+    ("John Smith", "trailing_fragment"),
+    ("Cite this paper", "page_chrome"),
+]
 PREAMBLE = ["Shammie", "posted by the editor", "Home | Papers"]
 
 
@@ -64,7 +89,10 @@ def dumps(draw) -> Dump:
     bom = encoding == "utf-8" and draw(st.booleans())
     pieces: list[Piece] = []
     if draw(st.booleans()):
-        pieces += [Piece(draw(st.sampled_from(PREAMBLE)), "outside_abstract"), Piece(draw(_blank()))]
+        pieces += [
+            Piece(draw(st.sampled_from(PREAMBLE)), "outside_abstract"),
+            Piece(draw(_blank())),
+        ]
     for _ in range(draw(st.integers(0, 6))):
         pieces.append(Piece(draw(st.sampled_from(["", "", "  ", "\t"]))))
         marker = draw(st.sampled_from(MARKERS))

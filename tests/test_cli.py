@@ -18,8 +18,16 @@ def invoke(tmp_path, *args):
 
 
 def test_missing_raw_folder(tmp_path):
-    result = invoke(tmp_path, "parse", "--raw", str(tmp_path / "raw"),
-                    "--params", str(ROOT / "params.yaml"), "--out", str(tmp_path / "o"))
+    result = invoke(
+        tmp_path,
+        "parse",
+        "--raw",
+        str(tmp_path / "raw"),
+        "--params",
+        str(ROOT / "params.yaml"),
+        "--out",
+        str(tmp_path / "o"),
+    )
     assert result.exit_code == 1
     assert f"Error: {tmp_path}/raw: no such folder; put the raw dumps in" in result.output
 
@@ -30,18 +38,30 @@ def test_missing_raw_folder(tmp_path):
         (None, "params.yaml: no such file; run from the project's top folder"),
         ("parse: [1", "params.yaml: not valid YAML"),
         ("other: {}", "params.yaml: section `parse:` is missing or not a mapping"),
-        ("parse: {page_chrome: ['('], max_fragment_words: 4, max_control_ratio: 0.1, workers: 0}",
-         "params.yaml: parse.page_chrome: bad pattern '('"),
-        ("parse: {page_chrome: [], max_fragment_words: -1, max_control_ratio: 0.1, workers: 0}",
-         "params.yaml: parse.max_fragment_words: expected a int in [0, 1000], got -1"),
+        (
+            "workers: 0\nparse: {page_chrome: ['('], max_fragment_words: 4, max_control_ratio: .1}",
+            "params.yaml: parse.page_chrome: bad pattern '('",
+        ),
+        (
+            "workers: 0\nparse: {page_chrome: [], max_fragment_words: -1, max_control_ratio: 0.1}",
+            "params.yaml: parse.max_fragment_words: expected a int in [0, 1000], got -1",
+        ),
     ],
 )
 def test_bad_params(tmp_path, params, message):
     path = tmp_path / "params.yaml"
     if params is not None:
         path.write_text(params)
-    result = invoke(tmp_path, "parse", "--params", str(path), "--raw", str(ROOT / "raw"),
-                    "--out", str(tmp_path / "o"))
+    result = invoke(
+        tmp_path,
+        "parse",
+        "--params",
+        str(path),
+        "--raw",
+        str(ROOT / "raw"),
+        "--out",
+        str(tmp_path / "o"),
+    )
     assert result.exit_code == 1
     assert message in result.output
     assert "Traceback" not in result.output

@@ -15,7 +15,7 @@ def line_of(data: bytes, offset: int) -> int:
 
 
 def check_coverage(data: bytes, start: int, spans: Sequence[tuple[int, int]]) -> None:
-    """Raise CoverageError unless the sorted `spans` partition the non-whitespace of data[start:]."""
+    """Raise CoverageError unless sorted `spans` partition the non-whitespace of data[start:]."""
     pos = start
     for span_start, span_end, *_ in spans:
         if not pos <= span_start < span_end <= len(data):

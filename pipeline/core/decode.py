@@ -7,12 +7,8 @@ undefined bytes map to the C1 controls of the same value (as browsers do).
 BOM = b"\xef\xbb\xbf"
 WHITESPACE = b" \t\n\r\x0b\x0c"
 _CONTROL = bytes(b for b in range(32) if b not in WHITESPACE) + b"\x7f"
-_CP1252 = {}
-for _byte in range(0x80, 0xA0):
-    try:
-        _CP1252[_byte] = bytes([_byte]).decode("cp1252")
-    except UnicodeDecodeError:
-        pass
+# cp1252's characters for bytes 0x80-0x9F, but its five undefined ones (left as C1 controls).
+_CP1252 = {b: bytes([b]).decode("cp1252", "ignore") or chr(b) for b in range(0x80, 0xA0)}
 
 
 def body_start(data: bytes) -> int:

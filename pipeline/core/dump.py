@@ -27,9 +27,7 @@ def _line_numbers(data: bytes, offsets: Iterable[int]) -> dict[int, int]:
     return lines
 
 
-def parse_dump(
-    data: bytes, source: str, rules: Rules, max_control_ratio: float
-) -> ParsedDump:
+def parse_dump(data: bytes, source: str, rules: Rules, max_control_ratio: float) -> ParsedDump:
     """Rows for every span of `data`, the raw file at `source` (relative to raw/)."""
     start = body_start(data)
     if not data[start:].strip():
@@ -60,5 +58,7 @@ def parse_dump(
         if span.reason is None:
             parsed.occurrences.append({**row, "text_raw": text, "encoding": encoding})
         else:
-            parsed.rejects.append({**row, "reason": span.reason, "text": text, "encoding": encoding})
+            parsed.rejects.append(
+                {**row, "reason": span.reason, "text": text, "encoding": encoding}
+            )
     return parsed

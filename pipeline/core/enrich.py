@@ -2,13 +2,8 @@
 
 import re
 
-CODE_HOSTS = ("github.com", "gitlab.com", "bitbucket.org", "codeberg.org", "huggingface.co")
-URL = re.compile(
-    r"\b(?:https?://|ftp://|www\.|(?:" + "|".join(map(re.escape, CODE_HOSTS)) + r")/)"
-    r"[^\s<>\"“”]+",
-    re.IGNORECASE,
-)
-_TRAILING = ".,;:!?'’\""
+from pipeline.core.urls import CODE_HOSTS
+
 _REPOSITORY = re.compile(
     r"(?:https?://)?(?:www\.)?(" + "|".join(map(re.escape, CODE_HOSTS)) + r")/"
     r"([\w.-]+)/([\w.-]+)",
@@ -32,19 +27,6 @@ RELEASED = {
         r"\b(?:models?|checkpoints?|weights|embeddings|pre-?trained)\b", re.IGNORECASE
     ),
 }
-
-
-def urls(text: str) -> list[str]:
-    """Every URL in the text, as written, without the punctuation that ends its sentence."""
-    if "://" not in text and "www." not in text and not any(h in text for h in CODE_HOSTS):
-        return []
-    found = []
-    for match in URL.finditer(text):
-        url = match.group().rstrip(_TRAILING)
-        while url.endswith(")") and url.count(")") > url.count("("):
-            url = url[:-1].rstrip(_TRAILING)
-        found.append(url)
-    return found
 
 
 def code_repositories(links: list[str]) -> list[str]:

@@ -1,6 +1,6 @@
 """Everything derived from one occurrence's raw text, row by row."""
 
-from pipeline.core import enrich
+from pipeline.core import enrich, urls
 from pipeline.core.dedup import dedup_key
 from pipeline.core.flags import has_lost_characters, has_math, is_truncated
 from pipeline.core.normalize import normalize
@@ -9,7 +9,7 @@ from pipeline.core.normalize import normalize
 def features(text_raw: str) -> dict:
     """The clean text of a raw span, its flags, enrichment and dedup key."""
     text = normalize(text_raw)
-    urls = enrich.urls(text)
+    links = urls.find(text)
     return {
         "text": text,
         "is_truncated": is_truncated(text),
@@ -17,8 +17,8 @@ def features(text_raw: str) -> dict:
         "has_math": has_math(text_raw),
         "n_words": len(text.split()),
         "n_chars": len(text),
-        "urls": urls,
-        "code_repositories": enrich.code_repositories(urls),
-        **{f"releases_{kind}": said for kind, said in enrich.releases(text, urls).items()},
+        "urls": links,
+        "code_repositories": enrich.code_repositories(links),
+        **{f"releases_{kind}": said for kind, said in enrich.releases(text, links).items()},
         "key": dedup_key(text),
     }

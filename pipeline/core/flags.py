@@ -2,8 +2,8 @@
 
 import re
 
-from pipeline.core.enrich import URL
 from pipeline.core.normalize import render_math
+from pipeline.core.urls import URL
 
 # After the last sentence: closing quotes, brackets and trailing blanks.
 _CLOSERS = "\"'”’)]}»"
@@ -13,10 +13,28 @@ _ELLIPSIS = ("...", "…")
 # letter, a contraction or a possessive that lost its apostrophe (`doesnt`, `about Metas Llama`).
 _QUESTION_IN_WORD = re.compile(r"[A-Za-z]\?[A-Za-z]")
 _CONTRACTIONS = frozenset(
-    f"{verb}nt" for verb in "does did is are was were ca could would should has have had wo".split()
+    f"{verb}nt"
+    for verb in [
+        "does",
+        "did",
+        "is",
+        "are",
+        "was",
+        "were",
+        "ca",
+        "could",
+        "would",
+        "should",
+        "has",
+        "have",
+        "had",
+        "wo",
+    ]
 )
 _POSSESSIVE = re.compile(r"(?<= )[A-Z][a-z]*[aeio]s (?=[A-Z])")
-_BEFORE_POSSESSIVE = frozenset("about of on for with by from in to at and than".split())
+_BEFORE_POSSESSIVE = frozenset(
+    ["about", "of", "on", "for", "with", "by", "from", "in", "to", "at", "and", "than"]
+)
 _WORD_EDGES = ".,;:!?()[]\"'“”‘’"
 
 

@@ -13,6 +13,8 @@ from types import MappingProxyType
 from ftfy import TextFixerConfig, fix_text
 from pylatexenc.latex2text import get_default_latex_context_db
 
+from pipeline.core.urls import URL, trim
+
 # `Abstract:` (any case, blanks before the colon), or `Abstract` alone on its line.
 _MARKER = re.compile(r"\A\s*abstract(?:[ \t]*:|[ \t]*(?=\r|\n|\Z))\s*", re.IGNORECASE)
 
@@ -99,24 +101,8 @@ def nfc(text: str) -> str:
 
 # --- URLs -----------------------------------------------------------------------------------
 
-_URL = re.compile(r"(?:https?://|ftp://|www\.)[^\s<>\"`“”‘’«»]+", re.IGNORECASE)
-_URL_TRAILER = ".,;:!?'*"
-_BRACKETS = MappingProxyType({")": "(", "]": "[", "}": "{"})
 _TEX_ESCAPE = re.compile(r"\\+(?=[_%&#~$])")
 _PLACEHOLDER = re.compile("\x00([0-9]+)\x00")
-
-
-def _trim_url(url: str) -> str:
-    """Drop trailing punctuation and unbalanced closing brackets from a matched URL."""
-    while url:
-        last = url[-1]
-        if last in _URL_TRAILER or (
-            last in _BRACKETS and url.count(last) > url.count(_BRACKETS[last])
-        ):
-            url = url[:-1]
-        else:
-            break
-    return url
 
 
 def protect_urls(text: str) -> tuple[str, tuple[str, ...]]:
@@ -128,11 +114,11 @@ def protect_urls(text: str) -> tuple[str, tuple[str, ...]]:
     urls: list[str] = []
 
     def hide(match: re.Match[str]) -> str:
-        url = _trim_url(match[0])
+        url = trim(match[0])
         urls.append(_TEX_ESCAPE.sub("", url))
         return f"\x00{len(urls) - 1}\x00{match[0][len(url) :]}"
 
-    return _URL.sub(hide, text), tuple(urls)
+    return URL.sub(hide, text), tuple(urls)
 
 
 def restore_urls(text: str, urls: tuple[str, ...]) -> str:
@@ -179,7 +165,7 @@ _SYMBOLS = MappingProxyType(_pylatexenc_symbols() | _OWN_SYMBOLS)
 _FONTS = frozenset({
     "mathbf", "mathrm", "mathit", "mathsf", "mathtt", "mathcal", "mathscr", "mathfrak",
     "mathnormal", "boldsymbol", "bm", "text", "textrm", "textit", "textbf", "texttt", "textsf",
-    "textsc", "textup", "textnormal", "mbox", "hbox", "emph", "operatorname",
+    "textsc", "textup", "textnormal", "mbox", "hbox", "emph", "operatorname", "mathop",
 })  # fmt: skip
 # Macros that only size or style what follows, dropped.
 _DROPPED = frozenset({
@@ -203,6 +189,8 @@ _MATH_ESCAPES = MappingProxyType(
 _SUPERSCRIPT = MappingProxyType(str.maketrans("0123456789+-−=()", "⁰¹²³⁴⁵⁶⁷⁸⁹⁺⁻⁻⁼⁽⁾"))
 _SUBSCRIPT = MappingProxyType(str.maketrans("0123456789+-−=()", "₀₁₂₃₄₅₆₇₈₉₊₋₋₌₍₎"))
 _SCRIPTABLE = frozenset("0123456789+-−=()")
+# Superscripts that are marks by themselves: `x^*` -> `x*`, `f^\prime` -> `f′`.
+_MARKS = frozenset("*∗′″†‡⋆")
 _MATH_TOKEN = re.compile(r"\\[A-Za-z]+|\\.|\s+|.", re.DOTALL)
 # A script or a fraction's part that needs no parentheses: one word or number.
 _PLAIN = re.compile(r"[\w.]+")
@@ -210,10 +198,11 @@ _PLAIN = re.compile(r"[\w.]+")
 
 def _script(kind: str, arg: str) -> str:
     """A super- (`^`) or subscript: Unicode where it has every character (digits, signs,
-    parentheses), else `^k` for a word or number and `^(…)` for anything else."""
+    parentheses), else `^k` for a word or number and `^(…)` for anything else; a mark
+    (`x^*`, `x^\\dagger`) loses its caret."""
     if arg and set(arg) <= _SCRIPTABLE:
         return arg.translate(_SUPERSCRIPT if kind == "^" else _SUBSCRIPT)
-    if kind == "^" and arg == "′":
+    if kind == "^" and arg in _MARKS:
         return arg
     if len(arg) <= 1 or _PLAIN.fullmatch(arg):
         return kind + arg
@@ -256,10 +245,10 @@ def _macro(name: str, tokens: list[str], i: int) -> tuple[str, int]:
     if name in _ACCENTS:
         arg, i = _argument(tokens, i)
         return arg + _ACCENTS[name], i
-    if name in ("frac", "dfrac", "tfrac"):
-        numerator, i = _argument(tokens, i)
-        denominator, i = _argument(tokens, i)
-        return f"{_wrap(numerator)}/{_wrap(denominator)}", i
+    if name in ("frac", "dfrac", "tfrac", "binom"):
+        top, i = _argument(tokens, i)
+        bottom, i = _argument(tokens, i)
+        return (f"C({top}, {bottom})" if name == "binom" else f"{_wrap(top)}/{_wrap(bottom)}"), i
     if name == "sqrt":
         index = ""
         if i < len(tokens) and tokens[i] == "[":
@@ -313,17 +302,18 @@ def _is_formula(content: str, after: str) -> bool:
     """Whether `$content$`, followed by the character `after`, is math rather than two
     dollar signs of prose (`It costs $5 and $10.`).
 
-    As in pandoc, the content neither starts nor ends with a blank and the closing `$` is not
-    followed by a digit.
+    As in pandoc, the content neither starts nor ends with a blank, and the closing `$` is
+    not followed by a digit unless the content has a formula sign (`$\\sim$10`).
     """
+    signed = _FORMULA_SIGN.search(content) is not None
     return (
         content[:1].strip() != ""
         and content[-1:].strip() != ""
-        and not after.isdigit()
+        and (signed or not after.isdigit())
         and not _MONEY.match(content)
         and not _PARAGRAPH_BREAK.search(content)
         and not _PROSE.search(_TEXT_ARGUMENT.sub(" ", content))
-        and (len(content) <= _SHORT_FORMULA or _FORMULA_SIGN.search(content) is not None)
+        and (signed or len(content) <= _SHORT_FORMULA)
     )
 
 

@@ -12,8 +12,17 @@ from pipeline.io import atomic_dir, write_json, write_parquet
 from schemas import MATCH_KINDS, Abstracts, Occurrences
 from schemas.derive import arrow_schema, validate
 
-FLAGS = ("is_truncated", "has_lost_characters", "has_math", "is_too_short", "is_too_long",
-         "is_legacy_decoded", "releases_code", "releases_data", "releases_models")
+FLAGS = (
+    "is_truncated",
+    "has_lost_characters",
+    "has_math",
+    "is_too_short",
+    "is_too_long",
+    "is_legacy_decoded",
+    "releases_code",
+    "releases_data",
+    "releases_models",
+)
 
 
 def canonical_rank(is_truncated: bool, lost: bool, encoding: str, text: str) -> tuple:
@@ -31,17 +40,32 @@ def groups(keys: list[str], params: DedupParams) -> list[int]:
     return [roots[position[key]] for key in keys]
 
 
-def run(normalized: Path, out: Path, metrics: Path, params: DedupParams,
-        lengths: tuple[int, int]) -> dict:
+def run(
+    normalized: Path, out: Path, metrics: Path, params: DedupParams, lengths: tuple[int, int]
+) -> dict:
     """Group normalized occurrences into out/abstracts.parquet and out/occurrences.parquet."""
     table = pq.read_table(normalized / "occurrences.parquet")
-    column = {name: table.column(name).to_pylist()
-              for name in ("key", "text", "is_truncated", "has_lost_characters", "encoding",
-                           "source", "n_words")}
+    column = {
+        name: table.column(name).to_pylist()
+        for name in (
+            "key",
+            "text",
+            "is_truncated",
+            "has_lost_characters",
+            "encoding",
+            "source",
+            "n_words",
+        )
+    }
     keys = column["key"]
     group = groups(keys, params)
-    ranks = map(canonical_rank, column["is_truncated"], column["has_lost_characters"],
-                column["encoding"], column["text"])
+    ranks = map(
+        canonical_rank,
+        column["is_truncated"],
+        column["has_lost_characters"],
+        column["encoding"],
+        column["text"],
+    )
     best: dict[int, tuple] = {}
     for row, (root, rank) in enumerate(zip(group, ranks, strict=True)):
         if root not in best or rank < best[root][0]:
@@ -50,8 +74,9 @@ def run(normalized: Path, out: Path, metrics: Path, params: DedupParams,
     ids = {root: stable_id(keys[row]) for root, row in canonical.items()}
     linked = {
         "abstract_id": [ids[root] for root in group],
-        "match": [match_kind(key, keys[canonical[root]]) for key, root in zip(keys, group,
-                                                                              strict=True)],
+        "match": [
+            match_kind(key, keys[canonical[root]]) for key, root in zip(keys, group, strict=True)
+        ],
     }
     occurrences = pa.Table.from_pydict(
         {n: linked[n] if n in linked else table.column(n) for n in arrow_schema(Occurrences).names},
@@ -64,8 +89,11 @@ def run(normalized: Path, out: Path, metrics: Path, params: DedupParams,
     sources = {root: set() for root in roots}
     for root, source in zip(group, column["source"], strict=True):
         sources[root].add(source)
-    too_short, too_long = zip(*(length_flags(column["n_words"][r], *lengths) for r in rows),
-                              strict=True) if rows else ((), ())
+    too_short, too_long = (
+        zip(*(length_flags(column["n_words"][r], *lengths) for r in rows), strict=True)
+        if rows
+        else ((), ())
+    )
     canonical_features = table.take(rows)
     derived = {
         "id": [ids[root] for root in roots],
@@ -81,8 +109,10 @@ def run(normalized: Path, out: Path, metrics: Path, params: DedupParams,
         schema=schema,
     )
     with atomic_dir(out) as tmp:
-        for name, model, result in (("abstracts", Abstracts, abstracts),
-                                    ("occurrences", Occurrences, occurrences)):
+        for name, model, result in (
+            ("abstracts", Abstracts, abstracts),
+            ("occurrences", Occurrences, occurrences),
+        ):
             validate(model, result)
             write_parquet(result, tmp / f"{name}.parquet")
     return _summary(metrics, abstracts, occurrences, counts)

@@ -37,7 +37,9 @@ def run(parsed: Path, out: Path, batch_rows: int, processes: int) -> int:
         pq.ParquetWriter(tmp / "occurrences.parquet", schema, compression="zstd") as writer,
         progress(total=rows, unit="abstract") as bar,
     ):
-        for table in ordered_map(normalize_batch, batches, workers(processes, -(-rows // batch_rows))):
+        for table in ordered_map(
+            normalize_batch, batches, workers(processes, -(-rows // batch_rows))
+        ):
             writer.write_table(table)
             bar.update(table.num_rows)
     return rows

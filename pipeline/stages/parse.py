@@ -12,7 +12,8 @@ from pipeline.core.coverage import CoverageError
 from pipeline.core.dump import parse_dump
 from pipeline.core.segment import Rules
 from pipeline.io import atomic_dir, write_json
-from pipeline.parallel import ordered_map, workers as processes
+from pipeline.parallel import ordered_map
+from pipeline.parallel import workers as processes
 from pipeline.progress import progress
 from schemas import REJECT_REASONS, ParsedOccurrences, Rejects
 from schemas.derive import arrow_schema, validate
@@ -61,8 +62,9 @@ def parse_file(task: tuple[str, Path], rules: Rules, max_control_ratio: float) -
     return FileResult(source, len(data), *tables, parsed.empty, parsed.not_text)
 
 
-def run(raw: Path, out: Path, metrics: Path, rules: Rules, max_control_ratio: float,
-        workers: int) -> dict:
+def run(
+    raw: Path, out: Path, metrics: Path, rules: Rules, max_control_ratio: float, workers: int
+) -> dict:
     """Parse every raw file into out/occurrences.parquet and out/rejects.parquet."""
     files = raw_files(raw)
     job = partial(parse_file, rules=rules, max_control_ratio=max_control_ratio)
@@ -71,10 +73,12 @@ def run(raw: Path, out: Path, metrics: Path, rules: Rules, max_control_ratio: fl
     by_source, encodings = {}, Counter()
     with (
         atomic_dir(out) as tmp,
-        pq.ParquetWriter(tmp / "occurrences.parquet", arrow_schema(ParsedOccurrences),
-                         compression="zstd") as occurrences,
-        pq.ParquetWriter(tmp / "rejects.parquet", arrow_schema(Rejects),
-                         compression="zstd") as rejects,
+        pq.ParquetWriter(
+            tmp / "occurrences.parquet", arrow_schema(ParsedOccurrences), compression="zstd"
+        ) as occurrences,
+        pq.ParquetWriter(
+            tmp / "rejects.parquet", arrow_schema(Rejects), compression="zstd"
+        ) as rejects,
     ):
         results = ordered_map(job, files, processes(workers, len(files)))
         for result in progress(results, total=len(files), unit="file"):

@@ -16,8 +16,9 @@ from pipeline.core.dedup import (
 )
 from pipeline.synth import near_variant, truncated_variant
 
-PARAMS = DedupParams(shingle_words=3, num_perm=128, bands=32, near_threshold=0.7,
-                     truncated_min_words=10, seed=1)
+PARAMS = DedupParams(
+    shingle_words=3, num_perm=128, bands=32, near_threshold=0.7, truncated_min_words=10, seed=1
+)
 WORDS = [f"w{i}" for i in range(2000)]
 texts = st.lists(st.sampled_from(WORDS), min_size=40, max_size=120).map(" ".join)
 
@@ -50,8 +51,13 @@ def test_exact_near_and_truncated_join_different_do_not():
     rng = random.Random(3)
     base = " ".join(rng.choice(WORDS) for _ in range(120)) + "."
     other = " ".join(rng.choice(WORDS) for _ in range(120)) + "."
-    copies = [base, base.upper(), near_variant(base, rng, WORDS), truncated_variant(base, rng),
-              other]
+    copies = [
+        base,
+        base.upper(),
+        near_variant(base, rng, WORDS),
+        truncated_variant(base, rng),
+        other,
+    ]
     assert groups(copies) == [0, 0, 0, 0, 1]
 
 
@@ -68,16 +74,22 @@ def test_a_prefix_of_two_abstracts_joins_only_one():
 @settings(max_examples=50, deadline=None)
 @given(st.lists(texts, min_size=2, max_size=8, unique=True), st.randoms(use_true_random=False))
 def test_distinct_texts_never_merge_copies_always_do(originals, rng):
-    originals = [t for t in originals if all(
-        len(shingles(dedup_key(t), 3) & shingles(dedup_key(u), 3)) == 0 for u in originals
-        if u != t)]
+    originals = [
+        t
+        for t in originals
+        if all(
+            len(shingles(dedup_key(t), 3) & shingles(dedup_key(u), 3)) == 0
+            for u in originals
+            if u != t
+        )
+    ]
     copies = [(i, t) for i, t in enumerate(originals)]
     copies += [(i, t.upper()) for i, t in enumerate(originals)]
     copies += [(i, truncated_variant(t, rng)) for i, t in enumerate(originals)]
     rng.shuffle(copies)
     found = groups([t for _, t in copies])
     truth = [i for i, _ in copies]
-    assert len(set(zip(found, truth))) == len(set(found)) == len(set(truth))
+    assert len(set(zip(found, truth, strict=True))) == len(set(found)) == len(set(truth))
 
 
 def partition(raw_texts):

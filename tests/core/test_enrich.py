@@ -2,7 +2,8 @@
 
 import pytest
 
-from pipeline.core.enrich import code_repositories, releases, urls
+from pipeline.core.enrich import code_repositories, releases
+from pipeline.core.urls import find as urls
 
 
 def test_urls_as_written_without_sentence_punctuation():

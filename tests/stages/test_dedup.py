@@ -9,7 +9,8 @@ import pytest
 from pipeline import synth
 from pipeline.core.dedup import dedup_key, shingles
 from pipeline.core.normalize import normalize
-from pipeline.stages import dedup, normalize as normalize_stage, parse
+from pipeline.stages import dedup, parse
+from pipeline.stages import normalize as normalize_stage
 from tests.conftest import SEEDS
 
 
@@ -18,10 +19,13 @@ def build(raw, out, params):
     rules, ratio = params.parse()
     parse.run(raw, out / "parse", out / "parse.json", rules, ratio, 2)
     normalize_stage.run(out / "parse", out / "normalize", params.batch_rows(), 2)
-    dedup.run(out / "normalize", out / "dedup", out / "dedup.json", params.dedup(),
-              params.lengths())
-    return tuple(pq.read_table(out / "dedup" / f"{name}.parquet").to_pylist()
-                 for name in ("abstracts", "occurrences"))
+    dedup.run(
+        out / "normalize", out / "dedup", out / "dedup.json", params.dedup(), params.lengths()
+    )
+    return tuple(
+        pq.read_table(out / "dedup" / f"{name}.parquet").to_pylist()
+        for name in ("abstracts", "occurrences")
+    )
 
 
 @pytest.fixture(scope="module")

@@ -116,4 +116,6 @@ def test_two_runs_are_byte_identical(tmp_path, parse_settings):
     second = run(SEEDS, tmp_path / "b", parse_settings)
     assert first[2] == second[2]
     for name in ("occurrences.parquet", "rejects.parquet"):
-        assert (tmp_path / "a/parse" / name).read_bytes() == (tmp_path / "b/parse" / name).read_bytes()
+        assert (tmp_path / "a/parse" / name).read_bytes() == (
+            tmp_path / "b/parse" / name
+        ).read_bytes()

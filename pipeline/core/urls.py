@@ -1,0 +1,31 @@
+"""URLs in abstract text: found once, so normalization protects what enrichment lists."""
+
+import re
+from types import MappingProxyType
+
+CODE_HOSTS = ("github.com", "gitlab.com", "bitbucket.org", "codeberg.org", "huggingface.co")
+URL = re.compile(
+    r"(?:https?://|ftp://|www\.|\b(?:" + "|".join(map(re.escape, CODE_HOSTS)) + r")/)"
+    r"[^\s<>\"`“”‘’«»]+",
+    re.IGNORECASE,
+)
+_TRAILER = ".,;:!?'*"
+_BRACKETS = MappingProxyType({")": "(", "]": "[", "}": "{"})
+
+
+def trim(url: str) -> str:
+    """Drop trailing punctuation and unbalanced closing brackets from a matched URL."""
+    while url:
+        last = url[-1]
+        if last in _TRAILER or (last in _BRACKETS and url.count(last) > url.count(_BRACKETS[last])):
+            url = url[:-1]
+        else:
+            break
+    return url
+
+
+def find(text: str) -> list[str]:
+    """Every URL in the text, as written, without the punctuation that ends its sentence."""
+    if "://" not in text and "www." not in text and not any(h in text for h in CODE_HOSTS):
+        return []
+    return [trim(match[0]) for match in URL.finditer(text)]

@@ -1,0 +1,45 @@
+"""SHA-256 checksums of a release's files, in `sha256sum` format."""
+
+import hashlib
+from pathlib import Path
+
+MANIFEST = "SHA256SUMS"
+
+
+def sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as file:
+        for block in iter(lambda: file.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def files(folder: Path) -> list[str]:
+    """Every file in `folder` but the manifest, as sorted relative posix paths."""
+    return sorted(
+        p.relative_to(folder).as_posix()
+        for p in folder.rglob("*")
+        if p.is_file() and p.name != MANIFEST
+    )
+
+
+def manifest(folder: Path) -> str:
+    """The manifest of every file in `folder`: `<sha256>  <path>` lines."""
+    return "".join(f"{sha256(folder / name)}  {name}\n" for name in files(folder))
+
+
+def check(folder: Path) -> list[str]:
+    """What is wrong with `folder` against its manifest: one line per problem."""
+    path = folder / MANIFEST
+    if not path.is_file():
+        return [f"{path}: no checksum manifest"]
+    listed = dict(
+        reversed(line.split("  ", 1)) for line in path.read_text(encoding="utf-8").splitlines()
+    )
+    problems = [f"{name}: not in {MANIFEST}" for name in files(folder) if name not in listed]
+    for name, digest in sorted(listed.items()):
+        if not (folder / name).is_file():
+            problems.append(f"{name}: listed in {MANIFEST} but missing")
+        elif sha256(folder / name) != digest:
+            problems.append(f"{name}: SHA-256 differs from {MANIFEST} (modified or corrupt)")
+    return problems
