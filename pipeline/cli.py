@@ -1,14 +1,18 @@
 """The `abstracts` command: one subcommand per pipeline stage, as dvc.yaml runs them."""
 
+import tempfile
 import time
 from pathlib import Path
 
 import click
 
 from pipeline.config import ConfigError, Params
+from pipeline.release import diff as release_diff
+from pipeline.release import verify as release_verify
 from pipeline.stages import dedup as dedup_stage
 from pipeline.stages import normalize as normalize_stage
 from pipeline.stages import parse as parse_stage
+from pipeline.stages import publish as publish_stage
 from pipeline.stages import schemas as schemas_stage
 from schemas.derive import TableError
 
@@ -87,6 +91,79 @@ def dedup(normalized, out, metrics, params):
         f"{s['occurrences']} occurrences -> {s['abstracts']} abstracts "
         f"({s['groups_with_duplicates']} with duplicates) -> {out}",
     )
+
+
+@main.command()
+@_option("--dedup", "build/dedup", "Folder of the dedup stage's output.")
+@_option("--parsed", "build/parse", "Folder of the parse stage's output (for the rejects).")
+@_option("--out", "dist/abstracts", "The release folder to write.")
+@_params
+def publish(dedup, parsed, out, params):
+    """Publish dist/abstracts: Parquet configs, dataset card, Croissant, checksums."""
+    started, values = time.perf_counter(), Params(params).publish()
+    stats = publish_stage.load_stats(Path("metrics/parse.json"), Path("metrics/dedup.json"))
+    changelog = Path("CHANGELOG.md").read_text(encoding="utf-8")
+    rows = publish_stage.run(dedup, parsed, stats, changelog, out, values,
+                             values["shard_max_bytes"], values["row_group_rows"])
+    _done("publish", started, f"version {values['version']}: "
+          + ", ".join(f"{config} {n} rows" for config, n in rows.items()) + f" -> {out}")
+
+
+@main.command()
+@click.argument("release", type=PATH, default=Path("dist/abstracts"))
+def verify(release):
+    """Check a copy of a release: checksums, every row against the schemas, invariants.
+
+    RELEASE is a release folder (default: dist/abstracts). Exits 1 on any failure."""
+    if not release.is_dir():
+        raise click.ClickException(f"{release}: no such folder; give a release folder")
+    failed = False
+    for check, problems in release_verify.checks(release):
+        click.echo(f"{'FAIL' if problems else 'ok  '}  {check}")
+        for problem in problems:
+            click.echo(f"      {problem}")
+        failed |= bool(problems)
+    if failed:
+        raise click.ClickException(f"{release}: verification failed")
+    click.echo(f"{release}: verified")
+
+
+@main.command()
+@click.argument("old")
+@click.argument("new", default="dist/abstracts")
+@click.option("--show", type=int, default=10, show_default=True,
+              help="How many ids of each kind to list.")
+@_params
+def diff(old, new, show, params):
+    """Compare two releases by abstract id: added, removed, changed, and the bump it needs.
+
+    OLD and NEW are release folders or git revisions (tags such as v1.0.0), fetched with DVC.
+    NEW defaults to the workspace's dist/abstracts."""
+    version = Params(params).publish()["version"]
+    with tempfile.TemporaryDirectory() as tmp:
+        change = release_diff.diff(_release(old, Path(tmp)), _release(new, Path(tmp)))
+    for kind in ("added", "removed", "changed", "recounted"):
+        ids = getattr(change, kind)
+        click.echo(f"{kind}: {len(ids)}" + "".join(f"\n  {i}" for i in ids[:show]))
+    click.echo(f"bump: {change.bump} (params version {version}; "
+               f"next {release_diff.next_version(version, change.bump)})")
+
+
+def _release(where: str, tmp: Path) -> Path:
+    """A release folder: `where` itself, or dist/abstracts at git revision `where`."""
+    if Path(where).is_dir():
+        return Path(where)
+    from dvc.exceptions import DvcException
+    from dvc.repo import Repo
+
+    out = tmp / where.replace("/", "_")
+    try:
+        Repo.get(".", "dist/abstracts", out=str(out), rev=where)
+    except DvcException as error:
+        raise click.ClickException(
+            f"{where}: neither a folder nor a revision with dist/abstracts ({error})"
+        ) from None
+    return out
 
 
 @main.command()

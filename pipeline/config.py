@@ -86,3 +86,24 @@ class Params:
         values, name = self.section("abstracts"), "abstracts."
         low = self.number(values, "min_words", int, 0, 10**6, name)
         return low, self.number(values, "max_words", int, low, 10**6, name)
+
+    def publish(self) -> dict:
+        """The publish section: card metadata, version and shard sizes, checked."""
+        values, name = self.section("publish"), "publish."
+        version = values.get("version")
+        if not isinstance(version, str) or not re.fullmatch(r"\d+\.\d+\.\d+", version):
+            raise ConfigError(f"{self.path}: publish.version: expected MAJOR.MINOR.PATCH, "
+                              f"got {version!r}")
+        date = values.get("date_published")
+        if not isinstance(date, str) or not re.fullmatch(r"\d{4}-\d{2}-\d{2}", date):
+            raise ConfigError(f"{self.path}: publish.date_published: expected YYYY-MM-DD, "
+                              f"got {date!r}")
+        for key in ("pretty_name", "license"):
+            if not isinstance(values.get(key), str):
+                raise ConfigError(f"{self.path}: publish.{key}: expected a string")
+        for key in ("language", "task_categories"):
+            if not isinstance(values.get(key), list):
+                raise ConfigError(f"{self.path}: publish.{key}: expected a list")
+        self.number(values, "shard_max_bytes", int, 1, 2**40, name)
+        self.number(values, "row_group_rows", int, 1, 10**8, name)
+        return values

@@ -13,6 +13,7 @@ CONTEXT = {
     "cr": "http://mlcommons.org/croissant/",
     "data": {"@id": "cr:data", "@type": "@json"},
     "dataType": {"@id": "cr:dataType", "@type": "@vocab"},
+    "equivalentProperty": "cr:equivalentProperty",
     "dct": "http://purl.org/dc/terms/",
     "examples": {"@id": "cr:examples", "@type": "@json"},
     "extract": "cr:extract",
@@ -34,6 +35,7 @@ CONTEXT = {
     "regex": "cr:regex",
     "repeated": "cr:repeated",
     "replace": "cr:replace",
+    "samplingRate": "cr:samplingRate",
     "sc": "https://schema.org/",
     "separator": "cr:separator",
     "source": "cr:source",
@@ -78,9 +80,6 @@ def croissant(meta: dict, schemas: dict[str, pa.Schema], files: dict[str, str]) 
                 "@id": f"{config}-files",
                 "name": f"{config}-files",
                 "description": f"The Parquet shards of the `{config}` config.",
-                "containedIn": [
-                    {"@id": n} for n in sorted(files) if n.startswith(f"data/{config}/")
-                ],
                 "encodingFormat": "application/x-parquet",
                 "includes": pattern(config),
             }
