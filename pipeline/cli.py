@@ -103,10 +103,23 @@ def publish(dedup, parsed, out, params):
     started, values = time.perf_counter(), Params(params).publish()
     stats = publish_stage.load_stats(Path("metrics/parse.json"), Path("metrics/dedup.json"))
     changelog = Path("CHANGELOG.md").read_text(encoding="utf-8")
-    rows = publish_stage.run(dedup, parsed, stats, changelog, out, values,
-                             values["shard_max_bytes"], values["row_group_rows"])
-    _done("publish", started, f"version {values['version']}: "
-          + ", ".join(f"{config} {n} rows" for config, n in rows.items()) + f" -> {out}")
+    rows = publish_stage.run(
+        dedup,
+        parsed,
+        stats,
+        changelog,
+        out,
+        values,
+        values["shard_max_bytes"],
+        values["row_group_rows"],
+    )
+    _done(
+        "publish",
+        started,
+        f"version {values['version']}: "
+        + ", ".join(f"{config} {n} rows" for config, n in rows.items())
+        + f" -> {out}",
+    )
 
 
 @main.command()
@@ -131,8 +144,9 @@ def verify(release):
 @main.command()
 @click.argument("old")
 @click.argument("new", default="dist/abstracts")
-@click.option("--show", type=int, default=10, show_default=True,
-              help="How many ids of each kind to list.")
+@click.option(
+    "--show", type=int, default=10, show_default=True, help="How many ids of each kind to list."
+)
 @_params
 def diff(old, new, show, params):
     """Compare two releases by abstract id: added, removed, changed, and the bump it needs.
@@ -145,8 +159,10 @@ def diff(old, new, show, params):
     for kind in ("added", "removed", "changed", "recounted"):
         ids = getattr(change, kind)
         click.echo(f"{kind}: {len(ids)}" + "".join(f"\n  {i}" for i in ids[:show]))
-    click.echo(f"bump: {change.bump} (params version {version}; "
-               f"next {release_diff.next_version(version, change.bump)})")
+    click.echo(
+        f"bump: {change.bump} (params version {version}; "
+        f"next {release_diff.next_version(version, change.bump)})"
+    )
 
 
 def _release(where: str, tmp: Path) -> Path:

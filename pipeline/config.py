@@ -92,12 +92,14 @@ class Params:
         values, name = self.section("publish"), "publish."
         version = values.get("version")
         if not isinstance(version, str) or not re.fullmatch(r"\d+\.\d+\.\d+", version):
-            raise ConfigError(f"{self.path}: publish.version: expected MAJOR.MINOR.PATCH, "
-                              f"got {version!r}")
+            raise ConfigError(
+                f"{self.path}: publish.version: expected MAJOR.MINOR.PATCH, got {version!r}"
+            )
         date = values.get("date_published")
         if not isinstance(date, str) or not re.fullmatch(r"\d{4}-\d{2}-\d{2}", date):
-            raise ConfigError(f"{self.path}: publish.date_published: expected YYYY-MM-DD, "
-                              f"got {date!r}")
+            raise ConfigError(
+                f"{self.path}: publish.date_published: expected YYYY-MM-DD, got {date!r}"
+            )
         for key in ("pretty_name", "license"):
             if not isinstance(values.get(key), str):
                 raise ConfigError(f"{self.path}: publish.{key}: expected a string")

@@ -4,11 +4,16 @@ import os
 import shutil
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 import pytest
 
 from pipeline.config import Params
+
+# `datasets` caches what tests load: keep it out of the user's cache, and offline.
+os.environ.setdefault("HF_DATASETS_CACHE", tempfile.mkdtemp(prefix="hf-datasets-"))
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
 ROOT = Path(__file__).resolve().parents[1]
 SEEDS = ROOT / "raw"
@@ -52,7 +57,10 @@ def copy_project(target: Path, home: Path) -> tuple[Path, dict]:
     environment to run its commands in (HOME apart, so DVC's default remote is private)."""
     listed = subprocess.run(
         ["git", "ls-files", "--cached", "--others", "--exclude-standard", "-z"],
-        cwd=ROOT, check=True, capture_output=True, text=True,
+        cwd=ROOT,
+        check=True,
+        capture_output=True,
+        text=True,
     ).stdout.split("\0")
     for name in filter(None, listed):
         if (ROOT / name).is_file():
@@ -64,8 +72,10 @@ def copy_project(target: Path, home: Path) -> tuple[Path, dict]:
         "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}",
         "DVC_NO_ANALYTICS": "1",
         "DVC_SITE_CACHE_DIR": str(home / "dvc-site-cache"),
-        "GIT_AUTHOR_NAME": "t", "GIT_AUTHOR_EMAIL": "t@t",
-        "GIT_COMMITTER_NAME": "t", "GIT_COMMITTER_EMAIL": "t@t",
+        "GIT_AUTHOR_NAME": "t",
+        "GIT_AUTHOR_EMAIL": "t@t",
+        "GIT_COMMITTER_NAME": "t",
+        "GIT_COMMITTER_EMAIL": "t@t",
     }
     sh("git", "init", "-q", "-b", "main", cwd=target, env=env)
     sh("git", "add", "-A", cwd=target, env=env)

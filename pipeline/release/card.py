@@ -12,13 +12,23 @@ from schemas import MATCH_KINDS, REJECT_REASONS
 
 def size_category(n: int) -> str:
     """The Hub's size category of a dataset of `n` rows."""
-    bounds = [(10**3, "n<1K"), (10**4, "1K<n<10K"), (10**5, "10K<n<100K"),
-              (10**6, "100K<n<1M"), (10**7, "1M<n<10M"), (10**8, "10M<n<100M")]
+    bounds = [
+        (10**3, "n<1K"),
+        (10**4, "1K<n<10K"),
+        (10**5, "10K<n<100K"),
+        (10**6, "100K<n<1M"),
+        (10**7, "1M<n<10M"),
+        (10**8, "10M<n<100M"),
+    ]
     return next((label for bound, label in bounds if n < bound), "n>100M")
 
 
-def front_matter(meta: dict, schemas: dict[str, pa.Schema], rows: dict[str, int],
-                 sizes: dict[str, tuple[int, int]]) -> str:
+def front_matter(
+    meta: dict,
+    schemas: dict[str, pa.Schema],
+    rows: dict[str, int],
+    sizes: dict[str, tuple[int, int]],
+) -> str:
     """The YAML header: configs, dataset_info (features and split sizes) and metadata.
 
     `sizes` maps a config to (bytes of data, bytes of its files)."""
@@ -30,16 +40,24 @@ def front_matter(meta: dict, schemas: dict[str, pa.Schema], rows: dict[str, int]
         size_categories=[size_category(rows["default"])],
         version=meta["version"],
         configs=[
-            {"config_name": config, "data_files": [{"split": SPLIT, "path": pattern(config)}],
-             **({"default": True} if config == "default" else {})}
+            {
+                "config_name": config,
+                "data_files": [{"split": SPLIT, "path": pattern(config)}],
+                **({"default": True} if config == "default" else {}),
+            }
             for config in CONFIGS
         ],
     )
     infos = {
         config: DatasetInfo(
             features=Features.from_arrow_schema(schemas[config]),
-            splits=SplitDict({SPLIT: SplitInfo(name=SPLIT, num_bytes=sizes[config][0],
-                                               num_examples=rows[config])}),
+            splits=SplitDict(
+                {
+                    SPLIT: SplitInfo(
+                        name=SPLIT, num_bytes=sizes[config][0], num_examples=rows[config]
+                    )
+                }
+            ),
             download_size=sizes[config][1],
             dataset_size=sizes[config][0],
             config_name=config,
@@ -65,18 +83,20 @@ def _counts(counts: dict) -> str:
     return "".join(f"| {name} | {value:,} |\n" for name, value in counts.items())
 
 
-def body(meta: dict, schemas: dict[str, pa.Schema], rows: dict[str, int], stats: dict,
-         changelog: str) -> str:
+def body(
+    meta: dict, schemas: dict[str, pa.Schema], rows: dict[str, int], stats: dict, changelog: str
+) -> str:
     """The card's prose: how to load, fields, how it was built, statistics, limits."""
     name, version = meta["pretty_name"], meta["version"]
     empty = [config for config in CONFIGS if rows[config] == 0]
     empty_note = (
         f"\nThis release has no rows in {', '.join(f'`{c}`' for c in empty)}. Such a config is "
         "still declared with its features; `datasets` refuses to load an empty split without "
-        "streaming (`ValueError: Instruction \"train\" corresponds to no data!`), so stream "
+        'streaming (`ValueError: Instruction "train" corresponds to no data!`), so stream '
         "it: "
         "`load_dataset(path, config, streaming=True)` yields no rows.\n"
-        if empty else ""
+        if empty
+        else ""
     )
     flags = stats["flags"]
     history = changelog.split("\n", 1)[1].strip().replace("\n## ", "\n### ")  # untitled
@@ -158,9 +178,17 @@ raw file exactly once (a leading UTF-8 byte-order mark aside): nothing is lost.
 
 | figure | value |
 |---|---|
-{_counts({"abstracts": rows["default"], "occurrences": rows["occurrences"],
-          "rejects": rows["rejects"], "raw files": stats["files"],
-          "abstracts with duplicates": stats["groups_with_duplicates"]})}
+{
+        _counts(
+            {
+                "abstracts": rows["default"],
+                "occurrences": rows["occurrences"],
+                "rejects": rows["rejects"],
+                "raw files": stats["files"],
+                "abstracts with duplicates": stats["groups_with_duplicates"],
+            }
+        )
+    }
 | flag | abstracts |
 |---|---|
 {_counts(flags)}

@@ -47,5 +47,9 @@ def diff(old: Path, new: Path) -> Diff:
 
 def next_version(version: str, bump: str) -> str:
     major, minor, patch = map(int, version.split("."))
-    return {"major": f"{major + 1}.0.0", "minor": f"{major}.{minor + 1}.0",
-            "patch": f"{major}.{minor}.{patch + 1}", "none": version}[bump]
+    return {
+        "major": f"{major + 1}.0.0",
+        "minor": f"{major}.{minor + 1}.0",
+        "patch": f"{major}.{minor}.{patch + 1}",
+        "none": version,
+    }[bump]

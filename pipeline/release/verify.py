@@ -31,8 +31,9 @@ def card_header(folder: Path) -> dict:
 
 def checks(folder: Path) -> Iterator[tuple[str, list[str]]]:
     """(check, problems) for every check; no problems means it passed."""
-    missing = [n for n in ("README.md", "croissant.json", checksums.MANIFEST)
-               if not (folder / n).is_file()]
+    missing = [
+        n for n in ("README.md", "croissant.json", checksums.MANIFEST) if not (folder / n).is_file()
+    ]
     scripts = [p.name for p in folder.rglob("*.py")]
     yield "files", [f"{n}: missing" for n in missing] + [f"{n}: a Python file" for n in scripts]
     if missing:
@@ -42,10 +43,16 @@ def checks(folder: Path) -> Iterator[tuple[str, list[str]]]:
     croissant = json.loads((folder / "croissant.json").read_text(encoding="utf-8"))
     listed = {d["contentUrl"]: d["sha256"] for d in croissant["distribution"] if "sha256" in d}
     parquet = {p.relative_to(folder).as_posix() for p in folder.glob("data/*/*.parquet")}
-    yield "croissant", [f"{n}: not described in croissant.json" for n in sorted(parquet - set(listed))] + [
-        f"{n}: SHA-256 differs from croissant.json" for n, digest in sorted(listed.items())
-        if n in parquet and checksums.sha256(folder / n) != digest
-    ] + [f"{n}: in croissant.json but missing" for n in sorted(set(listed) - parquet)]
+    yield (
+        "croissant",
+        [f"{n}: not described in croissant.json" for n in sorted(parquet - set(listed))]
+        + [
+            f"{n}: SHA-256 differs from croissant.json"
+            for n, digest in sorted(listed.items())
+            if n in parquet and checksums.sha256(folder / n) != digest
+        ]
+        + [f"{n}: in croissant.json but missing" for n in sorted(set(listed) - parquet)],
+    )
 
     header = card_header(folder)
     version = str(header.get("version"))
@@ -66,11 +73,15 @@ def checks(folder: Path) -> Iterator[tuple[str, list[str]]]:
         info = infos.get(config, {})
         counted = sum(s["num_examples"] for s in info.get("splits", []))
         if counted != table.num_rows:
-            problems.append(f"{config}: the card says {counted} rows, the files hold {table.num_rows}")
+            problems.append(
+                f"{config}: the card says {counted} rows, the files hold {table.num_rows}"
+            )
         if info.get("features") != Features.from_arrow_schema(schema)._to_yaml_list():
             problems.append(f"{config}: the card's features differ from the schema")
     if croissant.get("version") != version:
-        problems.append(f"croissant.json says version {croissant.get('version')}, the card {version}")
+        problems.append(
+            f"croissant.json says version {croissant.get('version')}, the card {version}"
+        )
     yield "schemas and card", problems
     if any(t is None for t in tables.values()):
         return
@@ -80,11 +91,18 @@ def checks(folder: Path) -> Iterator[tuple[str, list[str]]]:
 def _invariants(abstracts: pa.Table, occurrences: pa.Table) -> Iterator[str]:
     """Every occurrence points at an abstract, whose n_occurrences counts them."""
     counts = Counter(occurrences.column("abstract_id").to_pylist())
-    declared = dict(zip(abstracts.column("id").to_pylist(),
-                        abstracts.column("n_occurrences").to_pylist(), strict=True))
+    declared = dict(
+        zip(
+            abstracts.column("id").to_pylist(),
+            abstracts.column("n_occurrences").to_pylist(),
+            strict=True,
+        )
+    )
     for abstract_id in sorted(set(counts) - set(declared))[:10]:
         yield f"occurrences point at {abstract_id}, which is no abstract"
     wrong = sorted(i for i, n in declared.items() if counts.get(i, 0) != n)
     for abstract_id in wrong[:10]:
-        yield (f"abstract {abstract_id}: n_occurrences {declared[abstract_id]}, "
-               f"but {counts.get(abstract_id, 0)} occurrences")
+        yield (
+            f"abstract {abstract_id}: n_occurrences {declared[abstract_id]}, "
+            f"but {counts.get(abstract_id, 0)} occurrences"
+        )

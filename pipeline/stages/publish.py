@@ -24,8 +24,16 @@ def sources(dedup: Path, parsed: Path) -> dict[str, Path]:
     }
 
 
-def run(dedup: Path, parsed: Path, stats: dict, changelog: str, out: Path, meta: dict,
-        shard_max_bytes: int, row_group_rows: int) -> dict[str, int]:
+def run(
+    dedup: Path,
+    parsed: Path,
+    stats: dict,
+    changelog: str,
+    out: Path,
+    meta: dict,
+    shard_max_bytes: int,
+    row_group_rows: int,
+) -> dict[str, int]:
     """Publish the three configs to `out`; return their row counts.
 
     `meta` holds the card's metadata (CARD_KEYS); `stats` the parse and dedup metrics.
@@ -46,20 +54,23 @@ def run(dedup: Path, parsed: Path, stats: dict, changelog: str, out: Path, meta:
             card.front_matter(meta, schemas, rows, sizes)
             + card.body(meta, schemas, rows, stats, changelog),
         )
-        write_json(tmp / "croissant.json", croissant(
-            {
-                "name": "abstracts",
-                "description": f"{meta['pretty_name']}: research-paper abstracts parsed, "
-                "normalized and deduplicated from raw dumps, with every copy and reject.",
-                "version": meta["version"],
-                "datePublished": meta["date_published"],
-                "citeAs": card.citation(meta),
-                "license": meta["license"],
-                "url": "https://example.org/abstracts",
-            },
-            schemas,
-            digests,
-        ))
+        write_json(
+            tmp / "croissant.json",
+            croissant(
+                {
+                    "name": "abstracts",
+                    "description": f"{meta['pretty_name']}: research-paper abstracts parsed, "
+                    "normalized and deduplicated from raw dumps, with every copy and reject.",
+                    "version": meta["version"],
+                    "datePublished": meta["date_published"],
+                    "citeAs": card.citation(meta),
+                    "license": meta["license"],
+                    "url": "https://example.org/abstracts",
+                },
+                schemas,
+                digests,
+            ),
+        )
         write_text(tmp / checksums.MANIFEST, checksums.manifest(tmp))
     return rows
 

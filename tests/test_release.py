@@ -1,0 +1,193 @@
+"""The published dataset as users meet it: load, pull, get, verify, diff, Croissant."""
+
+import os
+import shutil
+import signal
+import subprocess
+import time
+
+import datasets
+import mlcroissant as mlc
+import pytest
+import yaml
+
+from pipeline.release.layout import CONFIGS
+from pipeline.stages import dedup, normalize, parse, publish
+from tests.conftest import ACL, SEEDS, copy_project, sh
+
+pytestmark = pytest.mark.slow
+
+
+def tree(folder):
+    """Every file under `folder` and its bytes."""
+    return {
+        p.relative_to(folder).as_posix(): p.read_bytes()
+        for p in sorted(folder.rglob("*"))
+        if p.is_file()
+    }
+
+
+@pytest.fixture(scope="module")
+def released(tmp_path_factory):
+    """A project copy built by `dvc repro`, committed, tagged v1.0.0 and pushed."""
+    base = tmp_path_factory.mktemp("released")
+    copy, env = copy_project(base / "project", base / "home")
+    sh("dvc", "repro", cwd=copy, env=env)
+    sh("git", "add", "-A", cwd=copy, env=env)
+    sh("git", "commit", "-qm", "release", "--allow-empty", cwd=copy, env=env)
+    sh("git", "tag", "v1.0.0", cwd=copy, env=env)
+    sh("dvc", "push", cwd=copy, env=env)
+    return copy, env
+
+
+def card(folder):
+    return yaml.safe_load((folder / "README.md").read_text().split("---\n", 2)[1])
+
+
+def test_all_configs_load_plain_and_streaming(released):
+    dist = released[0] / "dist" / "abstracts"
+    infos = {info["config_name"]: info for info in card(dist)["dataset_info"]}
+    assert set(infos) == set(CONFIGS)
+    for config in CONFIGS:
+        plain = datasets.load_dataset(str(dist), config)["train"]
+        stream = datasets.load_dataset(str(dist), config, streaming=True)["train"]
+        expected = datasets.Features._from_yaml_list(infos[config]["features"])
+        assert plain.features == expected == stream.features
+        assert plain.num_rows == infos[config]["splits"][0]["num_examples"]
+        assert sum(1 for _ in stream) == plain.num_rows
+    default = datasets.load_dataset(str(dist))["train"]
+    assert default.num_rows == 24 and len(set(default["id"])) == 24
+
+
+def test_no_python_file_and_verify_passes(released):
+    copy, env = released
+    assert not list((copy / "dist").rglob("*.py"))
+    out = sh("abstracts", "verify", "dist/abstracts", cwd=copy, env=env).stdout
+    assert out.count("ok") == 5 and "verified" in out
+
+
+def test_croissant_validates_without_warnings(released):
+    dataset = mlc.Dataset(jsonld=str(released[0] / "dist/abstracts/croissant.json"))
+    issues = dataset.metadata.ctx.issues
+    assert not issues.errors and not issues.warnings
+    assert len(list(dataset.records("default"))) == 24
+
+
+def test_two_builds_are_byte_identical(released):
+    copy, env = released
+    before = tree(copy / "dist") | tree(copy / "build")
+    sh("dvc", "repro", "--force", cwd=copy, env=env)
+    assert tree(copy / "dist") | tree(copy / "build") == before
+
+
+def test_push_then_pull_in_a_fresh_clone_gives_the_same_bytes(released, tmp_path):
+    copy, env = released
+    sh("git", "clone", "-q", str(copy), str(tmp_path / "clone"), cwd=tmp_path, env=env)
+    sh("dvc", "pull", cwd=tmp_path / "clone", env=env)
+    assert tree(tmp_path / "clone" / "dist") == tree(copy / "dist")
+
+
+def test_dvc_get_at_a_tag(released, tmp_path):
+    copy, env = released
+    out = tmp_path / "abstracts-1.0.0"
+    sh(
+        "dvc",
+        "get",
+        str(copy),
+        "dist/abstracts",
+        "--rev",
+        "v1.0.0",
+        "-o",
+        str(out),
+        cwd=tmp_path,
+        env=env,
+    )
+    assert tree(out) == tree(copy / "dist/abstracts")
+    assert datasets.load_dataset(str(out))["train"].num_rows == 24
+
+
+def test_a_tampered_parquet_fails_verify(released, tmp_path):
+    copy, env = released
+    shutil.copytree(copy / "dist/abstracts", tmp_path / "copy")
+    shard = tmp_path / "copy/data/default/train-00000-of-00001.parquet"
+    data = bytearray(shard.read_bytes())
+    data[len(data) // 2] ^= 0xFF
+    shard.write_bytes(bytes(data))
+    done = sh("abstracts", "verify", str(tmp_path / "copy"), cwd=tmp_path, env=env, check=False)
+    assert done.returncode == 1
+    assert "FAIL  checksums" in done.stdout
+    assert "data/default/train-00000-of-00001.parquet: SHA-256 differs" in done.stdout
+    assert "verification failed" in done.stderr
+
+
+def test_a_publish_killed_midway_leaves_the_old_release(released):
+    copy, env = released
+    before = tree(copy / "dist/abstracts")
+    process = subprocess.Popen(["abstracts", "publish"], cwd=copy, env=env)
+    partial = copy / "dist" / ".abstracts.tmp"
+    deadline = time.monotonic() + 60
+    while not partial.exists() and process.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.001)
+    assert partial.exists(), "publish ended before it could be killed"
+    os.kill(process.pid, signal.SIGKILL)
+    process.wait()
+    assert tree(copy / "dist/abstracts") == before
+    sh("abstracts", "verify", cwd=copy, env=env)
+    assert datasets.load_dataset(str(copy / "dist/abstracts"))["train"].num_rows == 24
+    sh("abstracts", "publish", cwd=copy, env=env)  # the next run cleans up
+    assert not partial.exists() and tree(copy / "dist/abstracts") == before
+
+
+def test_diff_reports_exactly_the_new_abstracts(project, tmp_path):
+    copy, env = project
+    sh("dvc", "repro", cwd=copy, env=env)
+    sh("git", "add", "-A", cwd=copy, env=env)
+    sh("git", "commit", "-qm", "v1", "--allow-empty", cwd=copy, env=env)
+    sh("git", "tag", "v1.0.0", cwd=copy, env=env)
+    old = datasets.load_dataset(str(copy / "dist/abstracts"))["train"]
+    shutil.copy(ACL / "2018.lilt.txt", copy / "raw" / "new.txt")
+    sh("dvc", "repro", cwd=copy, env=env)
+    new = datasets.load_dataset(str(copy / "dist/abstracts"), download_mode="force_redownload")
+    added = sorted(set(new["train"]["id"]) - set(old["id"]))
+    assert len(added) == 1
+    for old_release in ("v1.0.0", str(tmp_path / "missing")):
+        done = sh("abstracts", "diff", old_release, cwd=copy, env=env, check=False)
+        if old_release == "v1.0.0":
+            assert f"added: 1\n  {added[0]}\nremoved: 0\nchanged: 0\nrecounted: 0\n" in done.stdout
+            assert "bump: minor (params version 1.0.0; next 1.1.0)" in done.stdout
+        else:
+            assert done.returncode == 1 and "neither a folder nor a revision" in done.stderr
+
+
+def test_an_empty_config_is_declared_and_streams_no_rows(tmp_path, params):
+    raw = tmp_path / "raw"
+    raw.mkdir()
+    for seed in sorted(SEEDS.iterdir())[:2]:  # the third holds the only reject
+        shutil.copy(seed, raw)
+    rules, ratio = params.parse()
+    summary = parse.run(raw, tmp_path / "parse", tmp_path / "p.json", rules, ratio, 1)
+    normalize.run(tmp_path / "parse", tmp_path / "normalize", 100, 1)
+    summary |= dedup.run(
+        tmp_path / "normalize",
+        tmp_path / "dedup",
+        tmp_path / "d.json",
+        params.dedup(),
+        params.lengths(),
+    )
+    dist = tmp_path / "dist" / "abstracts"
+    rows = publish.run(
+        tmp_path / "dedup",
+        tmp_path / "parse",
+        summary,
+        "# Changelog\n",
+        dist,
+        params.publish(),
+        1 << 28,
+        1000,
+    )
+    assert rows["rejects"] == 0
+    rejects = datasets.load_dataset(str(dist), "rejects", streaming=True)["train"]
+    assert list(rejects) == [] and "reason" in rejects.features
+    with pytest.raises(ValueError, match='Instruction "train" corresponds to no data'):
+        datasets.load_dataset(str(dist), "rejects")
+    assert "This release has no rows in `rejects`" in (dist / "README.md").read_text()
