@@ -7,7 +7,7 @@ STAMP  := $(VENV)/.installed
 export PATH := $(CURDIR)/$(BIN):$(PATH)
 export DVC_NO_ANALYTICS := 1
 
-.PHONY: env dataset test bench lint lock clean
+.PHONY: env dataset test quality lint lock clean
 
 env: $(STAMP)
 
@@ -24,9 +24,14 @@ dataset: $(STAMP)
 test: $(STAMP)
 	$(BIN)/python -m pytest -n auto --dist loadfile
 
+# Dedup precision/recall and stage throughput on N abstracts grown from the ACL corpus.
+N ?= 20000
+quality: $(STAMP)
+	$(BIN)/python bench/quality.py $(N)
+
 lint: $(STAMP)
-	$(BIN)/ruff check pipeline schemas tests
-	$(BIN)/ruff format --check pipeline schemas tests
+	$(BIN)/ruff check pipeline schemas tests bench
+	$(BIN)/ruff format --check pipeline schemas tests bench
 
 # Re-resolve every dependency together into the lock file (needs uv: `pip install uv` in any venv).
 lock:
