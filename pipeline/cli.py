@@ -5,18 +5,22 @@ import time
 from pathlib import Path
 
 import click
+import pyarrow.compute as pc
 
 from pipeline.config import ConfigError, Params
 from pipeline.release import diff as release_diff
 from pipeline.release import verify as release_verify
+from pipeline.release.reader import ReleaseError, read_release
+from pipeline.report.figures import figures
 from pipeline.stages import dedup as dedup_stage
 from pipeline.stages import normalize as normalize_stage
 from pipeline.stages import parse as parse_stage
 from pipeline.stages import publish as publish_stage
+from pipeline.stages import report as report_stage
 from pipeline.stages import schemas as schemas_stage
 from schemas.derive import TableError
 
-USER_ERRORS = (ConfigError, parse_stage.ParseError, TableError)
+USER_ERRORS = (ConfigError, parse_stage.ParseError, TableError, ReleaseError)
 PATH = click.Path(path_type=Path)
 
 
@@ -180,6 +184,62 @@ def _release(where: str, tmp: Path) -> Path:
             f"{where}: neither a folder nor a revision with dist/abstracts ({error})"
         ) from None
     return out
+
+
+@main.command()
+@_option("--release", "dist/abstracts", "The release folder to report on.")
+@_option("--out", "dist/report.html", "The HTML page to write.")
+@_option("--plots", "metrics/plots", "Folder for the DVC plots' data (CSV).")
+@_params
+def report(release, out, plots, params):
+    """Write the release's self-contained HTML data report and its DVC plots."""
+    started = time.perf_counter()
+    counts = report_stage.run(release, out, plots, Params(params).report_rows())
+    _done("report", started, f"{counts['abstracts']} abstracts -> {out}")
+
+
+@main.command()
+@click.argument("release", type=PATH, default=Path("dist/abstracts"))
+def stats(release):
+    """Print a release's key figures: counts, flags, rejects, duplicates."""
+    version, tables = read_release(release)
+    found = figures(version, tables["default"], tables["occurrences"], tables["rejects"])
+    total = found.counts["abstracts"] or 1
+    click.echo(f"{release}: version {version}")
+    for section, values, base in (
+        ("counts", found.counts, None),
+        ("flags", found.flags, total),
+        ("rejects by reason", found.reasons, None),
+        ("occurrences by match", found.matches, None),
+    ):
+        click.echo(f"\n{section}")
+        for name, value in values.items():
+            share = f"  {value / base:6.1%}" if base else ""
+            click.echo(f"  {name:24} {value:>10,}{share}")
+
+
+@main.command()
+@click.argument("abstract_id")
+@_option("--release", "dist/abstracts", "The release folder.")
+def show(abstract_id, release):
+    """Print one abstract with its flags and every occurrence of it in raw/."""
+    _, tables = read_release(release)
+    rows = tables["default"].filter(pc.equal(tables["default"].column("id"), abstract_id))
+    if not rows.num_rows:
+        raise click.ClickException(f"{abstract_id}: no such abstract id in {release}")
+    row = rows.to_pylist()[0]
+    click.echo(f"{row.pop('id')}\n\n{row.pop('text')}\n")
+    for name, value in row.items():
+        click.echo(f"  {name:20} {value}")
+    found = tables["occurrences"].filter(
+        pc.equal(tables["occurrences"].column("abstract_id"), abstract_id)
+    )
+    click.echo(f"\noccurrences ({found.num_rows})")
+    for o in found.to_pylist():
+        click.echo(
+            f"  {o['source']}:{o['line_start']}-{o['line_end']}  bytes "
+            f"{o['byte_start']}-{o['byte_end']}  {o['match']}  {o['encoding']}"
+        )
 
 
 @main.command()

@@ -109,3 +109,7 @@ class Params:
         self.number(values, "shard_max_bytes", int, 1, 2**40, name)
         self.number(values, "row_group_rows", int, 1, 10**8, name)
         return values
+
+    def report_rows(self) -> int:
+        """How many abstracts the HTML report's searchable table holds."""
+        return self.number(self.section("report"), "table_rows", int, 0, 10**8, "report.")

@@ -86,3 +86,18 @@ def copy_project(target: Path, home: Path) -> tuple[Path, dict]:
 @pytest.fixture
 def project(tmp_path):
     return copy_project(tmp_path / "project", tmp_path / "home")
+
+
+def run_pipeline(raw: Path, out: Path, params: Params) -> Path:
+    """Parse, normalize, dedup and publish `raw` in-process under `out`; return the release."""
+    from pipeline.stages import dedup, normalize, parse, publish
+
+    rules, ratio = params.parse()
+    stats = parse.run(raw, out / "parse", out / "parse.json", rules, ratio, 2)
+    normalize.run(out / "parse", out / "normalize", params.batch_rows(), 2)
+    stats |= dedup.run(out / "normalize", out / "dedup", out / "dedup.json", params.dedup(),
+                       params.lengths())
+    values = params.publish()
+    publish.run(out / "dedup", out / "parse", stats, "# Changelog\n", out / "abstracts", values,
+                values["shard_max_bytes"], values["row_group_rows"])
+    return out / "abstracts"

@@ -12,8 +12,7 @@ import pytest
 import yaml
 
 from pipeline.release.layout import CONFIGS
-from pipeline.stages import dedup, normalize, parse, publish
-from tests.conftest import ACL, SEEDS, copy_project, sh
+from tests.conftest import ACL, SEEDS, copy_project, run_pipeline, sh
 
 pytestmark = pytest.mark.slow
 
@@ -164,28 +163,9 @@ def test_an_empty_config_is_declared_and_streams_no_rows(tmp_path, params):
     raw.mkdir()
     for seed in sorted(SEEDS.iterdir())[:2]:  # the third holds the only reject
         shutil.copy(seed, raw)
-    rules, ratio = params.parse()
-    summary = parse.run(raw, tmp_path / "parse", tmp_path / "p.json", rules, ratio, 1)
-    normalize.run(tmp_path / "parse", tmp_path / "normalize", 100, 1)
-    summary |= dedup.run(
-        tmp_path / "normalize",
-        tmp_path / "dedup",
-        tmp_path / "d.json",
-        params.dedup(),
-        params.lengths(),
-    )
-    dist = tmp_path / "dist" / "abstracts"
-    rows = publish.run(
-        tmp_path / "dedup",
-        tmp_path / "parse",
-        summary,
-        "# Changelog\n",
-        dist,
-        params.publish(),
-        1 << 28,
-        1000,
-    )
-    assert rows["rejects"] == 0
+    dist = run_pipeline(raw, tmp_path, params)
+    infos = {info["config_name"]: info for info in card(dist)["dataset_info"]}
+    assert infos["rejects"]["splits"][0]["num_examples"] == 0
     rejects = datasets.load_dataset(str(dist), "rejects", streaming=True)["train"]
     assert list(rejects) == [] and "reason" in rejects.features
     with pytest.raises(ValueError, match='Instruction "train" corresponds to no data'):

@@ -3,7 +3,7 @@
 from dataclasses import dataclass
 from pathlib import Path
 
-from pipeline.release.verify import read_config
+from pipeline.release.reader import read_release
 
 
 @dataclass(frozen=True)
@@ -27,9 +27,7 @@ class Diff:
 
 def abstracts(folder: Path) -> dict[str, tuple[str, int]]:
     """id -> (text, n_occurrences) of the release in `folder`."""
-    table = read_config(folder, "default")
-    if table is None:
-        raise FileNotFoundError(f"{folder}: no release here (no data/default/*.parquet)")
+    table = read_release(folder)[1]["default"]
     columns = [table.column(name).to_pylist() for name in ("id", "text", "n_occurrences")]
     return {i: (text, n) for i, text, n in zip(*columns, strict=True)}
 

@@ -6,19 +6,13 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pyarrow as pa
-import pyarrow.parquet as pq
 import yaml
 from datasets import Features
 
 from pipeline.release import checksums
 from pipeline.release.layout import CONFIGS, published_schema
+from pipeline.release.reader import ReleaseError, read_config
 from schemas.derive import TableError, validate
-
-
-def read_config(folder: Path, config: str) -> pa.Table | None:
-    """All the rows of one config of the release in `folder`, or None without a shard."""
-    shards = sorted((folder / "data" / config).glob("*.parquet"))
-    return pa.concat_tables(pq.read_table(s) for s in shards) if shards else None
 
 
 def card_header(folder: Path) -> dict:
@@ -59,7 +53,12 @@ def checks(folder: Path) -> Iterator[tuple[str, list[str]]]:
     infos = {info["config_name"]: info for info in header.get("dataset_info", [])}
     tables, problems = {}, []
     for config, model in CONFIGS.items():
-        table = tables[config] = read_config(folder, config)
+        try:
+            table = tables[config] = read_config(folder, config)
+        except ReleaseError as error:
+            table = tables[config] = None
+            problems.append(str(error))
+            continue
         if table is None:
             problems.append(f"{config}: no Parquet file")
             continue

@@ -9,19 +9,12 @@ import pytest
 from pipeline import synth
 from pipeline.core.dedup import dedup_key, shingles
 from pipeline.core.normalize import normalize
-from pipeline.stages import dedup, parse
-from pipeline.stages import normalize as normalize_stage
-from tests.conftest import SEEDS
+from tests.conftest import SEEDS, run_pipeline
 
 
 def build(raw, out, params):
-    """Run parse, normalize and dedup in `out`; return (abstracts, occurrences) rows."""
-    rules, ratio = params.parse()
-    parse.run(raw, out / "parse", out / "parse.json", rules, ratio, 2)
-    normalize_stage.run(out / "parse", out / "normalize", params.batch_rows(), 2)
-    dedup.run(
-        out / "normalize", out / "dedup", out / "dedup.json", params.dedup(), params.lengths()
-    )
+    """Run the pipeline in `out`; return the dedup stage's (abstracts, occurrences) rows."""
+    run_pipeline(raw, out, params)
     return tuple(
         pq.read_table(out / "dedup" / f"{name}.parquet").to_pylist()
         for name in ("abstracts", "occurrences")

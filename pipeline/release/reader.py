@@ -1,0 +1,40 @@
+"""Read a release folder back, with errors that say which file is wrong and what to do."""
+
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from pipeline.release.layout import CONFIGS
+
+
+class ReleaseError(ValueError):
+    """A release folder is missing, incomplete or unreadable."""
+
+
+def read_config(folder: Path, config: str) -> pa.Table | None:
+    """All the rows of one config of the release in `folder`, or None without a shard."""
+    shards = sorted((folder / "data" / config).glob("*.parquet"))
+    tables = []
+    for shard in shards:
+        try:
+            tables.append(pq.read_table(shard))
+        except (pa.ArrowInvalid, OSError) as error:
+            raise ReleaseError(
+                f"{shard}: unreadable ({error}); run `abstracts verify {folder}`"
+            ) from None
+    return pa.concat_tables(tables) if tables else None
+
+
+def read_release(folder: Path) -> tuple[str, dict[str, pa.Table]]:
+    """The version and every config's table of the release in `folder`."""
+    if not folder.is_dir():
+        raise ReleaseError(f"{folder}: no such folder; build it with `make dataset`")
+    tables = {}
+    for config in CONFIGS:
+        table = read_config(folder, config)
+        if table is None:
+            raise ReleaseError(f"{folder}/data/{config}: no Parquet shard; not a release folder")
+        tables[config] = table
+    metadata = tables["default"].schema.metadata or {}
+    return metadata.get(b"abstracts.version", b"unknown").decode(), tables

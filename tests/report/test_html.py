@@ -1,0 +1,83 @@
+"""The HTML report and the `stats`/`show` commands on releases built in-process."""
+
+import shutil
+
+import pytest
+from click.testing import CliRunner
+
+from pipeline.cli import main
+from pipeline.stages import report
+from tests.conftest import SEEDS, run_pipeline
+
+INJECTED = 'Abstract: We test <script>window.injected = 1</script> and <b>bold</b> & "quotes".\n'
+
+
+@pytest.fixture(scope="module")
+def release(tmp_path_factory, params):
+    """A release of the seeds plus a dump whose abstract holds HTML."""
+    root = tmp_path_factory.mktemp("report")
+    shutil.copytree(SEEDS, root / "raw")
+    (root / "raw" / "zz-html.txt").write_text(INJECTED, encoding="utf-8")
+    dist = run_pipeline(root / "raw", root, params)
+    counts = report.run(dist, root / "report.html", root / "plots", 1000)
+    return dist, root / "report.html", counts
+
+
+def test_report_holds_the_figures(release):
+    _, page, counts = release
+    html = page.read_text(encoding="utf-8")
+    assert counts == {"abstracts": 25, "occurrences": 27, "rejects": 1, "sources": 4,
+                      "with duplicates": 1}
+    for text in ("<b>25</b>abstracts", "002_d20295f527052409.txt:1", "Shammie", "has_math",
+                 "outside_abstract", "Largest groups", "2724c26b5ad23ca0"):
+        assert text in html
+
+
+def test_report_escapes_html_from_the_data(release):
+    html = release[1].read_text(encoding="utf-8")
+    assert "<script>window.injected" not in html and "<b>bold" not in html
+    assert "\\u003cscript\\u003ewindow.injected = 1\\u003c/script\\u003e" in html
+    assert html.count("<script") == 2  # the data island and the page's own script
+
+
+def test_dvc_plots_data(release):
+    plots = release[1].parent / "plots"
+    assert (plots / "sources.csv").read_text().splitlines()[0] == "source,occurrences,rejects"
+    lengths = (plots / "lengths.csv").read_text().splitlines()
+    assert lengths[0] == "words,abstracts" and sum(int(r.split(",")[1]) for r in lengths[1:]) == 25
+
+
+def invoke(*args):
+    result = CliRunner().invoke(main, [str(a) for a in args], catch_exceptions=False)
+    assert "Traceback" not in result.output
+    return result
+
+
+def test_stats(release):
+    result = invoke("stats", release[0])
+    assert result.exit_code == 0
+    assert "version 1.0.0" in result.output
+    assert "abstracts                        25" in result.output
+
+
+def test_show(release):
+    result = invoke("show", "2724c26b5ad23ca0", "--release", release[0])
+    assert result.exit_code == 0
+    assert "Metas Llama 4" in result.output and "occurrences (3)" in result.output
+    assert "002_d20295f527052409.txt:2-2  bytes 8-1249  exact  utf-8" in result.output
+    missing = invoke("show", "0000000000000000", "--release", release[0])
+    assert missing.exit_code == 1 and "0000000000000000: no such abstract id" in missing.output
+
+
+def test_a_missing_or_corrupt_release_is_one_clear_line(release, tmp_path):
+    missing = invoke("stats", tmp_path / "nope")
+    assert missing.exit_code == 1
+    assert f"Error: {tmp_path}/nope: no such folder; build it with `make dataset`" in missing.output
+    corrupt = tmp_path / "corrupt"
+    shutil.copytree(release[0], corrupt)
+    (corrupt / "data/default/train-00000-of-00001.parquet").write_bytes(b"not parquet")
+    for command in ("stats", "verify"):
+        result = invoke(command, corrupt)
+        assert result.exit_code == 1
+        assert "train-00000-of-00001.parquet: unreadable" in result.output
+    assert "FAIL  checksums" in invoke("verify", corrupt).output
