@@ -95,9 +95,18 @@ def run_pipeline(raw: Path, out: Path, params: Params) -> Path:
     rules, ratio = params.parse()
     stats = parse.run(raw, out / "parse", out / "parse.json", rules, ratio, 2)
     normalize.run(out / "parse", out / "normalize", params.batch_rows(), 2)
-    stats |= dedup.run(out / "normalize", out / "dedup", out / "dedup.json", params.dedup(),
-                       params.lengths())
+    stats |= dedup.run(
+        out / "normalize", out / "dedup", out / "dedup.json", params.dedup(), params.lengths()
+    )
     values = params.publish()
-    publish.run(out / "dedup", out / "parse", stats, "# Changelog\n", out / "abstracts", values,
-                values["shard_max_bytes"], values["row_group_rows"])
+    publish.run(
+        out / "dedup",
+        out / "parse",
+        stats,
+        "# Changelog\n",
+        out / "abstracts",
+        values,
+        values["shard_max_bytes"],
+        values["row_group_rows"],
+    )
     return out / "abstracts"

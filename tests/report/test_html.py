@@ -26,10 +26,22 @@ def release(tmp_path_factory, params):
 def test_report_holds_the_figures(release):
     _, page, counts = release
     html = page.read_text(encoding="utf-8")
-    assert counts == {"abstracts": 25, "occurrences": 27, "rejects": 1, "sources": 4,
-                      "with duplicates": 1}
-    for text in ("<b>25</b>abstracts", "002_d20295f527052409.txt:1", "Shammie", "has_math",
-                 "outside_abstract", "Largest groups", "2724c26b5ad23ca0"):
+    assert counts == {
+        "abstracts": 25,
+        "occurrences": 27,
+        "rejects": 1,
+        "sources": 4,
+        "with duplicates": 1,
+    }
+    for text in (
+        "<b>25</b>abstracts",
+        "002_d20295f527052409.txt:1",
+        "Shammie",
+        "has_math",
+        "outside_abstract",
+        "Largest groups",
+        "2724c26b5ad23ca0",
+    ):
         assert text in html
 
 
