@@ -7,7 +7,7 @@ from pipeline.cli import main
 from tests.conftest import ROOT
 
 
-@pytest.mark.parametrize("args", [[], ["parse"], ["schemas"]])
+@pytest.mark.parametrize("args", [[], *([name] for name in sorted(main.commands))])
 def test_help_everywhere(args):
     result = CliRunner().invoke(main, [*args, "--help"])
     assert result.exit_code == 0 and "Usage: " in result.output
