@@ -1,5 +1,7 @@
 """End to end: DVC runs the real pipeline in a copy of the project."""
 
+import json
+
 import pyarrow.parquet as pq
 import pytest
 
@@ -17,6 +19,8 @@ def test_dvc_repro_builds_what_is_committed(project):
     assert "up to date" in sh("dvc", "status", cwd=copy, env=env).stdout
     metrics = sh("dvc", "metrics", "show", cwd=copy, env=env).stdout
     assert "rejects_by_reason.outside_abstract" in metrics
+    plots = json.loads(sh("dvc", "plots", "show", "--json", cwd=copy, env=env).stdout)["data"]
+    assert sorted(plots) == ["metrics/plots/lengths.csv", "metrics/plots/sources.csv"]
 
 
 @pytest.mark.slow
