@@ -32,17 +32,18 @@ _params = _option("--params", "params.yaml", "The parameters file.")
 
 
 class Group(click.Group):
-    """Turns the pipeline's own errors into one clear line instead of a traceback."""
+    """Ends each stage with its summary and time, and turns the pipeline's own errors into
+    one clear line instead of a traceback. A stage returns its summary."""
 
     def invoke(self, ctx):
+        started = time.perf_counter()
         try:
-            return super().invoke(ctx)
+            summary = super().invoke(ctx)
         except USER_ERRORS as error:
             raise click.ClickException(str(error)) from None
-
-
-def _done(stage: str, started: float, what: str) -> None:
-    click.echo(f"{stage}: {what} in {time.perf_counter() - started:.1f}s", err=True)
+        if summary:
+            elapsed = time.perf_counter() - started
+            click.echo(f"{ctx.invoked_subcommand}: {summary} in {elapsed:.1f}s", err=True)
 
 
 @click.group(cls=Group, context_settings={"help_option_names": ["-h", "--help"]})
@@ -57,15 +58,12 @@ def main():
 @_params
 def parse(raw, out, metrics, params):
     """Cut every raw dump into abstract occurrences and rejects."""
-    started, settings = time.perf_counter(), Params(params)
+    settings = Params(params)
     rules, ratio = settings.parse()
     s = parse_stage.run(raw, out, metrics, rules, ratio, settings.workers)
-    _done(
-        "parse",
-        started,
-        f"{s['files']} files ({s['empty_files']} empty, "
-        f"{s['not_text_files']} not text), {s['occurrences']} occurrences, "
-        f"{s['rejects']} rejects -> {out}",
+    return (
+        f"{s['files']} files ({s['empty_files']} empty, {s['not_text_files']} not text), "
+        f"{s['occurrences']} occurrences, {s['rejects']} rejects -> {out}"
     )
 
 
@@ -75,9 +73,9 @@ def parse(raw, out, metrics, params):
 @_params
 def normalize(parsed, out, params):
     """Clean every occurrence's text and flag it (truncated, characters lost, math)."""
-    started, settings = time.perf_counter(), Params(params)
+    settings = Params(params)
     rows = normalize_stage.run(parsed, out, settings.batch_rows(), settings.workers)
-    _done("normalize", started, f"{rows} occurrences -> {out}")
+    return f"{rows} occurrences -> {out}"
 
 
 @main.command()
@@ -87,13 +85,11 @@ def normalize(parsed, out, params):
 @_params
 def dedup(normalized, out, metrics, params):
     """Merge exact, near and truncated duplicates into one row per abstract."""
-    started, settings = time.perf_counter(), Params(params)
+    settings = Params(params)
     s = dedup_stage.run(normalized, out, metrics, settings.dedup(), settings.lengths())
-    _done(
-        "dedup",
-        started,
+    return (
         f"{s['occurrences']} occurrences -> {s['abstracts']} abstracts "
-        f"({s['groups_with_duplicates']} with duplicates) -> {out}",
+        f"({s['groups_with_duplicates']} with duplicates) -> {out}"
     )
 
 
@@ -101,29 +97,32 @@ def dedup(normalized, out, metrics, params):
 @_option("--dedup", "build/dedup", "Folder of the dedup stage's output.")
 @_option("--parsed", "build/parse", "Folder of the parse stage's output (for the rejects).")
 @_option("--out", "dist/abstracts", "The release folder to write.")
+@click.option(
+    "--metrics",
+    "metrics",
+    type=PATH,
+    multiple=True,
+    show_default=True,
+    default=[Path("metrics/parse.json"), Path("metrics/dedup.json")],
+    help="Metrics files whose figures go into the card (repeatable).",
+)
+@_option("--changelog", "CHANGELOG.md", "The changelog copied into the card.")
 @_params
-def publish(dedup, parsed, out, params):
+def publish(dedup, parsed, out, metrics, changelog, params):
     """Publish dist/abstracts: Parquet configs, dataset card, Croissant, checksums."""
-    started, values = time.perf_counter(), Params(params).publish()
-    stats = publish_stage.load_stats(Path("metrics/parse.json"), Path("metrics/dedup.json"))
-    changelog = Path("CHANGELOG.md").read_text(encoding="utf-8")
+    values = Params(params).publish()
     rows = publish_stage.run(
         dedup,
         parsed,
-        stats,
-        changelog,
+        publish_stage.load_stats(*metrics),
+        changelog.read_text(encoding="utf-8"),
         out,
         values,
         values["shard_max_bytes"],
         values["row_group_rows"],
     )
-    _done(
-        "publish",
-        started,
-        f"version {values['version']}: "
-        + ", ".join(f"{config} {n} rows" for config, n in rows.items())
-        + f" -> {out}",
-    )
+    counts = ", ".join(f"{config} {n} rows" for config, n in rows.items())
+    return f"version {values['version']}: {counts} -> {out}"
 
 
 @main.command()
@@ -193,9 +192,8 @@ def _release(where: str, tmp: Path) -> Path:
 @_params
 def report(release, out, plots, params):
     """Write the release's self-contained HTML data report and its DVC plots."""
-    started = time.perf_counter()
     counts = report_stage.run(release, out, plots, Params(params).report_rows())
-    _done("report", started, f"{counts['abstracts']} abstracts -> {out}")
+    return f"{counts['abstracts']} abstracts -> {out}"
 
 
 @main.command()
@@ -246,5 +244,4 @@ def show(abstract_id, release):
 @_option("--out", "schemas/json", "Folder for one <table>.json per table.")
 def schemas(out):
     """Export every table's schema as language-neutral JSON."""
-    for path in schemas_stage.run(out):
-        click.echo(f"schemas: wrote {path}", err=True)
+    return f"wrote {', '.join(p.name for p in schemas_stage.run(out))} -> {out}"
