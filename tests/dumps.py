@@ -53,7 +53,6 @@ class Dump:
 
     data: bytes
     spans: list[tuple[int, int, str, str, str]]  # start, end, kind, text, encoding
-    newline: str
 
 
 @st.composite
@@ -121,7 +120,7 @@ def _assemble(pieces: list[Piece], newline: str, encoding: str, bom: bool) -> Du
             used = "utf-8" if text.isascii() else encoding
             spans.append((len(data), len(data) + len(raw), piece.kind, text, used))
         data += raw
-    return Dump(bytes(data), spans, newline)
+    return Dump(bytes(data), spans)
 
 
 junk = st.binary(min_size=1, max_size=300).map(lambda b: b + b"\x00" + b)

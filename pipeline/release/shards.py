@@ -4,8 +4,8 @@ import math
 from pathlib import Path
 
 import pyarrow as pa
-import pyarrow.parquet as pq
 
+from pipeline.io import write_parquet
 from pipeline.release.layout import shard
 
 
@@ -23,9 +23,6 @@ def write_shards(
     for index in range(count):
         name = shard(config, index, count)
         (folder / name).parent.mkdir(parents=True, exist_ok=True)
-        with pq.ParquetWriter(folder / name, table.schema, compression="zstd") as writer:
-            part = table.slice(index * rows, rows)
-            if part.num_rows:
-                writer.write_table(part, row_group_size=row_group_rows)
+        write_parquet(table.slice(index * rows, rows), folder / name, row_group_rows)
         names.append(name)
     return names
