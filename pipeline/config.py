@@ -100,7 +100,7 @@ class Params:
             raise ConfigError(
                 f"{self.path}: publish.date_published: expected YYYY-MM-DD, got {date!r}"
             )
-        for key in ("pretty_name", "license"):
+        for key in ("pretty_name", "license", "url"):
             if not isinstance(values.get(key), str):
                 raise ConfigError(f"{self.path}: publish.{key}: expected a string")
         for key in ("language", "task_categories"):
