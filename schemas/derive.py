@@ -1,5 +1,6 @@
 """What is derived from the Pandera models: Arrow schemas, validation, the JSON export."""
 
+import functools
 import json
 
 import pandas as pd
@@ -25,6 +26,7 @@ def _pandas_type(arrow: pyarrow.DataType):
     return pd.ArrowDtype(arrow) if pyarrow.types.is_list(arrow) else None
 
 
+@functools.cache
 def arrow_schema(model: type[pa.DataFrameModel]) -> pyarrow.Schema:
     """The Arrow schema of a model: its columns, types, nullability and descriptions."""
     return pyarrow.schema(
