@@ -18,9 +18,13 @@ from schemas.derive import TableError, validate
 def card_header(folder: Path) -> dict:
     """The YAML front matter of the release's README.md."""
     text = (folder / "README.md").read_text(encoding="utf-8")
-    if not text.startswith("---\n"):
-        raise ValueError("README.md has no YAML front matter")
-    return yaml.safe_load(text.split("---\n", 2)[1])
+    try:
+        header = yaml.safe_load(text.split("---\n", 2)[1]) if text.startswith("---\n") else None
+    except yaml.YAMLError as error:
+        raise ReleaseError(f"README.md: its YAML front matter is not valid: {error}") from None
+    if not isinstance(header, dict):
+        raise ReleaseError("README.md: no YAML front matter (configs, dataset_info)")
+    return header
 
 
 def checks(folder: Path) -> Iterator[tuple[str, list[str]]]:
@@ -33,8 +37,12 @@ def checks(folder: Path) -> Iterator[tuple[str, list[str]]]:
     if missing:
         return
     yield "checksums", checksums.check(folder)
-
-    croissant = json.loads((folder / "croissant.json").read_text(encoding="utf-8"))
+    try:
+        croissant = json.loads((folder / "croissant.json").read_text(encoding="utf-8"))
+        header = card_header(folder)
+    except (ReleaseError, json.JSONDecodeError) as error:
+        yield "metadata", [f"{error}"]
+        return
     listed = {d["contentUrl"]: d["sha256"] for d in croissant["distribution"] if "sha256" in d}
     parquet = {p.relative_to(folder).as_posix() for p in folder.glob("data/*/*.parquet")}
     yield (
@@ -48,7 +56,6 @@ def checks(folder: Path) -> Iterator[tuple[str, list[str]]]:
         + [f"{n}: in croissant.json but missing" for n in sorted(set(listed) - parquet)],
     )
 
-    header = card_header(folder)
     version = str(header.get("version"))
     infos = {info["config_name"]: info for info in header.get("dataset_info", [])}
     tables, problems = {}, []

@@ -13,7 +13,6 @@ from pipeline.release.shards import write_shards
 from schemas.derive import validate
 
 
-
 def sources(dedup: Path, parsed: Path) -> dict[str, Path]:
     """The interim table each config is published from."""
     return {

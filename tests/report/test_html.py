@@ -93,3 +93,7 @@ def test_a_missing_or_corrupt_release_is_one_clear_line(release, tmp_path):
         assert result.exit_code == 1
         assert "train-00000-of-00001.parquet: unreadable" in result.output
     assert "FAIL  checksums" in invoke("verify", corrupt).output
+    (corrupt / "README.md").write_text("no front matter")
+    (corrupt / "croissant.json").write_text("{")
+    result = invoke("verify", corrupt)
+    assert result.exit_code == 1 and "FAIL  metadata" in result.output
