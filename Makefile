@@ -22,6 +22,7 @@ dataset: $(STAMP)
 	$(BIN)/dvc repro
 
 test: $(STAMP)
+	$(BIN)/ruff check pipeline schemas tests bench
 	$(BIN)/python -m pytest -n auto --dist loadfile
 
 # Dedup precision/recall and stage throughput on N abstracts grown from the ACL corpus.
