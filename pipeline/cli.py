@@ -118,8 +118,6 @@ def publish(dedup, parsed, out, metrics, changelog, params):
         changelog.read_text(encoding="utf-8"),
         out,
         values,
-        values["shard_max_bytes"],
-        values["row_group_rows"],
     )
     counts = ", ".join(f"{config} {n} rows" for config, n in rows.items())
     return f"version {values['version']}: {counts} -> {out}"

@@ -106,7 +106,5 @@ def run_pipeline(raw: Path, out: Path, params: Params) -> Path:
         "# Changelog\n",
         out / "abstracts",
         values,
-        values["shard_max_bytes"],
-        values["row_group_rows"],
     )
     return out / "abstracts"

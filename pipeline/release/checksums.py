@@ -23,9 +23,9 @@ def files(folder: Path) -> list[str]:
     )
 
 
-def manifest(folder: Path) -> str:
-    """The manifest of every file in `folder`: `<sha256>  <path>` lines."""
-    return "".join(f"{sha256(folder / name)}  {name}\n" for name in files(folder))
+def manifest(digests: dict[str, str]) -> str:
+    """The manifest of files by relative path and SHA-256: `<sha256>  <path>` lines."""
+    return "".join(f"{digest}  {name}\n" for name, digest in sorted(digests.items()))
 
 
 def check(folder: Path) -> list[str]:

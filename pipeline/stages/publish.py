@@ -29,8 +29,6 @@ def run(
     changelog: str,
     out: Path,
     meta: dict,
-    shard_max_bytes: int,
-    row_group_rows: int,
 ) -> dict[str, int]:
     """Publish the three configs to `out`; return their row counts.
 
@@ -43,10 +41,12 @@ def run(
             table = pq.read_table(path)
             validate(CONFIGS[config], table)
             table = table.cast(schemas[config])
-            shards = write_shards(table, tmp, config, shard_max_bytes, row_group_rows)
+            shards = write_shards(
+                table, tmp, config, meta["shard_max_bytes"], meta["row_group_rows"]
+            )
             rows[config] = table.num_rows
             sizes[config] = (table.nbytes, sum((tmp / s).stat().st_size for s in shards))
-        digests = {name: checksums.sha256(tmp / name) for name in checksums.files(tmp)}
+        digests = {name: checksums.sha256(tmp / name) for name in checksums.files(tmp)}  # data
         write_text(
             tmp / "README.md",
             card.front_matter(meta, schemas, rows, sizes)
@@ -69,7 +69,8 @@ def run(
                 digests,
             ),
         )
-        write_text(tmp / checksums.MANIFEST, checksums.manifest(tmp))
+        digests |= {name: checksums.sha256(tmp / name) for name in ("README.md", "croissant.json")}
+        write_text(tmp / checksums.MANIFEST, checksums.manifest(digests))
     return rows
 
 
