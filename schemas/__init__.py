@@ -1,6 +1,6 @@
 """Pandera models: the one source of truth for every table the pipeline writes."""
 
-from schemas.abstracts import Abstracts
+from schemas.abstracts import FLAGS, Abstracts
 from schemas.normalized import NormalizedOccurrences
 from schemas.occurrences import MATCH_KINDS, Occurrences, ParsedOccurrences
 from schemas.rejects import REJECT_REASONS, Rejects
@@ -11,6 +11,7 @@ TABLES = {
 }
 
 __all__ = [
+    "FLAGS",
     "MATCH_KINDS",
     "REJECT_REASONS",
     "TABLES",

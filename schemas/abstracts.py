@@ -38,3 +38,7 @@ class Abstracts(TextFeatures, Identity):
         name = "abstracts"
         strict = True
         coerce = False
+
+
+# The quality, length and release flags: every boolean column, in schema order.
+FLAGS = tuple(n for n, c in Abstracts.to_schema().columns.items() if str(c.dtype) == "bool")

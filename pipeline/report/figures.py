@@ -5,7 +5,7 @@ from dataclasses import dataclass
 
 import pyarrow as pa
 
-from pipeline.stages.dedup import FLAGS
+from schemas import FLAGS
 
 LENGTH_BIN = 25  # words
 

@@ -9,20 +9,8 @@ import pyarrow.parquet as pq
 from pipeline.core.dedup import DedupParams, cluster, match_kind, stable_id
 from pipeline.core.flags import length_flags
 from pipeline.io import atomic_dir, write_json, write_parquet
-from schemas import MATCH_KINDS, Abstracts, Occurrences
+from schemas import FLAGS, MATCH_KINDS, Abstracts, Occurrences
 from schemas.derive import arrow_schema, validate
-
-FLAGS = (
-    "is_truncated",
-    "has_lost_characters",
-    "has_math",
-    "is_too_short",
-    "is_too_long",
-    "is_legacy_decoded",
-    "releases_code",
-    "releases_data",
-    "releases_models",
-)
 
 
 def canonical_rank(is_truncated: bool, lost: bool, encoding: str, text: str) -> tuple:
