@@ -58,9 +58,8 @@ def jaccard(a: set[str], b: set[str]) -> float:
     return len(a & b) / len(a | b)
 
 
-def _candidates(keys: Sequence[str], params: DedupParams) -> set[tuple[int, int]]:
-    """Pairs of key indices that share at least one LSH band of their MinHash signatures."""
-    sets = [shingles(key, params.shingle_words) for key in keys]
+def _candidates(sets: Sequence[set[str]], params: DedupParams) -> set[tuple[int, int]]:
+    """Pairs of indices whose shingle sets share at least one LSH band of MinHash signatures."""
     signatures = np.array(
         RMinHash.digest_matrix_from_token_sets(sets, params.num_perm, params.seed).to_rows(),
         dtype=np.uint64,
@@ -79,10 +78,9 @@ def _candidates(keys: Sequence[str], params: DedupParams) -> set[tuple[int, int]
 
 def _near_pairs(keys: Sequence[str], params: DedupParams) -> Iterator[tuple[int, int]]:
     """Candidate pairs whose true shingle Jaccard reaches the threshold."""
-    for i, j in sorted(_candidates(keys, params)):
-        a = shingles(keys[i], params.shingle_words)
-        b = shingles(keys[j], params.shingle_words)
-        if jaccard(a, b) >= params.near_threshold:
+    sets = [shingles(key, params.shingle_words) for key in keys]
+    for i, j in sorted(_candidates(sets, params)):
+        if jaccard(sets[i], sets[j]) >= params.near_threshold:
             yield i, j
 
 

@@ -42,17 +42,17 @@ def code_repositories(links: list[str]) -> list[str]:
     return repositories
 
 
-def releases(text: str, links: list[str]) -> dict[str, bool]:
+def releases(text: str, repositories: list[str]) -> dict[str, bool]:
     """Whether the text says code, data or models are (or will be) released.
 
     A sentence counts when it has a release word (`release`, `available`, `open-source`,
-    `make ... public`, `can be found`) and names the artifact; a link to a code host
-    counts as releasing code.
+    `make ... public`, `can be found`) and names the artifact; a link to a code
+    repository (see `code_repositories`) counts as releasing code.
     """
     found = dict.fromkeys(RELEASED, False)
     for sentence in _SENTENCE.split(text) if _RELEASE.search(text) else ():
         if _RELEASE.search(sentence):
             for artifact, pattern in RELEASED.items():
                 found[artifact] |= pattern.search(sentence) is not None
-    found["code"] |= bool(code_repositories(links))
+    found["code"] |= bool(repositories)
     return found

@@ -10,6 +10,7 @@ def features(text_raw: str) -> dict:
     """The clean text of a raw span, its flags, enrichment and dedup key."""
     text = normalize(text_raw)
     links = urls.find(text)
+    repositories = enrich.code_repositories(links)
     return {
         "text": text,
         "is_truncated": is_truncated(text),
@@ -18,7 +19,7 @@ def features(text_raw: str) -> dict:
         "n_words": len(text.split()),
         "n_chars": len(text),
         "urls": links,
-        "code_repositories": enrich.code_repositories(links),
-        **{f"releases_{kind}": said for kind, said in enrich.releases(text, links).items()},
+        "code_repositories": repositories,
+        **{f"releases_{kind}": said for kind, said in enrich.releases(text, repositories).items()},
         "key": dedup_key(text),
     }

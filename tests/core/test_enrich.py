@@ -48,5 +48,5 @@ def test_code_repositories_are_host_owner_repo():
     ],
 )
 def test_releases(text, expected):
-    found = releases(text, urls(text))
+    found = releases(text, code_repositories(urls(text)))
     assert (found["code"], found["data"], found["models"]) == expected
