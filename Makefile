@@ -7,7 +7,7 @@ STAMP  := $(VENV)/.installed
 export PATH := $(CURDIR)/$(BIN):$(PATH)
 export DVC_NO_ANALYTICS := 1
 
-.PHONY: env dataset test quality lint lock clean
+.PHONY: env dataset test quality bench lint lock clean
 
 env: $(STAMP)
 
@@ -29,6 +29,12 @@ test: $(STAMP)
 N ?= 20000
 quality: $(STAMP)
 	$(BIN)/python bench/quality.py $(N)
+
+# Wall, CPU, peak memory and throughput of each stage of `dvc repro` on N synthetic abstracts
+# (in build/bench/), against the floor; `make bench N=1000000` for the goals' scale.
+bench: N = 100000
+bench: $(STAMP)
+	$(BIN)/python bench/run.py $(N)
 
 lint: $(STAMP)
 	$(BIN)/ruff check pipeline schemas tests bench

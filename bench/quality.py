@@ -41,7 +41,11 @@ def main() -> None:
                 root / "raw", root / "parse", root / "p.json", rules, ratio, options.workers
             ),
             "normalize": lambda: normalize.run(
-                root / "parse", root / "normalize", params.batch_rows(), options.workers
+                root / "parse",
+                root / "normalize",
+                params.dedup(),
+                params.batch_rows(),
+                options.workers,
             ),
             "dedup": lambda: dedup.run(
                 root / "normalize",
@@ -63,9 +67,10 @@ def main() -> None:
     # Dumps hold the blocks in order, and rows are sorted by (source, byte_start).
     # Originals equal after normalization (the corpus has a few) are one abstract in truth.
     predicted = [row["abstract_id"] for row in found]
+    texts = {item.original: item.text for item in items if item.kind == "original"}
     same: dict[str, int] = {}
     truth = [
-        same.setdefault(dedup_key(normalize_text("Abstract:" + originals[i.original])), i.original)
+        same.setdefault(dedup_key(normalize_text("Abstract:" + texts[i.original])), i.original)
         for i in items
     ]
     precision, recall = synth.pair_scores(predicted, truth)

@@ -9,13 +9,11 @@ import pyarrow.compute as pc
 
 from pipeline.config import ConfigError, Params
 from pipeline.release import diff as release_diff
-from pipeline.release import verify as release_verify
 from pipeline.release.reader import ReleaseError, read_release
 from pipeline.report.figures import figures
 from pipeline.stages import dedup as dedup_stage
 from pipeline.stages import normalize as normalize_stage
 from pipeline.stages import parse as parse_stage
-from pipeline.stages import publish as publish_stage
 from pipeline.stages import report as report_stage
 from pipeline.stages import schemas as schemas_stage
 from schemas.derive import TableError
@@ -53,7 +51,7 @@ def main():
 
 @main.command()
 @_option("--raw", "raw", "Folder of raw dumps.")
-@_option("--out", "build/parse", "Folder for occurrences.parquet and rejects.parquet.")
+@_option("--out", "build/parse", "Folder for the parts of each raw file, and rejects.parquet.")
 @_option("--metrics", "metrics/parse.json", "Where to write the counts.")
 @_params
 def parse(raw, out, metrics, params):
@@ -62,20 +60,24 @@ def parse(raw, out, metrics, params):
     rules, ratio = settings.parse()
     s = parse_stage.run(raw, out, metrics, rules, ratio, settings.workers)
     return (
-        f"{s['files']} files ({s['empty_files']} empty, {s['not_text_files']} not text), "
-        f"{s['occurrences']} occurrences, {s['rejects']} rejects -> {out}"
+        f"{s['files']} files ({s['parsed']} parsed, the others unchanged; {s['empty_files']} "
+        f"empty, {s['not_text_files']} not text), {s['occurrences']} occurrences, "
+        f"{s['rejects']} rejects -> {out}"
     )
 
 
 @main.command()
 @_option("--parsed", "build/parse", "Folder of the parse stage's output.")
-@_option("--out", "build/normalize", "Folder for occurrences.parquet with clean texts.")
+@_option("--out", "build/normalize", "Folder for the parts of each raw file, with clean texts.")
 @_params
 def normalize(parsed, out, params):
     """Clean every occurrence's text and flag it (truncated, characters lost, math)."""
     settings = Params(params)
-    rows = normalize_stage.run(parsed, out, settings.batch_rows(), settings.workers)
-    return f"{rows} occurrences -> {out}"
+    s = normalize_stage.run(parsed, out, settings.dedup(), settings.batch_rows(), settings.workers)
+    return (
+        f"{s['occurrences']} occurrences from {s['files']} files "
+        f"({s['normalized']} normalized, the others unchanged) -> {out}"
+    )
 
 
 @main.command()
@@ -111,6 +113,8 @@ def dedup(normalized, out, metrics, params):
 def publish(dedup, parsed, out, metrics, changelog, params):
     """Publish dist/abstracts: Parquet configs, dataset card, Croissant, checksums."""
     values = Params(params).publish()
+    from pipeline.stages import publish as publish_stage  # imports `datasets` (slow): here only
+
     rows = publish_stage.run(
         dedup,
         parsed,
@@ -132,6 +136,8 @@ def verify(release):
     if not release.is_dir():
         raise click.ClickException(f"{release}: no such folder; give a release folder")
     failed = False
+    from pipeline.release import verify as release_verify  # imports `datasets` (slow)
+
     for check, problems in release_verify.checks(release):
         click.echo(f"{'FAIL' if problems else 'ok  '}  {check}")
         for problem in problems:

@@ -7,7 +7,10 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+import pyarrow as pa
 import pyarrow.parquet as pq
+
+from schemas.derive import arrow_schema, validate
 
 
 @contextmanager
@@ -46,3 +49,33 @@ def write_parquet(table, path: Path, row_group_rows: int = 100_000) -> None:
     with pq.ParquetWriter(path, table.schema, compression="zstd") as writer:
         if table.num_rows:
             writer.write_table(table, row_group_size=row_group_rows)
+
+
+class ValidatedWriter:
+    """A Parquet file written piece by piece: pieces are gathered to `batch_rows` rows,
+    validated against `model` (validation has a fixed cost per call), then written."""
+
+    def __init__(self, path: Path, model, batch_rows: int = 50_000):
+        self.model, self.batch_rows = model, batch_rows
+        self.writer = pq.ParquetWriter(path, arrow_schema(model), compression="zstd")
+        self.pending: list[pa.Table] = []
+
+    def write(self, table: pa.Table) -> None:
+        self.pending.append(table)
+        if sum(t.num_rows for t in self.pending) >= self.batch_rows:
+            self.flush()
+
+    def flush(self) -> None:
+        table = pa.concat_tables(self.pending) if self.pending else None
+        self.pending = []
+        if table is not None and table.num_rows:
+            validate(self.model, table)
+            self.writer.write_table(table, row_group_size=self.batch_rows)
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, kind, *_):
+        if kind is None:
+            self.flush()
+        self.writer.close()

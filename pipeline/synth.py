@@ -9,7 +9,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-_WORDS = re.compile(r"\S+")
+_UNSPACED = re.compile("[\u2e80-\u9fff\uac00-\ud7af\uf900-\ufaff]")
 NOISE = ["Download PDF", "Shammie", "[PDF]", "John Smith", "Cite this paper"]
 
 
@@ -18,7 +18,7 @@ class Block:
     """One abstract to write: its text, the original it copies, and how it was made."""
 
     text: str
-    original: int
+    original: int  # the serial number of the original it copies
     kind: str  # original, exact, near or truncated
 
 
@@ -58,23 +58,39 @@ def near_variant(text: str, rng: random.Random, vocabulary: list[str]) -> str:
     return " ".join(words)
 
 
+def fresh_variant(text: str, rng: random.Random, vocabulary: list[str]) -> str:
+    """Another abstract in the style of `text`: half its words (in scripts written without
+    spaces, half its characters) replaced, so that it shares few word shingles with `text`
+    or with any other fresh variant of it."""
+
+    def fresh(word: str) -> str:
+        if _UNSPACED.search(word):
+            return _UNSPACED.sub(
+                lambda m: chr(rng.randint(0x4E00, 0x9FFF)) if rng.random() < 0.5 else m[0], word
+            )
+        return rng.choice(vocabulary) if word.isalpha() and rng.random() < 0.5 else word
+
+    return " ".join(map(fresh, text.split()))
+
+
 def truncated_variant(text: str, rng: random.Random) -> str:
     """The text cut at 40% to 95% of its length, often mid-word."""
     return text[: int(len(text) * rng.uniform(0.4, 0.95))].rstrip()
 
 
 def blocks(originals: list[str], n: int, duplicate_rate: float, seed: int) -> Iterator[Block]:
-    """`n` abstracts: originals in turn (cycling), each followed by a copy with probability
+    """`n` abstracts: originals in turn (after the first round, fresh variants of them, so
+    that every original is distinct), each followed by a copy with probability
     `duplicate_rate` (exact, near or truncated in equal shares), in a shuffled order."""
     rng = random.Random(seed)
     vocabulary = sorted({w for text in originals[:500] for w in text.split() if w.isalpha()})
     made: list[Block] = []
-    i = 0
+    serial = 0
     while len(made) < n:
-        original = i % len(originals)
-        text = originals[original]
-        made.append(Block(text, original, "original"))
-        i += 1
+        text = originals[serial % len(originals)]
+        if serial >= len(originals):
+            text = fresh_variant(text, rng, vocabulary)
+        made.append(Block(text, serial, "original"))
         if rng.random() < duplicate_rate and len(made) < n:
             kind = rng.choice(["exact", "near", "truncated"])
             if kind == "exact":
@@ -83,7 +99,8 @@ def blocks(originals: list[str], n: int, duplicate_rate: float, seed: int) -> It
                 copy = near_variant(text, rng, vocabulary)
             else:
                 copy = truncated_variant(text, rng)
-            made.append(Block(copy, original, kind))
+            made.append(Block(copy, serial, kind))
+        serial += 1
     rng.shuffle(made)
     yield from made
 

@@ -14,6 +14,16 @@ import numpy as np
 from rensa import RMinHash
 
 _PUNCTUATION = re.compile(r"[^\w\s]|_")
+# Its non-ASCII part, as one character class: much faster to search.
+_NON_ASCII_PUNCTUATION = re.compile(r"[^\x00-\x7f\w\s]")
+# `_PUNCTUATION.sub("", c.casefold())` for each ASCII character `c` (None deletes), but a
+# space for any blank: a `str.translate` table.
+_ASCII_FOLD = str.maketrans(
+    {
+        c: " " if c.isspace() else _PUNCTUATION.sub("", c.casefold()) or None
+        for c in map(chr, range(128))
+    }
+)
 # Scripts written without spaces (CJK, kana, Hangul) count one word per character.
 _UNSPACED = "\u2e80-\u9fff\uac00-\ud7af\uf900-\ufaff"
 _TOKEN = re.compile(f"[{_UNSPACED}]|[^\\s{_UNSPACED}]+")
@@ -33,7 +43,15 @@ class DedupParams:
 
 def dedup_key(text: str) -> str:
     """The text with case, punctuation and spacing folded: equal keys are exact duplicates."""
-    return " ".join(_PUNCTUATION.sub("", text.casefold()).split())
+    if not text.isascii():
+        rest = _NON_ASCII_PUNCTUATION.sub("", text)  # often ASCII, then folded fast below
+        if not rest.isascii() or "\u0345" in text:  # the only one casefolding to a letter
+            return " ".join(_PUNCTUATION.sub("", text.casefold()).split())
+        text = rest
+    text = text.translate(_ASCII_FOLD)
+    while "  " in text:  # `" ".join(text.split())`, the only blank being the space
+        text = text.replace("  ", " ")
+    return text.strip(" ")
 
 
 def stable_id(key: str) -> str:
@@ -43,7 +61,7 @@ def stable_id(key: str) -> str:
 
 def tokens(key: str) -> list[str]:
     """The words of a key; in scripts written without spaces, the characters."""
-    return _TOKEN.findall(key)
+    return key.split() if key.isascii() else _TOKEN.findall(key)
 
 
 def shingles(key: str, size: int) -> set[str]:
@@ -51,35 +69,49 @@ def shingles(key: str, size: int) -> set[str]:
     words = tokens(key)
     if len(words) <= size:
         return {key}
-    return {" ".join(words[i : i + size]) for i in range(len(words) - size + 1)}
+    return set(map(" ".join, zip(*(words[i:] for i in range(size)), strict=False)))
 
 
 def jaccard(a: set[str], b: set[str]) -> float:
     return len(a & b) / len(a | b)
 
 
-def _candidates(sets: Sequence[set[str]], params: DedupParams) -> set[tuple[int, int]]:
-    """Pairs of indices whose shingle sets share at least one LSH band of MinHash signatures."""
+def band_hashes(keys: Sequence[str], params: DedupParams) -> np.ndarray:
+    """Each key's LSH band hashes, shape (keys, bands): its MinHash signature over word
+    shingles, cut in `bands` bands of `num_perm // bands` values, each band hashed to one
+    number. Keys that share a band hash are near-duplicate candidates."""
+    if not keys:
+        return np.empty((0, params.bands), dtype=np.uint64)
+    sets = [shingles(key, params.shingle_words) for key in keys]
     signatures = np.array(
         RMinHash.digest_matrix_from_token_sets(sets, params.num_perm, params.seed).to_rows(),
         dtype=np.uint64,
     )
     rows = params.num_perm // params.bands
     weights = np.random.default_rng(params.seed).integers(1, 2**63, rows, dtype=np.uint64) | 1
+    return (signatures.reshape(len(keys), params.bands, rows) * weights).sum(axis=2)
+
+
+def _candidates(bands: np.ndarray) -> set[tuple[int, int]]:
+    """Pairs of row indices whose band hashes agree in at least one band."""
     pairs = set()
-    for band in range(params.bands):
-        hashes = (signatures[:, band * rows : (band + 1) * rows] * weights).sum(axis=1)
-        order = np.argsort(hashes, kind="stable")
+    for band in bands.T:
+        order = np.argsort(band, kind="stable")
         # Neighbours in hash order that share the band: a chain through every bucket.
-        same = np.flatnonzero(hashes[order[1:]] == hashes[order[:-1]])
+        same = np.flatnonzero(band[order[1:]] == band[order[:-1]])
         pairs.update(zip(order[same].tolist(), order[same + 1].tolist(), strict=True))
     return pairs
 
 
-def _near_pairs(keys: Sequence[str], params: DedupParams) -> Iterator[tuple[int, int]]:
+def _near_pairs(
+    keys: Sequence[str], bands: np.ndarray, params: DedupParams
+) -> Iterator[tuple[int, int]]:
     """Candidate pairs whose true shingle Jaccard reaches the threshold."""
-    sets = [shingles(key, params.shingle_words) for key in keys]
-    for i, j in sorted(_candidates(sets, params)):
+    sets = {}
+    for i, j in sorted(_candidates(bands)):
+        for k in (i, j):
+            if k not in sets:
+                sets[k] = shingles(keys[k], params.shingle_words)
         if jaccard(sets[i], sets[j]) >= params.near_threshold:
             yield i, j
 
@@ -94,8 +126,10 @@ def _prefix_pairs(keys: Sequence[str], min_words: int) -> Iterator[tuple[int, in
             yield i, i + 1
 
 
-def cluster(keys: Sequence[str], params: DedupParams) -> list[int]:
-    """For sorted distinct `keys`, the index of each key's group root (its smallest member)."""
+def cluster(keys: Sequence[str], params: DedupParams, bands: np.ndarray | None = None) -> list[int]:
+    """For sorted distinct `keys`, the index of each key's group root (its smallest member).
+
+    `bands` are the keys' `band_hashes`, computed here unless given."""
     parent = list(range(len(keys)))
 
     def find(i: int) -> int:
@@ -105,7 +139,12 @@ def cluster(keys: Sequence[str], params: DedupParams) -> list[int]:
         return i
 
     if keys:
-        pairs = [*_near_pairs(keys, params), *_prefix_pairs(keys, params.truncated_min_words)]
+        if bands is None:
+            bands = band_hashes(keys, params)
+        pairs = [
+            *_near_pairs(keys, bands, params),
+            *_prefix_pairs(keys, params.truncated_min_words),
+        ]
         for i, j in pairs:
             a, b = find(i), find(j)
             parent[max(a, b)] = min(a, b)

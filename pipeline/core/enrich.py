@@ -1,6 +1,7 @@
 """What users ask of an abstract besides its text: counts, links, release statements."""
 
 import re
+from collections.abc import Iterator
 
 from pipeline.core.urls import CODE_HOSTS
 
@@ -10,22 +11,48 @@ _REPOSITORY = re.compile(
     re.IGNORECASE,
 )
 _SENTENCE = re.compile(r"(?<=[.!?])\s+(?=[A-Z])")
-_RELEASE = re.compile(
-    r"\b(?:releas(?:e|ed|ing)|available|open[- ]sourc(?:e|ed|ing)"
-    r"|ma(?:k|d)e (?:\w+ ){0,4}public|can be (?:found|downloaded|accessed)|share[sd]?)\b",
-    re.IGNORECASE,
+# The same breaks read right to left, in the reversed text.
+_SENTENCE_REVERSED = re.compile(r"(?<=[A-Z])\s+(?=[.!?])")
+
+
+def _words(*words: str) -> re.Pattern[str]:
+    """Any of the words (regular expressions, each starting with a letter), in any case.
+
+    The lookahead of their first letters changes no match: it makes the search fail fast.
+    """
+    first_letters = "".join(sorted({word[0] for word in words}))
+    return re.compile(rf"(?=[{first_letters}])\b(?:{'|'.join(words)})\b", re.IGNORECASE)
+
+
+_RELEASE = _words(
+    "releas(?:e|ed|ing)",
+    "available",
+    "open[- ]sourc(?:e|ed|ing)",
+    r"ma(?:k|d)e (?:\w+ ){0,4}public",
+    "can be (?:found|downloaded|accessed)",
+    "share[sd]?",
 )
+# How every `_RELEASE` match starts, lower-cased; and the non-ASCII letters that IGNORECASE
+# matches to ASCII ones (`ſ` to `s`, see `re.IGNORECASE`): a text with one is searched as is.
+_RELEASE_STARTS = (
+    "releas",
+    "available",
+    "open-sourc",
+    "open sourc",
+    "make ",
+    "made ",
+    "can be ",
+    "share",
+)
+_ASCII_LOOKALIKES = "\u0130\u0131\u017f\u212a"  # İ ı ſ and the Kelvin sign
 RELEASED = {
-    "code": re.compile(
-        r"\b(?:code|source|implementation|software|toolkit|library|scripts?)\b", re.IGNORECASE
+    "code": _words(
+        "code", "source", "implementation", "software", "toolkit", "library", "scripts?"
     ),
-    "data": re.compile(
-        r"\b(?:data|dataset|datasets|corpus|corpora|annotations?|benchmark|treebank)\b",
-        re.IGNORECASE,
+    "data": _words(
+        "data", "dataset", "datasets", "corpus", "corpora", "annotations?", "benchmark", "treebank"
     ),
-    "models": re.compile(
-        r"\b(?:models?|checkpoints?|weights|embeddings|pre-?trained)\b", re.IGNORECASE
-    ),
+    "models": _words("models?", "checkpoints?", "weights", "embeddings", "pre-?trained"),
 }
 
 
@@ -42,6 +69,36 @@ def code_repositories(links: list[str]) -> list[str]:
     return repositories
 
 
+def _release_starts(text: str) -> list[int]:
+    """Where `_RELEASE` matches start, one at least in each sentence with a match: found
+    from `_RELEASE_STARTS` with `str.find`, much faster than a search."""
+    if not text.isascii() and any(c in text for c in _ASCII_LOOKALIKES):
+        return [match.start() for match in _RELEASE.finditer(text)]
+    lowered = text.lower()  # as long as the text: no `İ`, which lowers to two characters
+    return [
+        i
+        for start in _RELEASE_STARTS
+        if start in lowered
+        for i in _find_all(lowered, start)
+        if _RELEASE.match(text, i)
+    ]
+
+
+def _find_all(text: str, sub: str) -> Iterator[int]:
+    """Every position of `sub` in `text`."""
+    i = text.find(sub)
+    while i >= 0:
+        yield i
+        i = text.find(sub, i + 1)
+
+
+def _sentence_at(text: str, i: int) -> str:
+    """The sentence (one of `_SENTENCE.split(text)`) that holds the non-blank at `i`."""
+    end = _SENTENCE.search(text, i)
+    start = _SENTENCE_REVERSED.search(text[::-1], len(text) - i)
+    return text[len(text) - start.start() if start else 0 : end.start() if end else len(text)]
+
+
 def releases(text: str, repositories: list[str]) -> dict[str, bool]:
     """Whether the text says code, data or models are (or will be) released.
 
@@ -50,9 +107,8 @@ def releases(text: str, repositories: list[str]) -> dict[str, bool]:
     repository (see `code_repositories`) counts as releasing code.
     """
     found = dict.fromkeys(RELEASED, False)
-    for sentence in _SENTENCE.split(text) if _RELEASE.search(text) else ():
-        if _RELEASE.search(sentence):
-            for artifact, pattern in RELEASED.items():
-                found[artifact] |= pattern.search(sentence) is not None
+    for sentence in {_sentence_at(text, i) for i in _release_starts(text)}:
+        for artifact, pattern in RELEASED.items():
+            found[artifact] |= pattern.search(sentence) is not None
     found["code"] |= bool(repositories)
     return found

@@ -31,11 +31,21 @@ _CONTRACTIONS = frozenset(
         "wo",
     ]
 )
-_POSSESSIVE = re.compile(r"(?<= )[A-Z][a-z]*[aeio]s (?=[A-Z])")
+_WORD_EDGES = ".,;:!?()[]\"'“”‘’"
+_EDGES = f"[{re.escape(_WORD_EDGES)}]*"
+# In lower-cased text: a word that is a contraction once stripped of `_WORD_EDGES`, and a
+# faster test, true wherever that one matches: a contraction that ends a word, found by `nt`.
+_CONTRACTION = re.compile(rf"(?<!\S){_EDGES}(?:{'|'.join(sorted(_CONTRACTIONS))}){_EDGES}(?!\S)")
+_AFTER_CONTRACTION = "|".join(rf"(?<=\b{c})" for c in sorted(_CONTRACTIONS))
+_CONTRACTION_END = re.compile(rf"nt(?={_EDGES}(?!\S))(?:{_AFTER_CONTRACTION})")
+# A possessive without its apostrophe: after a blank, a capitalized word ending in a vowel and
+# `s`, then a blank and a capitalized word. Found by its end, whose literal `s ` is fast to
+# search, then its start.
+_POSSESSIVE_END = re.compile(r"s (?<=[aeio]s )(?=[A-Z])")
+_CAPITALIZED = re.compile(r"[A-Z][a-z]+")
 _BEFORE_POSSESSIVE = frozenset(
     ["about", "of", "on", "for", "with", "by", "from", "in", "to", "at", "and", "than"]
 )
-_WORD_EDGES = ".,;:!?()[]\"'“”‘’"
 
 
 def is_truncated(text: str) -> bool:
@@ -48,11 +58,24 @@ def has_lost_characters(text: str) -> bool:
     """The text probably lost characters in scraping (`Metas Llama` for `Meta's Llama`)."""
     if "\ufffd" in text or ("?" in text and _QUESTION_IN_WORD.search(URL.sub(" ", text))):
         return True
-    if not _CONTRACTIONS.isdisjoint(w.strip(_WORD_EDGES).lower() for w in text.split()):
-        return True
-    for match in _POSSESSIVE.finditer(text):
-        end = match.start() - 1  # the blank before the capitalized word
-        if text[text.rfind(" ", 0, end) + 1 : end] in _BEFORE_POSSESSIVE:
+    return _has_contraction(text) or _has_possessive(text)
+
+
+def _has_contraction(text: str) -> bool:
+    """A word, stripped of `_WORD_EDGES` and lower-cased, is in `_CONTRACTIONS` (`doesnt`)."""
+    lowered = text.lower()  # the same words as lower-casing each: blanks and edges stay
+    return bool(_CONTRACTION_END.search(lowered) and _CONTRACTION.search(lowered))
+
+
+def _has_possessive(text: str) -> bool:
+    """A possessive without its apostrophe after one of `_BEFORE_POSSESSIVE` (`about Metas`)."""
+    for match in _POSSESSIVE_END.finditer(text):
+        start = text.rfind(" ", 0, match.start()) + 1  # of the word, if a blank is before it
+        if (
+            start
+            and _CAPITALIZED.fullmatch(text, start, match.start())
+            and text[text.rfind(" ", 0, start - 1) + 1 : start - 1] in _BEFORE_POSSESSIVE
+        ):
             return True
     return False
 

@@ -5,6 +5,7 @@ first strips the `Abstract:` marker. Slow paths (ftfy, the LaTeX renderer) only 
 a cheap test says they may change something.
 """
 
+import functools
 import html
 import re
 import unicodedata
@@ -21,7 +22,8 @@ _MARKER = re.compile(r"\A\s*abstract(?:[ \t]*:|[ \t]*(?=\r|\n|\Z))\s*", re.IGNOR
 
 def strip_marker(text: str) -> str:
     """Remove the leading `Abstract:` marker and the blanks after it."""
-    return _MARKER.sub("", text, count=1)
+    marker = _MARKER.match(text)
+    return text[marker.end() :] if marker else text
 
 
 # --- Unicode repair -------------------------------------------------------------------------
@@ -54,15 +56,29 @@ _FTFY = TextFixerConfig(
 )
 
 
+@functools.lru_cache(maxsize=1)
+def _printable(text: str) -> bool:
+    """`text.isprintable()`, remembered: the rules in a row ask it of the same text."""
+    return text.isprintable()
+
+
 def fix_mojibake(text: str) -> str:
     """Repair mojibake (`â€™` -> `’`, `Ã©` -> `é`) with ftfy, only if the text hints at it.
 
     ftfy is told to leave alone what other rules own or what must stay: quotes stay curly,
     ligatures and full-width forms stay, line breaks and controls are left to later rules.
     """
-    if text.isascii() or not _MOJIBAKE_HINT.search(text):
+    if text.isascii() or not _hints_mojibake(text):
         return text
     return fix_text(text, _FTFY)
+
+
+def _hints_mojibake(text: str) -> bool:
+    """`_MOJIBAKE_HINT` is in the text. Without C1 controls, which are not printable, the
+    search is three much faster ones."""
+    if _printable(text):
+        return "\u00c2" in text or "\u00c3" in text or "\u00e2\u20ac" in text
+    return _MOJIBAKE_HINT.search(text) is not None
 
 
 # C0/C1 controls but the whitespace ones (folded later), DEL, soft hyphen, zero-width space,
@@ -77,7 +93,7 @@ _JOINER = re.compile(
 
 def remove_invisible(text: str) -> str:
     """Remove control characters (except whitespace) and zero-width characters."""
-    if text.isprintable():  # no control, format or exotic space character at all
+    if _printable(text):  # no control, format or exotic space character at all
         return text
     text = _INVISIBLE.sub("", text)
     return _JOINER.sub("", text) if "\u200c" in text or "\u200d" in text else text
@@ -89,7 +105,7 @@ _EXOTIC_SPACE = re.compile("[\u00a0\u1680\u2000-\u200a\u202f\u205f\u3000]")
 def normalize_spaces(text: str) -> str:
     """Turn non-breaking and other exotic spaces into a plain space, Unicode line breaks into
     newlines."""
-    if text.isprintable():
+    if _printable(text):
         return text
     return _EXOTIC_SPACE.sub(" ", text).replace("\u2028", "\n").replace("\u2029", "\n\n")
 
@@ -323,7 +339,7 @@ def render_math(text: str) -> str:
     Dollars pair left to right; a pair that is not a formula (see `_is_formula`) is left as
     is and its closing `$` may open the next span.
     """
-    if "\\(" in text or "\\[" in text:
+    if "\\" in text and ("\\(" in text or "\\[" in text):  # one character is found faster
         text = _BRACKET_MATH.sub(lambda m: render_formula(m[1] or m[2]), text)
     if "$" not in text:
         return text
@@ -432,7 +448,7 @@ def _join_lines(paragraph: str) -> str:
 def fold_whitespace(text: str) -> str:
     """Fold whitespace: CRLF and CR become LF, hard-wrapped lines are joined, runs of blanks
     become one space, paragraph breaks exactly one `\\n`, and the ends are stripped."""
-    if text.isprintable():  # one line, whose only blank is the space
+    if _printable(text):  # one line, whose only blank is the space
         return " ".join(text.split()) if "  " in text else text.strip(" ")
     text = _BLANKS.sub(" ", text.replace("\r\n", "\n").replace("\r", "\n"))
     paragraphs = (_join_lines(p) for p in _PARAGRAPHS.split(text))

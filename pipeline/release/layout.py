@@ -3,7 +3,6 @@
 import json
 
 import pyarrow as pa
-from datasets import Features
 
 from schemas import Abstracts, Occurrences, Rejects
 from schemas.derive import arrow_schema
@@ -23,6 +22,8 @@ def shard(config: str, index: int, count: int) -> str:
 
 def published_schema(config: str, version: str) -> pa.Schema:
     """A config's Arrow schema with the `datasets` features and the release version."""
+    from datasets import Features  # slow to import: only where a release is written
+
     schema = arrow_schema(CONFIGS[config])
     features = Features.from_arrow_schema(schema)
     return schema.with_metadata(

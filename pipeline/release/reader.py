@@ -12,13 +12,14 @@ class ReleaseError(ValueError):
     """A release folder is missing, incomplete or unreadable."""
 
 
-def read_config(folder: Path, config: str) -> pa.Table | None:
-    """All the rows of one config of the release in `folder`, or None without a shard."""
+def read_config(folder: Path, config: str, columns: list[str] | None = None) -> pa.Table | None:
+    """All the rows of one config of the release in `folder` (only `columns` if given),
+    or None without a shard."""
     shards = sorted((folder / "data" / config).glob("*.parquet"))
     tables = []
     for shard in shards:
         try:
-            tables.append(pq.read_table(shard))
+            tables.append(pq.read_table(shard, columns=columns))
         except (pa.ArrowInvalid, OSError) as error:
             raise ReleaseError(
                 f"{shard}: unreadable ({error}); run `abstracts verify {folder}`"
@@ -26,13 +27,16 @@ def read_config(folder: Path, config: str) -> pa.Table | None:
     return pa.concat_tables(tables) if tables else None
 
 
-def read_release(folder: Path) -> tuple[str, dict[str, pa.Table]]:
-    """The version and every config's table of the release in `folder`."""
+def read_release(
+    folder: Path, columns: dict[str, list[str]] | None = None
+) -> tuple[str, dict[str, pa.Table]]:
+    """The version and every config's table of the release in `folder`, with only the
+    `columns` of each config if given."""
     if not folder.is_dir():
         raise ReleaseError(f"{folder}: no such folder; build it with `make dataset`")
     tables = {}
     for config in CONFIGS:
-        table = read_config(folder, config)
+        table = read_config(folder, config, (columns or {}).get(config))
         if table is None:
             raise ReleaseError(f"{folder}/data/{config}: no Parquet shard; not a release folder")
         tables[config] = table

@@ -9,9 +9,10 @@ import json
 from html import escape
 
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from pipeline.report.figures import LENGTH_BIN, Figures
-from schemas import REJECT_REASONS
+from schemas import FLAGS, REJECT_REASONS
 
 STYLE = """
 body{font:15px/1.45 system-ui,sans-serif;margin:2rem auto;max-width:72rem;padding:0 1rem;color:#222}
@@ -94,17 +95,19 @@ def _examples(rejects: pa.Table, per_reason: int = 3) -> str:
 
 
 def _groups(abstracts: pa.Table, occurrences: pa.Table, top: int = 10) -> str:
+    """The `top` largest groups, their text and where their copies are."""
+    duplicated = abstracts.filter(pc.greater(abstracts.column("n_occurrences"), 1))
+    largest = (
+        duplicated.select(["id", "text", "n_occurrences"])
+        .sort_by([("n_occurrences", "descending"), ("id", "ascending")])
+        .slice(0, top)
+        .to_pylist()
+    )
+    ids = pa.array([r["id"] for r in largest], pa.string())
+    copies = occurrences.filter(pc.is_in(occurrences.column("abstract_id"), ids))
     by_id: dict[str, list[dict]] = {}
-    for row in occurrences.select(["abstract_id", "source", "line_start", "match"]).to_pylist():
+    for row in copies.select(["abstract_id", "source", "line_start", "match"]).to_pylist():
         by_id.setdefault(row["abstract_id"], []).append(row)
-    largest = sorted(
-        (
-            r
-            for r in abstracts.select(["id", "text", "n_occurrences"]).to_pylist()
-            if r["n_occurrences"] > 1
-        ),
-        key=lambda r: (-r["n_occurrences"], r["id"]),
-    )[:top]
     return "".join(
         f"<tr><td>{escape(r['id'])}</td><td>{r['n_occurrences']}</td>"
         f"<td>{escape(r['text'][:240])}<div class=muted>"
@@ -130,6 +133,14 @@ def _table_data(abstracts: pa.Table, limit: int) -> str:
         .replace("<", "\\u003c")
         .replace(">", "\\u003e")
     )
+
+
+# The columns of each config that the report reads.
+COLUMNS = {
+    "default": ["id", "text", "n_words", "n_occurrences", *FLAGS],
+    "occurrences": ["abstract_id", "source", "line_start", "match"],
+    "rejects": ["reason", "source", "line_start", "text"],
+}
 
 
 def render(

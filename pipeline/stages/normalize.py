@@ -1,23 +1,33 @@
 """The normalize stage: every occurrence's clean text, flags, enrichment and dedup key."""
 
+from functools import partial
 from pathlib import Path
 
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from pipeline import parts
+from pipeline.core.dedup import DedupParams, band_hashes
 from pipeline.core.features import features
 from pipeline.io import atomic_dir
 from pipeline.parallel import ordered_map, workers
+from pipeline.parts import PARTS, part_name
 from pipeline.progress import progress
 from schemas import NormalizedOccurrences
 from schemas.derive import arrow_schema, validate
 
+FILE = "occurrences.parquet"
 
-def normalize_batch(batch: pa.RecordBatch) -> pa.Table:
-    """The batch of parsed occurrences with their features added, validated."""
+
+def normalize_batch(batch: pa.RecordBatch, params: DedupParams) -> pa.Table:
+    """The batch of parsed occurrences with their features and LSH bands, validated."""
     derived = [features(text) for text in batch.column("text_raw").to_pylist()]
     columns = {name: batch.column(name) for name in batch.schema.names}
     columns |= {name: [row[name] for row in derived] for name in derived[0]} if derived else {}
+    bands = band_hashes(columns.get("key", []), params)
+    columns["lsh"] = pa.FixedSizeListArray.from_arrays(bands.ravel(), params.bands).cast(
+        arrow_schema(NormalizedOccurrences).field("lsh").type
+    )
     schema = arrow_schema(NormalizedOccurrences)
     table = pa.Table.from_pydict(
         {name: columns.get(name, []) for name in schema.names}, schema=schema
@@ -26,20 +36,38 @@ def normalize_batch(batch: pa.RecordBatch) -> pa.Table:
     return table
 
 
-def run(parsed: Path, out: Path, batch_rows: int, processes: int) -> int:
-    """Normalize parsed/occurrences.parquet into out/occurrences.parquet; return the rows."""
-    source = pq.ParquetFile(parsed / "occurrences.parquet")
-    rows = source.metadata.num_rows
-    batches = source.iter_batches(batch_size=batch_rows)
-    schema = arrow_schema(NormalizedOccurrences)
-    with (
-        atomic_dir(out) as tmp,
-        pq.ParquetWriter(tmp / "occurrences.parquet", schema, compression="zstd") as writer,
-        progress(total=rows, unit="abstract") as bar,
-    ):
-        for table in ordered_map(
-            normalize_batch, batches, workers(processes, -(-rows // batch_rows))
+def normalize_part(entry: dict, parsed: Path, out: Path, params: DedupParams, batch_rows: int):
+    """Normalize one parse part into its part of `out`, unless it exists; return its entry
+    in the index, its rows, and whether it was normalized now."""
+    lsh = (params.shingle_words, params.num_perm, params.bands, params.seed)
+    name = part_name(entry["part"], repr(lsh), str(batch_rows))
+    target = out / PARTS / name / FILE
+    new = not target.exists()
+    if new:
+        source = pq.ParquetFile(parsed / PARTS / entry["part"] / FILE)
+        schema = arrow_schema(NormalizedOccurrences)
+        with (
+            atomic_dir(target.parent) as tmp,
+            pq.ParquetWriter(tmp / FILE, schema, compression="zstd") as writer,
         ):
-            writer.write_table(table)
-            bar.update(table.num_rows)
-    return rows
+            for batch in source.iter_batches(batch_size=batch_rows):
+                writer.write_table(normalize_batch(batch, params))
+    rows = pq.ParquetFile(target).metadata.num_rows
+    return {"source": entry["source"], "part": name}, rows, new
+
+
+def run(parsed: Path, out: Path, params: DedupParams, batch_rows: int, processes: int) -> dict:
+    """Normalize each part of `parsed` into its part of `out` (reusing the parts made
+    before); return the counts of rows, files and files normalized now."""
+    entries = parts.index(parsed)
+    (out / PARTS).mkdir(parents=True, exist_ok=True)
+    job = partial(normalize_part, parsed=parsed, out=out, params=params, batch_rows=batch_rows)
+    done, rows, normalized = [], 0, 0
+    with progress(total=len(entries), unit="file") as bar:
+        for entry, count, new in ordered_map(job, entries, workers(processes, len(entries))):
+            done.append(entry)
+            rows += count
+            normalized += new
+            bar.update()
+    parts.finish(out, done)
+    return {"occurrences": rows, "files": len(done), "normalized": normalized}

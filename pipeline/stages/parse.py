@@ -1,19 +1,20 @@
-"""The parse stage: every file under raw/ to the `occurrences` and `rejects` tables."""
+"""The parse stage: every file under raw/ to its `occurrences` and `rejects` tables."""
 
+import json
 from collections import Counter
-from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
 
 import pyarrow as pa
-import pyarrow.parquet as pq
 
+from pipeline import parts
 from pipeline.core.coverage import CoverageError
 from pipeline.core.dump import parse_dump
 from pipeline.core.segment import Rules
-from pipeline.io import atomic_dir, write_json
+from pipeline.io import atomic_dir, write_json, write_parquet
 from pipeline.parallel import ordered_map
 from pipeline.parallel import workers as processes
+from pipeline.parts import PARTS, part_name
 from pipeline.progress import progress
 from schemas import REJECT_REASONS, ParsedOccurrences, Rejects
 from schemas.derive import arrow_schema, validate
@@ -21,18 +22,6 @@ from schemas.derive import arrow_schema, validate
 
 class ParseError(RuntimeError):
     """A raw file could not be parsed; the message names it."""
-
-
-@dataclass(frozen=True)
-class FileResult:
-    """The validated tables of one raw file and what was counted on the way."""
-
-    source: str
-    size: int
-    occurrences: pa.Table
-    rejects: pa.Table
-    empty: bool
-    not_text: bool
 
 
 def raw_files(raw: Path) -> list[tuple[str, Path]]:
@@ -43,66 +32,89 @@ def raw_files(raw: Path) -> list[tuple[str, Path]]:
     return sorted(files)
 
 
-def parse_file(task: tuple[str, Path], rules: Rules, max_control_ratio: float) -> FileResult:
-    """Parse and validate one raw file."""
+def parse_file(
+    task: tuple[str, Path], rules: Rules, max_control_ratio: float, out: Path
+) -> tuple[dict, bool]:
+    """Parse and validate one raw file into its part of `out`, unless the part exists;
+    return the part's summary, and whether it was parsed now."""
     source, path = task
     try:
         data = path.read_bytes()
     except OSError as error:
         raise ParseError(f"{path}: cannot read: {error.strerror}") from None
+    name = part_name(repr(rules), repr(max_control_ratio), source, data)
+    summary = out / PARTS / name / "summary.json"
+    if summary.exists():
+        return json.loads(summary.read_text(encoding="utf-8")), False
     try:
         parsed = parse_dump(data, source, rules, max_control_ratio)
     except CoverageError as error:
         raise ParseError(f"{path}:{error} (lossless invariant broken: please report)") from None
-    tables = []
-    for model, rows in ((ParsedOccurrences, parsed.occurrences), (Rejects, parsed.rejects)):
-        table = pa.Table.from_pylist(rows, schema=arrow_schema(model))
-        validate(model, table)
-        tables.append(table)
-    return FileResult(source, len(data), *tables, parsed.empty, parsed.not_text)
+    tables = {}
+    for file, model, rows in (
+        ("occurrences", ParsedOccurrences, parsed.occurrences),
+        ("rejects", Rejects, parsed.rejects),
+    ):
+        tables[file] = pa.Table.from_pylist(rows, schema=arrow_schema(model))
+        validate(model, tables[file])
+    result = {
+        "source": source,
+        "part": name,
+        "bytes": len(data),
+        "empty": parsed.empty,
+        "not_text": parsed.not_text,
+        "occurrences": tables["occurrences"].num_rows,
+        "reasons": Counter(tables["rejects"].column("reason").to_pylist()),
+        "encodings": Counter(
+            e for table in tables.values() for e in table.column("encoding").to_pylist() if e
+        ),
+    }
+    with atomic_dir(summary.parent) as tmp:
+        for file, table in tables.items():
+            write_parquet(table, tmp / f"{file}.parquet")
+        write_json(tmp / summary.name, result)
+    return result, True
 
 
 def run(
     raw: Path, out: Path, metrics: Path, rules: Rules, max_control_ratio: float, workers: int
 ) -> dict:
-    """Parse every raw file into out/occurrences.parquet and out/rejects.parquet."""
+    """Parse every raw file into its part of `out` (reusing the parts of files parsed
+    before) and gather the rejects of all into out/rejects.parquet, which is small.
+
+    Return the metrics, and how many files were `parsed` now (the others were reused)."""
     files = raw_files(raw)
-    job = partial(parse_file, rules=rules, max_control_ratio=max_control_ratio)
-    counts = {"files": 0, "bytes": 0, "empty_files": 0, "not_text_files": 0}
+    (out / PARTS).mkdir(parents=True, exist_ok=True)
+    job = partial(parse_file, rules=rules, max_control_ratio=max_control_ratio, out=out)
+    results = ordered_map(job, files, processes(workers, len(files)))
+    summaries, parsed = [], 0
+    for summary, new in progress(results, total=len(files), unit="file"):
+        summaries.append(summary)
+        parsed += new
+    parts.finish(
+        out, [{"source": s["source"], "part": s["part"]} for s in summaries], {"rejects.parquet"}
+    )
+    write_parquet(
+        parts.read(out, "rejects.parquet", arrow_schema(Rejects)), out / "rejects.parquet"
+    )
     reasons = Counter({reason: 0 for reason in REJECT_REASONS})
-    by_source, encodings = {}, Counter()
-    with (
-        atomic_dir(out) as tmp,
-        pq.ParquetWriter(
-            tmp / "occurrences.parquet", arrow_schema(ParsedOccurrences), compression="zstd"
-        ) as occurrences,
-        pq.ParquetWriter(
-            tmp / "rejects.parquet", arrow_schema(Rejects), compression="zstd"
-        ) as rejects,
-    ):
-        results = ordered_map(job, files, processes(workers, len(files)))
-        for result in progress(results, total=len(files), unit="file"):
-            for writer, table in ((occurrences, result.occurrences), (rejects, result.rejects)):
-                if table.num_rows:
-                    writer.write_table(table)
-            counts["files"] += 1
-            counts["bytes"] += result.size
-            counts["empty_files"] += result.empty
-            counts["not_text_files"] += result.not_text
-            reasons.update(result.rejects.column("reason").to_pylist())
-            for table in (result.occurrences, result.rejects):
-                encodings.update(e for e in table.column("encoding").to_pylist() if e)
-            by_source[result.source] = {
-                "occurrences": result.occurrences.num_rows,
-                "rejects": result.rejects.num_rows,
-            }
+    encodings = Counter()
+    for s in summaries:
+        reasons.update(s["reasons"])
+        encodings.update(s["encodings"])
     summary = {
-        **counts,
-        "occurrences": sum(s["occurrences"] for s in by_source.values()),
+        "files": len(summaries),
+        "bytes": sum(s["bytes"] for s in summaries),
+        "empty_files": sum(s["empty"] for s in summaries),
+        "not_text_files": sum(s["not_text"] for s in summaries),
+        "occurrences": sum(s["occurrences"] for s in summaries),
         "rejects": sum(reasons.values()),
         "rejects_by_reason": dict(sorted(reasons.items())),
         "spans_by_encoding": dict(sorted(encodings.items())),
-        "by_source": by_source,
+        "by_source": {
+            s["source"]: {"occurrences": s["occurrences"], "rejects": sum(s["reasons"].values())}
+            for s in summaries
+        },
     }
     write_json(metrics, summary)
-    return summary
+    return summary | {"parsed": parsed}

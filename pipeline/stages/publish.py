@@ -3,14 +3,11 @@
 import json
 from pathlib import Path
 
-import pyarrow.parquet as pq
-
 from pipeline.io import atomic_dir, write_json, write_text
 from pipeline.release import card, checksums
 from pipeline.release.croissant import croissant
 from pipeline.release.layout import CONFIGS, published_schema
 from pipeline.release.shards import write_shards
-from schemas.derive import validate
 
 
 def sources(dedup: Path, parsed: Path) -> dict[str, Path]:
@@ -38,14 +35,17 @@ def run(
     rows, sizes = {}, {}
     with atomic_dir(out) as tmp:
         for config, path in sources(dedup, parsed).items():
-            table = pq.read_table(path)
-            validate(CONFIGS[config], table)
-            table = table.cast(schemas[config])
-            shards = write_shards(
-                table, tmp, config, meta["shard_max_bytes"], meta["row_group_rows"]
+            written = write_shards(
+                path,
+                CONFIGS[config],
+                schemas[config],
+                tmp,
+                config,
+                meta["shard_max_bytes"],
+                meta["row_group_rows"],
             )
-            rows[config] = table.num_rows
-            sizes[config] = (table.nbytes, sum((tmp / s).stat().st_size for s in shards))
+            rows[config] = written.rows
+            sizes[config] = (written.nbytes, sum((tmp / s).stat().st_size for s in written.names))
         digests = {name: checksums.sha256(tmp / name) for name in checksums.files(tmp)}  # data
         write_text(
             tmp / "README.md",

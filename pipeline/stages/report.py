@@ -7,7 +7,7 @@ from pathlib import Path
 from pipeline.io import write_text
 from pipeline.release.reader import read_release
 from pipeline.report.figures import figures
-from pipeline.report.html import render
+from pipeline.report.html import COLUMNS, render
 
 
 def _csv(header: list[str], rows) -> str:
@@ -20,7 +20,7 @@ def _csv(header: list[str], rows) -> str:
 
 def run(release: Path, out: Path, plots: Path, table_rows: int) -> dict[str, int]:
     """Write the report to `out` and the plots' data under `plots`; return the counts."""
-    version, tables = read_release(release)
+    version, tables = read_release(release, COLUMNS)
     found = figures(version, tables["default"], tables["occurrences"], tables["rejects"])
     write_text(
         out, render(found, tables["default"], tables["occurrences"], tables["rejects"], table_rows)

@@ -1,6 +1,7 @@
 """Dedup keys, ids and clustering, on examples and generated texts."""
 
 import random
+import re
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -39,6 +40,41 @@ def test_key_folds_case_punctuation_and_spacing():
     assert dedup_key(a) == b
     assert dedup_key("Meta's Llama") == dedup_key("Metas Llama")
     assert tokens(dedup_key("本文 we 提出")) == ["本", "文", "we", "提", "出"]
+
+
+def key_reference(text: str) -> str:
+    """`dedup_key` as first written: one substitution, whatever the text."""
+    return " ".join(re.sub(r"[^\w\s]|_", "", text.casefold()).split())
+
+
+# Characters that casefold to several (`ß`), to punctuation or from it (`\u0345`), blanks of
+# all kinds, controls, a lone surrogate, letters outside the BMP.
+KEY_CHARACTERS = [
+    *"aZ09 _-.,'’“”–—…\t\n\r\x0b\x1c\x85\u00a0\u2009\u3000\x00\x07\x7f",
+    *"éÉßİıſǅΣς中ﬁ\u0345\u0301\ud800𝐀🙂",
+]
+
+
+@settings(max_examples=1000)
+@given(
+    st.one_of(
+        st.text(),
+        st.text(alphabet=st.characters(max_codepoint=127)),
+        st.text(alphabet=st.sampled_from(KEY_CHARACTERS)),
+    )
+)
+def test_key_is_its_first_formulation(text):
+    assert dedup_key(text) == key_reference(text)
+
+
+def test_one_non_ascii_punctuation_casefolds_to_what_a_key_keeps():
+    punctuation = re.compile(r"[^\w\s]|_")
+    kept = {
+        c
+        for c in map(chr, range(128, 0x110000))
+        if punctuation.match(c) and punctuation.sub("", c.casefold())
+    }
+    assert kept == {"\u0345"}  # `dedup_key` casefolds a text with it before removing any
 
 
 def test_stable_id_is_pinned():
@@ -111,3 +147,11 @@ def test_match_kind():
     assert match_kind("a b c", "a b c") == "exact"
     assert match_kind("a b", "a b c") == "truncated"
     assert match_kind("a x c", "a b c") == "near"
+
+
+@given(st.text(st.characters(codec="ascii")), st.integers(1, 5))
+def test_fast_tokens_and_shingles_equal_their_definitions(text, size):
+    words = re.findall(r"[^\s\u2e80-\u9fff\uac00-\ud7af\uf900-\ufaff]+", text)
+    assert tokens(text) == words
+    expected = {" ".join(words[i : i + size]) for i in range(len(words) - size + 1)}
+    assert shingles(text, size) == (expected if len(words) > size else {text})

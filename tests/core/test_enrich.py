@@ -1,8 +1,15 @@
-"""Links and release statements on real snippets."""
+"""Links and release statements on real snippets, and the fast paths against their first
+formulation."""
+
+import re
 
 import pytest
+from hypothesis import example, given, settings
+from hypothesis import strategies as st
 
+from pipeline.core import enrich
 from pipeline.core.enrich import code_repositories, releases
+from pipeline.core.urls import CODE_HOSTS, URL, trim
 from pipeline.core.urls import find as urls
 
 
@@ -50,3 +57,93 @@ def test_code_repositories_are_host_owner_repo():
 def test_releases(text, expected):
     found = releases(text, code_repositories(urls(text)))
     assert (found["code"], found["data"], found["models"]) == expected
+
+
+# The first formulations of the URL pattern, of `urls` and of `releases`.
+URL_REFERENCE = re.compile(
+    r"(?:https?://|ftp://|www\.|\b(?:" + "|".join(map(re.escape, CODE_HOSTS)) + r")/)"
+    r"[^\s<>\"`“”‘’«»]+",
+    re.IGNORECASE,
+)
+SENTENCE_REFERENCE = re.compile(r"(?<=[.!?])\s+(?=[A-Z])")
+RELEASE_REFERENCE = re.compile(
+    r"\b(?:releas(?:e|ed|ing)|available|open[- ]sourc(?:e|ed|ing)"
+    r"|ma(?:k|d)e (?:\w+ ){0,4}public|can be (?:found|downloaded|accessed)|share[sd]?)\b",
+    re.IGNORECASE,
+)
+RELEASED_REFERENCE = {
+    "code": r"\b(?:code|source|implementation|software|toolkit|library|scripts?)\b",
+    "data": r"\b(?:data|dataset|datasets|corpus|corpora|annotations?|benchmark|treebank)\b",
+    "models": r"\b(?:models?|checkpoints?|weights|embeddings|pre-?trained)\b",
+}
+
+
+def urls_reference(text: str) -> list[str]:
+    if "://" not in text and "www." not in text and not any(h in text for h in CODE_HOSTS):
+        return []
+    return [trim(match[0]) for match in URL_REFERENCE.finditer(text)]
+
+
+def releases_reference(text: str) -> dict[str, bool]:
+    found = dict.fromkeys(RELEASED_REFERENCE, False)
+    for sentence in SENTENCE_REFERENCE.split(text) if RELEASE_REFERENCE.search(text) else ():
+        if RELEASE_REFERENCE.search(sentence):
+            for artifact, pattern in RELEASED_REFERENCE.items():
+                found[artifact] |= re.search(pattern, sentence, re.IGNORECASE) is not None
+    return found
+
+
+# Pieces of links and release statements in any case, letters that case-insensitive matching
+# or `str.lower` confuse with ASCII ones (`ſ`, `İ`, `ı`, the Kelvin sign), blanks, sentence ends.
+TOKENS = [
+    "https://", "HTTP://", "ftp://", "www.", "WWW.", "://", "x.org/a?b=1", "/", ".", "!", "?",
+    *(host + "/" for host in CODE_HOSTS), "GitHub.com/", "github.co", "bitbuc\u212aet.org/",
+    "ſ", "\u212a", "İ", "ı", "release", "Released", "RELEASING", "available", "open-source",
+    "Open sourced", "make", "Made", "ma\u212ae", "our", "public", "can be", "found", "accessed",
+    "share", "shares", "code", "SCRIPT", "data", "datasets", "corpora", "annotation", "model",
+    "checkpoints", "pre-trained", "weights", "embeddings", "ſhare", "releaſe", "avaİlable",
+    "avaılable", "a", "We", "The", "x_1", "é", "中", *" \t\n\u00a0\u3000", ". ", "! ", "? ",
+    ".\n", ", ",
+]  # fmt: skip
+texts = st.lists(st.sampled_from(TOKENS), max_size=40).map("".join)
+
+
+@settings(max_examples=500)
+@given(st.one_of(texts, st.text()))
+@example("See WWW.x.org and github.com, https://github.com/a/b.")
+def test_urls_are_their_first_formulation(text):
+    assert [m.span() for m in URL.finditer(text)] == [
+        m.span() for m in URL_REFERENCE.finditer(text)
+    ]
+    assert urls(text) == urls_reference(text)
+
+
+def test_every_code_host_holds_a_searched_ending():
+    assert all(".co" in host or ".org" in host for host in CODE_HOSTS)
+
+
+@settings(max_examples=1000)
+@given(st.one_of(texts, st.text()))
+@example("Metrics. Our code is released. Data can be found here.")
+@example("We make the data public! The model is ſhared.")
+@example("Code is avaİlable. İ. Code is available.")
+@example("Code is avaılable.")
+@example("Our code.  \tData is released.")
+def test_releases_are_their_first_formulation(text):
+    for case in (text, text.upper(), text.lower()):
+        found = releases(case, [])
+        assert found == releases_reference(case)
+        assert [m.span() for m in enrich._RELEASE.finditer(case)] == [
+            m.span() for m in RELEASE_REFERENCE.finditer(case)
+        ]
+        for artifact, pattern in enrich.RELEASED.items():
+            assert [m.span() for m in pattern.finditer(case)] == [
+                m.span() for m in re.finditer(RELEASED_REFERENCE[artifact], case, re.IGNORECASE)
+            ]
+
+
+def test_lower_casing_finds_what_ignorecase_does_but_in_texts_with_a_lookalike():
+    characters = list(map(chr, range(128, 0x110000)))
+    lookalikes = {c for c in characters if re.match("[a-z]", c, re.IGNORECASE)}
+    assert lookalikes == set(enrich._ASCII_LOOKALIKES)
+    assert {c for c in characters if len(c.lower()) != 1} <= lookalikes  # positions stay

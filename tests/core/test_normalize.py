@@ -116,6 +116,14 @@ def test_fix_mojibake_calls_ftfy_only_on_hints(monkeypatch):
         assert fix_mojibake(text) == text
 
 
+@settings(max_examples=300)
+@given(st.text(alphabet=st.sampled_from([*"a \x7f\x80\x9f\xa0ÂÃâ€é’", "\u0100"])))
+@example("â€")
+@example("â â€")
+def test_mojibake_hint_is_found_as_searched(text):
+    assert nz._hints_mojibake(text) is (nz._MOJIBAKE_HINT.search(text) is not None)
+
+
 @pytest.mark.parametrize(
     ("text", "expected"),
     [

@@ -2,11 +2,13 @@
 
 import json
 import re
+import shutil
 from collections import Counter
 
 import pyarrow.parquet as pq
 import pytest
 
+from pipeline import parts
 from pipeline.core.coverage import CoverageError
 from pipeline.stages import parse as stage
 from schemas import ParsedOccurrences, Rejects
@@ -18,12 +20,17 @@ def run(raw, tmp_path, parse_settings):
     rules, ratio, _ = parse_settings
     out, metrics = tmp_path / "parse", tmp_path / "metrics.json"
     summary = stage.run(raw, out, metrics, rules, ratio, workers=2)
-    assert json.loads(metrics.read_text()) == summary
+    assert json.loads(metrics.read_text()) | {"parsed": summary["parsed"]} == summary
     return (
-        pq.read_table(out / "occurrences.parquet"),
+        parts.read(out, "occurrences.parquet", arrow_schema(ParsedOccurrences)),
         pq.read_table(out / "rejects.parquet"),
         summary,
     )
+
+
+def tree(folder):
+    """Every file under `folder` by relative path, with its bytes."""
+    return {p.relative_to(folder): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
 
 
 def assert_spans_match_raw(raw, table, column):
@@ -98,24 +105,52 @@ def test_missing_raw_folder_is_a_clear_error(tmp_path, parse_settings):
 
 
 def test_a_failed_run_leaves_the_previous_output(tmp_path, parse_settings, monkeypatch):
-    run(SEEDS, tmp_path, parse_settings)
-    before = (tmp_path / "parse" / "occurrences.parquet").read_bytes()
+    raw = tmp_path / "raw"
+    shutil.copytree(SEEDS, raw)
+    run(raw, tmp_path, parse_settings)
+    before = tree(tmp_path / "parse")
+    with (raw / "000_f4866acc28c20d3f.txt").open("a") as dump:
+        dump.write("Abstract: one more.\n")
 
     def broken(*args):
         raise CoverageError("line 3: byte 40 is in no span")
 
     monkeypatch.setattr(stage, "parse_dump", broken)
     with pytest.raises(stage.ParseError, match=r"000_f4866acc28c20d3f.txt:line 3: byte 40"):
-        run(SEEDS, tmp_path, parse_settings)
-    assert (tmp_path / "parse" / "occurrences.parquet").read_bytes() == before
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["metrics.json", "parse"]
+        run(raw, tmp_path, parse_settings)
+    assert tree(tmp_path / "parse") == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["metrics.json", "parse", "raw"]
+
+
+def test_only_new_or_changed_files_are_parsed_and_the_result_equals_a_clean_run(
+    tmp_path, parse_settings, monkeypatch
+):
+    raw = tmp_path / "raw"
+    shutil.copytree(SEEDS, raw)
+    run(raw, tmp_path / "incremental", parse_settings)
+    before = {
+        p.name: p.stat().st_mtime_ns for p in (tmp_path / "incremental/parse/parts").iterdir()
+    }
+    (raw / "new.txt").write_text("Abstract: A new one.\n", encoding="utf-8")
+    with (raw / "000_f4866acc28c20d3f.txt").open("a") as dump:
+        dump.write("Abstract: one more.\n")
+    (raw / "sub").mkdir()
+    (raw / "002_d20295f527052409.txt").rename(raw / "sub" / "moved.txt")
+    incremental = run(raw, tmp_path / "incremental", parse_settings)
+    after = {p.name: p.stat().st_mtime_ns for p in (tmp_path / "incremental/parse/parts").iterdir()}
+    # The unchanged dump's part is kept as it was; the three new or changed ones are new.
+    assert sorted(after.items() - before.items()) == sorted(
+        (name, after[name]) for name in after.keys() - before.keys()
+    )
+    assert len(after.keys() - before.keys()) == 3 and len(after.keys() & before.keys()) == 1
+    clean = run(raw, tmp_path / "clean", parse_settings)
+    assert incremental[2] | {"parsed": 4} == clean[2]
+    assert incremental[2]["parsed"] == 3
+    assert tree(tmp_path / "incremental/parse") == tree(tmp_path / "clean/parse")
 
 
 def test_two_runs_are_byte_identical(tmp_path, parse_settings):
     first = run(SEEDS, tmp_path / "a", parse_settings)
     second = run(SEEDS, tmp_path / "b", parse_settings)
     assert first[2] == second[2]
-    for name in ("occurrences.parquet", "rejects.parquet"):
-        assert (tmp_path / "a/parse" / name).read_bytes() == (
-            tmp_path / "b/parse" / name
-        ).read_bytes()
+    assert tree(tmp_path / "a/parse") == tree(tmp_path / "b/parse")

@@ -1,0 +1,353 @@
+"""Time the real pipeline (dvc repro) on N synthetic abstracts, stage by stage, against the floor.
+
+    python bench/run.py N [--workdir build/bench]
+
+Grows N abstracts from the ACL corpus into dumps of 2,000 (exact, near and truncated copies,
+noise lines, varying blank lines) in WORKDIR/raw-N, made once and reused; times the floor
+(bench/floor.py) on them; runs `dvc repro --force` in a fresh copy of the project,
+WORKDIR/project-N, whose raw/ links the dumps, then adds one dump and runs `dvc repro`.
+Each build is sampled from /proc every 100 ms: per stage (the `abstracts STAGE` process and
+its descendants) wall time, CPU time and peak memory (summed Pss). Prints a table per build
+and the goals; writes every figure to WORKDIR/results-N.json.
+"""
+
+import argparse
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pyarrow.parquet as pq
+import yaml
+from workspace import ROOT, copy_project
+
+from pipeline import synth
+
+ACL = ROOT.parent / "shared" / "corpora" / "acl-anthology"
+PER_DUMP = 2000
+INTERVAL = 0.1
+TICK = os.sysconf("SC_CLK_TCK")
+MIB = 2**20
+GOAL_N, GOAL_RATIO, GOAL_INCREMENTAL_PCT, GOAL_PEAK_MIB = 1_000_000, 3.0, 10.0, 3 * 1024
+COLUMNS = {
+    "wall": "wall s",
+    "cpu": "CPU s",
+    "peak_mib": "peak MiB",
+    "mb_s": "MB/s",
+    "abstracts_s": "abstracts/s",
+}
+
+
+@dataclass
+class Usage:
+    """A group of processes: first and last seen (perf_counter s), CPU s at the last sample,
+    peak summed Pss in bytes."""
+
+    first: float
+    last: float = 0.0
+    cpu: float = 0.0
+    peak: int = 0
+
+
+@dataclass
+class Run:
+    """A measured command: wall s, CPU s and peak RSS bytes of it and its descendants, the
+    usage of its process groups, the mean time between samples, the sampler's CPU s, and
+    its table (`rows`)."""
+
+    wall: float
+    cpu: float
+    max_rss: int
+    usage: dict[str, Usage]
+    period: float
+    sampler_cpu: float
+    rows: dict = field(default_factory=dict)
+
+
+def read(path: str) -> bytes:
+    """The contents of a file under /proc (open() is cheaper than pathlib here)."""
+    with open(path, "rb") as file:
+        return file.read()
+
+
+def processes() -> dict[int, tuple[int, int]]:
+    """Every process as pid: (parent pid, CPU ticks of it and of its reaped children)."""
+    found = {}
+    for name in os.listdir("/proc"):
+        if name.isdigit():
+            try:
+                stat = read(f"/proc/{name}/stat")
+            except OSError:
+                continue
+            fields = stat.rsplit(b")", 1)[1].split()
+            found[int(name)] = (int(fields[1]), sum(map(int, fields[11:15])))
+    return found
+
+
+def descendants(root: int, table: dict[int, tuple[int, int]]) -> list[int]:
+    """`root` and its descendants, parents before children."""
+    children = defaultdict(list)
+    for pid, (parent, _) in table.items():
+        children[parent].append(pid)
+    order = [root] if root in table else []
+    for pid in order:
+        order.extend(children[pid])
+    return order
+
+
+def pss(pid: int) -> int:
+    """A process's proportional set size in bytes (0 once it has gone)."""
+    try:
+        for line in read(f"/proc/{pid}/smaps_rollup").splitlines():
+            if line.startswith(b"Pss:"):
+                return int(line.split()[1]) * 1024
+    except OSError:
+        pass
+    return 0
+
+
+def stage_of(pid: int, stages: list[str]) -> str | None:
+    """The stage a process runs, if its argv is `[python] abstracts STAGE ...`."""
+    try:
+        argv = read(f"/proc/{pid}/cmdline").decode(errors="replace").split("\0")
+    except OSError:
+        return None
+    for program, stage in zip(argv[:2], argv[1:3], strict=False):
+        if os.path.basename(program) == "abstracts" and stage in stages:
+            return stage
+    return None
+
+
+class Sampler(threading.Thread):
+    """Samples the processes under `root` every INTERVAL, grouped as each stage's (an
+    `abstracts STAGE` process and its descendants), the rest ("dvc"), and all ("total")."""
+
+    def __init__(self, root: int, stages: list[str]):
+        super().__init__(daemon=True)
+        self.root, self.stages = root, stages
+        self.usage: dict[str, Usage] = {}
+        self.done = threading.Event()
+        self.samples, self.cpu = 0, 0.0
+
+    def run(self):
+        while not self.done.is_set():
+            self.sample()
+            self.samples += 1
+            self.done.wait(INTERVAL)
+        self.cpu = time.thread_time()
+
+    def sample(self):
+        now, table = time.perf_counter(), processes()
+        group: dict[int, str] = {}
+        for pid in descendants(self.root, table):
+            above = group.get(table[pid][0], "dvc")
+            group[pid] = above if above != "dvc" else stage_of(pid, self.stages) or "dvc"
+        cpu, memory = Counter(), Counter()
+        for pid, name in group.items():
+            size = pss(pid)
+            for key in (name, "total"):
+                cpu[key] += table[pid][1] / TICK
+                memory[key] += size
+        for key, size in memory.items():
+            usage = self.usage.setdefault(key, Usage(first=now))
+            usage.last, usage.cpu, usage.peak = now, cpu[key], max(usage.peak, size)
+
+
+def measure(args: list[str], cwd: Path, env: dict, log: Path, stages: list[str]) -> Run:
+    """Run `args` with its output in `log`, sampling its processes; exit if it fails."""
+    with log.open("wb") as out:
+        started = time.perf_counter()
+        process = subprocess.Popen(args, cwd=cwd, env=env, stdout=out, stderr=subprocess.STDOUT)
+        sampler = Sampler(process.pid, stages)
+        sampler.start()
+        _, status, rusage = os.wait4(process.pid, 0)
+        wall = time.perf_counter() - started
+    sampler.done.set()
+    sampler.join()
+    process.returncode = os.waitstatus_to_exitcode(status)
+    if process.returncode:
+        tail = "\n".join(log.read_text(errors="replace").splitlines()[-30:])
+        sys.exit(f"{' '.join(args)} failed in {cwd} (exit {process.returncode}):\n{tail}")
+    cpu, period = rusage.ru_utime + rusage.ru_stime, wall / max(sampler.samples, 1)
+    return Run(wall, cpu, rusage.ru_maxrss * 1024, sampler.usage, period, sampler.cpu)
+
+
+def dumps(originals: list[str], n: int, workdir: Path) -> Path:
+    """WORKDIR/raw-N: `n` synthetic abstracts in dumps of PER_DUMP, made once."""
+    folder = workdir / f"raw-{n}"
+    if not folder.is_dir():
+        partial = workdir / f"raw-{n}.partial"
+        shutil.rmtree(partial, ignore_errors=True)
+        items = list(synth.blocks(originals, n, 0.3, seed=7))
+        synth.write_dumps(items, partial, PER_DUMP, seed=7)
+        partial.rename(folder)
+    return folder
+
+
+def project(raw: Path, workdir: Path, n: int) -> tuple[Path, dict]:
+    """A fresh copy of the project, WORKDIR/project-N, whose raw/ (kept out of git) holds
+    hard links to the dumps of `raw`, and the environment to run it in."""
+    target, home = workdir / f"project-{n}", workdir / f"home-{n}"
+    for old in (target, home):
+        shutil.rmtree(old, ignore_errors=True)
+    copy, env = copy_project(target, home, skip=("raw",))
+    (copy / "raw").mkdir()
+    for path in sorted(raw.iterdir()):
+        os.link(path, copy / "raw" / path.name)
+    (copy / ".git" / "info").mkdir(exist_ok=True)
+    with (copy / ".git" / "info" / "exclude").open("a") as exclude:
+        exclude.write("/raw/\n")
+    return copy, env
+
+
+def add_dump(originals: list[str], raw: Path, workdir: Path) -> None:
+    """One more dump of PER_DUMP abstracts, copies of existing ones among them, as
+    raw/synth_new.txt (written apart first: raw/'s other files are hard links)."""
+    items = list(synth.blocks(originals, PER_DUMP, 0.3, seed=8))
+    with tempfile.TemporaryDirectory(dir=workdir) as folder:
+        [path] = synth.write_dumps(items, Path(folder), PER_DUMP, seed=8)
+        path.rename(raw / "synth_new.txt")
+
+
+def figures(wall, cpu, peak, size=None, count=None) -> dict:
+    """One table row: wall s, CPU s, peak MiB, and the throughput when sizes are given."""
+    return {
+        "wall": wall,
+        "cpu": cpu,
+        "peak_mib": peak / MIB,
+        "mb_s": size / 1e6 / wall if size else None,
+        "abstracts_s": count / wall if count else None,
+    }
+
+
+def rows(run: Run, stages: list[str], size: int, count: int) -> dict[str, dict | None]:
+    """Each stage's figures (None if it did not run), dvc's own share, and the total. A
+    stage's wall runs from its first to its last sample, plus the one sampling period
+    missed on average at its two ends together."""
+    table: dict[str, dict | None] = dict.fromkeys(stages)
+    for name in stages:
+        if usage := run.usage.get(name):
+            wall = usage.last - usage.first + run.period
+            table[name] = figures(wall, usage.cpu, usage.peak, size, count)
+    ran = [row for row in table.values() if row]
+    table["dvc"] = figures(
+        run.wall - sum(row["wall"] for row in ran),
+        run.cpu - sum(row["cpu"] for row in ran),
+        run.usage["dvc"].peak,
+    )
+    table["total"] = figures(run.wall, run.cpu, run.usage["total"].peak, size, count)
+    return table
+
+
+def cell(key: str, value: float | None) -> str:
+    """A figure as shown in the table: "-" if there is none."""
+    if value is None:
+        return f"{'-':>12}"
+    return f"{value:>12,.0f}" if key in ("peak_mib", "abstracts_s") else f"{value:>12,.2f}"
+
+
+def render(title: str, table: dict[str, dict | None]) -> str:
+    """A plain aligned text table of `rows`."""
+    lines = [title, f"{'stage':10}" + "".join(f"{label:>12}" for label in COLUMNS.values())]
+    for name, row in table.items():
+        lines.append(f"{name:10}" + "".join(cell(k, (row or {}).get(k)) for k in COLUMNS))
+    return "\n".join(lines)
+
+
+def goal(label: str, shown: str, target: str, met: bool) -> str:
+    """A line comparing a figure with its goal."""
+    return f"{label}: {shown} (goal {target}): {'PASS' if met else 'MISS'}"
+
+
+def summary(floor: Run, texts: int, full: Run, incremental: Run) -> dict:
+    """Print the floor and the goals; return their figures."""
+    ratio = full.wall / floor.wall
+    percent = 100 * incremental.wall / full.wall
+    peak = max(full.usage["total"].peak, incremental.usage["total"].peak) / MIB
+    print(
+        f"floor: wall {floor.wall:.2f} s, CPU {floor.cpu:.2f} s, "
+        f"peak RSS {floor.max_rss / MIB:,.0f} MiB ({texts:,} texts)"
+    )
+    print(goal("full build / floor", f"{ratio:.1f}x", f"<= {GOAL_RATIO:g}x", ratio <= GOAL_RATIO))
+    shown, target = f"{percent:.0f}%", f"<= {GOAL_INCREMENTAL_PCT:g}%"
+    print(goal("incremental / full build", shown, target, percent <= GOAL_INCREMENTAL_PCT))
+    shown, target = f"{peak:,.0f} MiB", f"< {GOAL_PEAK_MIB:,} MiB"
+    print(goal("peak memory", shown, target, peak < GOAL_PEAK_MIB))
+    return {"ratio": ratio, "incremental_pct": percent, "peak_mib": peak}
+
+
+def floor_run(copy: Path, env: dict, workdir: Path, n: int) -> tuple[Run, int]:
+    """Measure bench/floor.py on the project copy's raw/; return the run and the texts."""
+    print("the floor", file=sys.stderr)
+    out = workdir / f"floor-{n}.parquet"
+    args = [sys.executable, str(ROOT / "bench" / "floor.py"), str(copy / "raw"), str(out)]
+    floor = measure(args, copy, env, workdir / f"floor-{n}.log", [])
+    return floor, pq.ParquetFile(out).metadata.num_rows
+
+
+def build(name: str, args: list[str], copy: Path, env: dict, log: Path, count: int) -> Run:
+    """Measure one `dvc repro` of the project copy (`count` abstracts) and print its table."""
+    print(f"{' '.join(args)} in {copy}", file=sys.stderr)
+    stages = list(yaml.safe_load((copy / "dvc.yaml").read_text())["stages"])
+    run = measure(args, copy, env, log, stages)
+    size = sum(path.stat().st_size for path in (copy / "raw").iterdir())
+    run.rows = rows(run, stages, size, count)
+    command = " ".join(args)
+    print(f"\n{render(f'{name} ({command})', run.rows)}", flush=True)
+    return run
+
+
+def main() -> None:
+    arguments = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    arguments.add_argument("n", type=int)
+    arguments.add_argument("--workdir", type=Path, default=ROOT / "build" / "bench")
+    options = arguments.parse_args()
+    n, workdir = options.n, options.workdir.resolve()
+    workdir.mkdir(parents=True, exist_ok=True)
+    originals = synth.read_abstracts(ACL)
+    print(f"dumps of {n:,} abstracts in {workdir / f'raw-{n}'}", file=sys.stderr)
+    raw = dumps(originals, n, workdir)
+    copy, env = project(raw, workdir, n)
+    size, files = sum(p.stat().st_size for p in raw.iterdir()), len(list(raw.iterdir()))
+    note = "" if n == GOAL_N else f" (the goals are set at N = {GOAL_N:,})"
+    print(
+        f"{os.cpu_count()} cores; N = {n:,}: {size / 1e6:,.1f} MB of dumps in {files} files{note}"
+    )
+
+    floor, texts = floor_run(copy, env, workdir, n)
+    full = build("full build", ["dvc", "repro", "--force"], copy, env, workdir / f"full-{n}.log", n)
+    add_dump(originals, copy / "raw", workdir)
+    name = f"incremental build, one new dump of {PER_DUMP:,} abstracts"
+    log = workdir / f"incremental-{n}.log"
+    incremental = build(name, ["dvc", "repro"], copy, env, log, n + PER_DUMP)
+    print()
+    results = {"cores": os.cpu_count(), "n": n, "raw_bytes": size, "files": files}
+    results["floor"] = {**figures(floor.wall, floor.cpu, floor.max_rss, size, n), "texts": texts}
+    results |= {"full": full.rows, "incremental": incremental.rows}
+    results |= summary(floor, texts, full, incremental)
+    results["sampling"] = {
+        key: {"period_s": run.period, "sampler_cpu_s": run.sampler_cpu}
+        for key, run in (("full", full), ("incremental", incremental))
+    }
+    print(
+        f"sampled every {full.period * 1000:.0f} ms / {incremental.period * 1000:.0f} ms; "
+        f"the sampler used {full.sampler_cpu:.1f} s / {incremental.sampler_cpu:.1f} s CPU"
+    )
+    results["goals"] = {
+        "at_n": GOAL_N,
+        "ratio": GOAL_RATIO,
+        "incremental_pct": GOAL_INCREMENTAL_PCT,
+        "peak_mib": GOAL_PEAK_MIB,
+    }
+    (workdir / f"results-{n}.json").write_text(json.dumps(results, indent=2) + "\n")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,72 @@
+"""Per-file outputs kept across runs, named by a digest of what they were made from.
+
+A stage that works file by file writes one part per raw file under `<out>/parts/<name>/`
+and lists them, in raw-file order, in `<out>/index.json`. A part whose name already
+exists is reused, so adding a dump redoes that dump only, and an incremental build
+equals a clean one byte for byte. The digest covers the input, the stage's params and
+the pipeline's own code, so a change to either redoes every part.
+"""
+
+import functools
+import hashlib
+import json
+import shutil
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from pipeline.io import write_json
+
+INDEX = "index.json"
+PARTS = "parts"
+
+
+@functools.cache
+def code_digest() -> str:
+    """A digest of every Python file of the `pipeline` and `schemas` packages."""
+    digest = hashlib.blake2b(digest_size=16)
+    top = Path(__file__).resolve().parents[1]
+    for path in sorted((*top.glob("pipeline/**/*.py"), *top.glob("schemas/**/*.py"))):
+        digest.update(path.relative_to(top).as_posix().encode() + b"\0")
+        digest.update(path.read_bytes() + b"\0")
+    return digest.hexdigest()
+
+
+def part_name(*inputs: str | bytes) -> str:
+    """The name of the part made from `inputs` (params, source, bytes) by this code."""
+    digest = hashlib.blake2b(code_digest().encode(), digest_size=16)
+    for value in inputs:
+        digest.update(value if isinstance(value, bytes) else value.encode())
+        digest.update(b"\0")
+    return digest.hexdigest()
+
+
+def index(folder: Path) -> list[dict]:
+    """The entries of a stage's index: `source` and `part`, in raw-file order."""
+    return json.loads((folder / INDEX).read_text(encoding="utf-8"))
+
+
+def finish(folder: Path, entries: list[dict], keep: set[str] = frozenset()) -> None:
+    """Write the index, then delete the parts it no longer lists and any other file in
+    `folder` but the `keep` ones (the index goes last: a failed run leaves the old one)."""
+    write_json(folder / INDEX, entries)
+    listed = {entry["part"] for entry in entries}
+    for path in (folder / PARTS).iterdir():
+        if path.name not in listed:
+            shutil.rmtree(path)
+    for path in folder.iterdir():
+        if path.name not in {INDEX, PARTS, *keep}:
+            shutil.rmtree(path) if path.is_dir() else path.unlink()
+
+
+def paths(folder: Path, file: str) -> list[Path]:
+    """The path of `file` in each part of `folder`, in index order."""
+    return [folder / PARTS / entry["part"] / file for entry in index(folder)]
+
+
+def read(folder: Path, file: str, schema: pa.Schema, columns: list[str] | None = None):
+    """`file` of every part of `folder`, concatenated in index order, as `schema`."""
+    tables = [pq.read_table(path, columns=columns, schema=schema) for path in paths(folder, file)]
+    empty = schema.empty_table()
+    return pa.concat_tables(tables) if tables else empty.select(columns or schema.names)

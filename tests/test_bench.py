@@ -1,0 +1,48 @@
+"""`make bench` end to end on a small corpus: every stage measured, the floor, the ratio."""
+
+import json
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import yaml
+
+ROOT = Path(__file__).resolve().parents[1]
+N = 3000
+
+
+def positive(cell: str) -> bool:
+    return re.fullmatch(r"[\d,]*\.?\d+", cell) is not None and float(cell.replace(",", "")) > 0
+
+
+def test_bench_measures_every_stage_and_the_floor(tmp_path, acl_corpus):
+    done = subprocess.run(
+        [sys.executable, "bench/run.py", str(N), "--workdir", str(tmp_path)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    stages = list(yaml.safe_load((ROOT / "dvc.yaml").read_text())["stages"])
+    # The full build's table comes first: every stage ran, each with five positive figures.
+    table = re.search(r"^full build.*\n.*\n((?:.+\n)+)", done.stdout, re.M)
+    assert table, done.stdout
+    cells = {line.split()[0]: line.split()[1:] for line in table[1].splitlines()}
+    for stage in [*stages, "total"]:
+        figures = cells.get(stage, [])
+        assert len(figures) == 5 and all(positive(f) for f in figures), (stage, figures)
+    floor = re.search(r"^floor: wall ([\d.]+) s, CPU ([\d.]+) s", done.stdout, re.M)
+    ratio = re.search(
+        r"^full build / floor: ([\d.]+)x \(goal .*\): (PASS|MISS)$", done.stdout, re.M
+    )
+    assert floor and ratio, done.stdout
+    assert float(floor[1]) > 0 and float(ratio[1]) > 0
+
+    results = json.loads((tmp_path / f"results-{N}.json").read_text())
+    assert results["n"] == N and results["floor"]["texts"] == N
+    for stage in [*stages, "total"]:
+        assert all(value > 0 for value in results["full"][stage].values()), stage
+    assert results["floor"]["wall"] > 0
+    assert results["ratio"] == results["full"]["total"]["wall"] / results["floor"]["wall"]
+    assert results["incremental"]["total"]["wall"] > 0 and results["incremental_pct"] > 0
