@@ -83,7 +83,9 @@ def blocks(originals: list[str], n: int, duplicate_rate: float, seed: int) -> It
     that every original is distinct), each followed by a copy with probability
     `duplicate_rate` (exact, near or truncated in equal shares), in a shuffled order."""
     rng = random.Random(seed)
-    vocabulary = sorted({w for text in originals[:500] for w in text.split() if w.isalpha()})
+    vocabulary = sorted(
+        {w for text in originals[:500] for w in text.split() if w.isascii() and w.isalpha()}
+    )
     made: list[Block] = []
     serial = 0
     while len(made) < n:

@@ -27,6 +27,7 @@ _ASCII_FOLD = str.maketrans(
 # Scripts written without spaces (CJK, kana, Hangul) count one word per character.
 _UNSPACED = "\u2e80-\u9fff\uac00-\ud7af\uf900-\ufaff"
 _TOKEN = re.compile(f"[{_UNSPACED}]|[^\\s{_UNSPACED}]+")
+_UNSPACED_CHARACTER = re.compile(f"[{_UNSPACED}]")
 
 
 @dataclass(frozen=True)
@@ -61,7 +62,9 @@ def stable_id(key: str) -> str:
 
 def tokens(key: str) -> list[str]:
     """The words of a key; in scripts written without spaces, the characters."""
-    return key.split() if key.isascii() else _TOKEN.findall(key)
+    if key.isascii() or not _UNSPACED_CHARACTER.search(key):
+        return key.split()
+    return _TOKEN.findall(key)
 
 
 def shingles(key: str, size: int) -> set[str]:

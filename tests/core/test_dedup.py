@@ -149,7 +149,7 @@ def test_match_kind():
     assert match_kind("a x c", "a b c") == "near"
 
 
-@given(st.text(st.characters(codec="ascii")), st.integers(1, 5))
+@given(st.text(st.characters(codec="ascii")) | st.text(), st.integers(1, 5))
 def test_fast_tokens_and_shingles_equal_their_definitions(text, size):
     words = re.findall(r"[^\s\u2e80-\u9fff\uac00-\ud7af\uf900-\ufaff]+", text)
     assert tokens(text) == words
