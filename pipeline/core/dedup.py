@@ -95,27 +95,30 @@ def band_hashes(keys: Sequence[str], params: DedupParams) -> np.ndarray:
     return (signatures.reshape(len(keys), params.bands, rows) * weights).sum(axis=2)
 
 
-def _candidates(bands: np.ndarray) -> set[tuple[int, int]]:
-    """Pairs of row indices whose band hashes agree in at least one band."""
-    pairs = set()
+def _candidates(bands: np.ndarray) -> np.ndarray:
+    """Pairs (i, j), i < j, of keys whose band hashes agree in at least one band: sorted,
+    each once, as an array of shape (pairs, 2)."""
+    n, codes = len(bands), []
     for band in bands.T:
         order = np.argsort(band, kind="stable")
-        # Neighbours in hash order that share the band: a chain through every bucket.
+        # Neighbours in hash order that share the band: a chain through every bucket (a
+        # stable sort keeps a bucket's keys in index order, so order[same] < order[same+1]).
         same = np.flatnonzero(band[order[1:]] == band[order[:-1]])
-        pairs.update(zip(order[same].tolist(), order[same + 1].tolist(), strict=True))
-    return pairs
+        codes.append(order[same] * n + order[same + 1])
+    codes = np.unique(np.concatenate(codes)) if codes else np.empty(0, np.int64)
+    return np.column_stack(np.divmod(codes, n))
 
 
 def _near_pairs(
     keys: Sequence[str], bands: np.ndarray, params: DedupParams
 ) -> Iterator[tuple[int, int]]:
-    """Candidate pairs whose true shingle Jaccard reaches the threshold."""
-    sets = {}
-    for i, j in sorted(_candidates(bands)):
-        for k in (i, j):
-            if k not in sets:
-                sets[k] = shingles(keys[k], params.shingle_words)
-        if jaccard(sets[i], sets[j]) >= params.near_threshold:
+    """Candidate pairs whose true shingle Jaccard reaches the threshold. Pairs come sorted,
+    so the shingles of `i` are made once per run of its pairs, and memory holds two sets."""
+    current, left = -1, set()
+    for i, j in _candidates(bands).tolist():
+        if i != current:
+            current, left = i, shingles(keys[i], params.shingle_words)
+        if jaccard(left, shingles(keys[j], params.shingle_words)) >= params.near_threshold:
             yield i, j
 
 

@@ -7,6 +7,7 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from pipeline.io import PARQUET
 from pipeline.release.layout import shard
 from schemas.derive import validate
 
@@ -37,7 +38,7 @@ def write_shards(
     per_shard = math.ceil(total / count) if total else 0
     names = [shard(config, index, count) for index in range(count)]
     (folder / names[0]).parent.mkdir(parents=True, exist_ok=True)
-    writers = [pq.ParquetWriter(folder / name, schema, compression="zstd") for name in names]
+    writers = [pq.ParquetWriter(folder / name, schema, **PARQUET) for name in names]
     written = nbytes = 0
     try:
         for batch in source.iter_batches(batch_size=rows):

@@ -18,9 +18,14 @@ from pipeline.core.dedup import DedupParams, cluster, match_kind, stable_id
 from pipeline.core.flags import length_flags
 from pipeline.io import ValidatedWriter, atomic_dir, write_json
 from pipeline.stages.normalize import FILE
-from schemas import FLAGS, MATCH_KINDS, Abstracts, Occurrences
+from schemas import FLAGS, MATCH_KINDS, Abstracts, NormalizedOccurrences, Occurrences
 from schemas.derive import arrow_schema
 
+# What the output tables take from the normalized parts (grouping read the rest).
+OUTPUT_COLUMNS = sorted(
+    set(arrow_schema(Occurrences).names + arrow_schema(Abstracts).names)
+    & set(arrow_schema(NormalizedOccurrences).names)
+)
 # What decides which copy of a group is canonical, in order, before the text itself.
 RANK = ("is_truncated", "has_lost_characters", "is_legacy_decoded", "minus_chars")
 
@@ -126,7 +131,7 @@ def run(
         ValidatedWriter(tmp / "occurrences.parquet", Occurrences) as occurrences,
     ):
         for p, path in enumerate(files):
-            table = pq.read_table(path)
+            table = pq.read_table(path, columns=OUTPUT_COLUMNS)
             span = range(rows.offsets[p], rows.offsets[p + 1])
             roots = group[span.start : span.stop].tolist()
             linked = {

@@ -9,7 +9,7 @@ import pyarrow.parquet as pq
 from pipeline import parts
 from pipeline.core.dedup import DedupParams, band_hashes
 from pipeline.core.features import features
-from pipeline.io import atomic_dir
+from pipeline.io import PARQUET, atomic_dir
 from pipeline.parallel import ordered_map, workers
 from pipeline.parts import PARTS, part_name
 from pipeline.progress import progress
@@ -48,7 +48,7 @@ def normalize_part(entry: dict, parsed: Path, out: Path, params: DedupParams, ba
         schema = arrow_schema(NormalizedOccurrences)
         with (
             atomic_dir(target.parent) as tmp,
-            pq.ParquetWriter(tmp / FILE, schema, compression="zstd") as writer,
+            pq.ParquetWriter(tmp / FILE, schema, **PARQUET) as writer,
         ):
             for batch in source.iter_batches(batch_size=batch_rows):
                 writer.write_table(normalize_batch(batch, params))

@@ -151,7 +151,8 @@ def test_match_kind():
 
 @given(st.text(st.characters(codec="ascii")) | st.text(), st.integers(1, 5))
 def test_fast_tokens_and_shingles_equal_their_definitions(text, size):
-    words = re.findall(r"[^\s\u2e80-\u9fff\uac00-\ud7af\uf900-\ufaff]+", text)
+    unspaced = "\u2e80-\u9fff\uac00-\ud7af\uf900-\ufaff"
+    words = re.findall(f"[{unspaced}]|[^\\s{unspaced}]+", text)
     assert tokens(text) == words
     expected = {" ".join(words[i : i + size]) for i in range(len(words) - size + 1)}
     assert shingles(text, size) == (expected if len(words) > size else {text})
