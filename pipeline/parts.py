@@ -3,8 +3,10 @@
 A stage that works file by file writes one part per raw file under `<out>/parts/<name>/`
 and lists them, in raw-file order, in `<out>/index.json`. A part whose name already
 exists is reused, so adding a dump redoes that dump only, and an incremental build
-equals a clean one byte for byte. The digest covers the input, the stage's params and
-the pipeline's own code, so a change to either redoes every part.
+equals a clean one byte for byte. The name is a digest of the input and the stage's
+params; the pipeline's code is recorded beside the output, in `<out>.code`, and a run
+with other code starts from no parts (names leave the code out, so that the output of
+the same inputs never depends on whether the stage re-ran).
 """
 
 import functools
@@ -16,7 +18,7 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from pipeline.io import write_json
+from pipeline.io import write_json, write_text
 
 INDEX = "index.json"
 PARTS = "parts"
@@ -34,12 +36,24 @@ def code_digest() -> str:
 
 
 def part_name(*inputs: str | bytes) -> str:
-    """The name of the part made from `inputs` (params, source, bytes) by this code."""
-    digest = hashlib.blake2b(code_digest().encode(), digest_size=16)
+    """The name of the part made from `inputs` (params, source, bytes)."""
+    digest = hashlib.blake2b(digest_size=16)
     for value in inputs:
         digest.update(value if isinstance(value, bytes) else value.encode())
         digest.update(b"\0")
     return digest.hexdigest()
+
+
+def _stamp(folder: Path) -> Path:
+    return folder.with_name(f"{folder.name}.code")
+
+
+def start(folder: Path) -> None:
+    """Make `folder`'s parts folder, emptied if the parts were made by other code."""
+    stamp = _stamp(folder)
+    if not stamp.exists() or stamp.read_text(encoding="utf-8") != code_digest():
+        shutil.rmtree(folder / PARTS, ignore_errors=True)
+    (folder / PARTS).mkdir(parents=True, exist_ok=True)
 
 
 def index(folder: Path) -> list[dict]:
@@ -51,6 +65,7 @@ def finish(folder: Path, entries: list[dict], keep: set[str] = frozenset()) -> N
     """Write the index, then delete the parts it no longer lists and any other file in
     `folder` but the `keep` ones (the index goes last: a failed run leaves the old one)."""
     write_json(folder / INDEX, entries)
+    write_text(_stamp(folder), code_digest())
     listed = {entry["part"] for entry in entries}
     for path in (folder / PARTS).iterdir():
         if path.name not in listed:

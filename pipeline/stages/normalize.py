@@ -60,7 +60,7 @@ def run(parsed: Path, out: Path, params: DedupParams, batch_rows: int, processes
     """Normalize each part of `parsed` into its part of `out` (reusing the parts made
     before); return the counts of rows, files and files normalized now."""
     entries = parts.index(parsed)
-    (out / PARTS).mkdir(parents=True, exist_ok=True)
+    parts.start(out)
     job = partial(normalize_part, parsed=parsed, out=out, params=params, batch_rows=batch_rows)
     done, rows, normalized = [], 0, 0
     with progress(total=len(entries), unit="file") as bar:

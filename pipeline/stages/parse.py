@@ -84,7 +84,7 @@ def run(
 
     Return the metrics, and how many files were `parsed` now (the others were reused)."""
     files = raw_files(raw)
-    (out / PARTS).mkdir(parents=True, exist_ok=True)
+    parts.start(out)
     job = partial(parse_file, rules=rules, max_control_ratio=max_control_ratio, out=out)
     results = ordered_map(job, files, processes(workers, len(files)))
     summaries, parsed = [], 0

@@ -119,7 +119,12 @@ def test_a_failed_run_leaves_the_previous_output(tmp_path, parse_settings, monke
     with pytest.raises(stage.ParseError, match=r"000_f4866acc28c20d3f.txt:line 3: byte 40"):
         run(raw, tmp_path, parse_settings)
     assert tree(tmp_path / "parse") == before
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["metrics.json", "parse", "raw"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == [
+        "metrics.json",
+        "parse",
+        "parse.code",
+        "raw",
+    ]
 
 
 def test_only_new_or_changed_files_are_parsed_and_the_result_equals_a_clean_run(
@@ -154,3 +159,16 @@ def test_two_runs_are_byte_identical(tmp_path, parse_settings):
     second = run(SEEDS, tmp_path / "b", parse_settings)
     assert first[2] == second[2]
     assert tree(tmp_path / "a/parse") == tree(tmp_path / "b/parse")
+
+
+def test_other_code_redoes_every_part_with_the_same_result(tmp_path, parse_settings, monkeypatch):
+    run(SEEDS, tmp_path, parse_settings)
+    folder = tmp_path / "parse"
+    before = tree(folder), {p.name: p.stat().st_mtime_ns for p in (folder / "parts").iterdir()}
+    monkeypatch.setattr(parts, "code_digest", lambda: "other code")
+    run(SEEDS, tmp_path, parse_settings)
+    after = {p.name: p.stat().st_mtime_ns for p in (folder / "parts").iterdir()}
+    assert tree(folder) == before[0]
+    assert after.keys() == before[1].keys()
+    assert all(after[name] != before[1][name] for name in after)
+    assert (tmp_path / "parse.code").read_text() == "other code"
