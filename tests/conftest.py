@@ -46,6 +46,11 @@ def project(tmp_path):
     return copy_project(tmp_path / "project", tmp_path / "home")
 
 
+def tree(folder):
+    """Every file under `folder` by relative path, with its bytes."""
+    return {p.relative_to(folder): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
 def run_pipeline(raw: Path, out: Path, params: Params) -> Path:
     """Parse, normalize, dedup and publish `raw` in-process under `out`; return the release."""
     from pipeline.stages import dedup, normalize, parse, publish

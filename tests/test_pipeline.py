@@ -9,16 +9,11 @@ import pytest
 from pipeline import parts
 from schemas import ParsedOccurrences
 from schemas.derive import arrow_schema
-from tests.conftest import copy_project, sh
+from tests.conftest import copy_project, sh, tree
 
 
 def occurrences(copy):
     return parts.read(copy / "build/parse", "occurrences.parquet", arrow_schema(ParsedOccurrences))
-
-
-def tree(folder):
-    """Every file under `folder` by relative path, with its bytes."""
-    return {p.relative_to(folder): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
 
 
 @pytest.mark.slow

@@ -13,7 +13,7 @@ from pipeline.core.coverage import CoverageError
 from pipeline.stages import parse as stage
 from schemas import ParsedOccurrences, Rejects
 from schemas.derive import arrow_schema
-from tests.conftest import SEEDS
+from tests.conftest import SEEDS, tree
 
 
 def run(raw, tmp_path, parse_settings):
@@ -26,11 +26,6 @@ def run(raw, tmp_path, parse_settings):
         pq.read_table(out / "rejects.parquet"),
         summary,
     )
-
-
-def tree(folder):
-    """Every file under `folder` by relative path, with its bytes."""
-    return {p.relative_to(folder): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
 
 
 def assert_spans_match_raw(raw, table, column):
