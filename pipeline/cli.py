@@ -135,9 +135,9 @@ def verify(release):
     RELEASE is a release folder (default: dist/abstracts). Exits 1 on any failure."""
     if not release.is_dir():
         raise click.ClickException(f"{release}: no such folder; give a release folder")
-    failed = False
     from pipeline.release import verify as release_verify  # imports `datasets` (slow)
 
+    failed = False
     for check, problems in release_verify.checks(release):
         click.echo(f"{'FAIL' if problems else 'ok  '}  {check}")
         for problem in problems:

@@ -22,6 +22,8 @@ from pipeline.io import write_json, write_text
 
 INDEX = "index.json"
 PARTS = "parts"
+# The file of a part of parse or normalize that holds its occurrences.
+OCCURRENCES = "occurrences.parquet"
 
 
 @functools.cache
@@ -62,8 +64,9 @@ def index(folder: Path) -> list[dict]:
 
 
 def finish(folder: Path, entries: list[dict], keep: set[str] = frozenset()) -> None:
-    """Write the index, then delete the parts it no longer lists and any other file in
-    `folder` but the `keep` ones (the index goes last: a failed run leaves the old one)."""
+    """Once every part is written: write the index and the code stamp, then delete the
+    parts the index no longer lists and any other file in `folder` but the `keep` ones.
+    A run that fails before this leaves the old index."""
     write_json(folder / INDEX, entries)
     write_text(_stamp(folder), code_digest())
     listed = {entry["part"] for entry in entries}
@@ -80,8 +83,7 @@ def paths(folder: Path, file: str) -> list[Path]:
     return [folder / PARTS / entry["part"] / file for entry in index(folder)]
 
 
-def read(folder: Path, file: str, schema: pa.Schema, columns: list[str] | None = None):
+def read(folder: Path, file: str, schema: pa.Schema) -> pa.Table:
     """`file` of every part of `folder`, concatenated in index order, as `schema`."""
-    tables = [pq.read_table(path, columns=columns, schema=schema) for path in paths(folder, file)]
-    empty = schema.empty_table()
-    return pa.concat_tables(tables) if tables else empty.select(columns or schema.names)
+    tables = [pq.read_table(path, schema=schema) for path in paths(folder, file)]
+    return pa.concat_tables(tables) if tables else schema.empty_table()

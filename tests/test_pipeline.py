@@ -13,7 +13,7 @@ from tests.conftest import copy_project, sh, tree
 
 
 def occurrences(copy):
-    return parts.read(copy / "build/parse", "occurrences.parquet", arrow_schema(ParsedOccurrences))
+    return parts.read(copy / "build/parse", parts.OCCURRENCES, arrow_schema(ParsedOccurrences))
 
 
 @pytest.mark.slow

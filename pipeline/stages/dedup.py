@@ -17,7 +17,6 @@ from pipeline import parts
 from pipeline.core.dedup import DedupParams, cluster, match_kind, stable_id
 from pipeline.core.flags import length_flags
 from pipeline.io import ValidatedWriter, atomic_dir, write_json
-from pipeline.stages.normalize import FILE
 from schemas import FLAGS, MATCH_KINDS, Abstracts, NormalizedOccurrences, Occurrences
 from schemas.derive import arrow_schema
 
@@ -112,7 +111,7 @@ def run(
     normalized: Path, out: Path, metrics: Path, params: DedupParams, lengths: tuple[int, int]
 ) -> dict:
     """Group normalized occurrences into out/abstracts.parquet and out/occurrences.parquet."""
-    files = parts.paths(normalized, FILE)
+    files = parts.paths(normalized, parts.OCCURRENCES)
     rows = Rows.load(files, params.bands)
     group = groups(rows, params)
     best = canonical(files, rows, group)

@@ -11,12 +11,10 @@ from pipeline.core.dedup import DedupParams, band_hashes
 from pipeline.core.features import features
 from pipeline.io import PARQUET, atomic_dir
 from pipeline.parallel import ordered_map, workers
-from pipeline.parts import PARTS, part_name
+from pipeline.parts import OCCURRENCES, PARTS, part_name
 from pipeline.progress import progress
 from schemas import NormalizedOccurrences
 from schemas.derive import arrow_schema, validate
-
-FILE = "occurrences.parquet"
 
 
 def normalize_batch(batch: pa.RecordBatch, params: DedupParams) -> pa.Table:
@@ -41,14 +39,14 @@ def normalize_part(entry: dict, parsed: Path, out: Path, params: DedupParams, ba
     in the index, its rows, and whether it was normalized now."""
     lsh = (params.shingle_words, params.num_perm, params.bands, params.seed)
     name = part_name(entry["part"], repr(lsh), str(batch_rows))
-    target = out / PARTS / name / FILE
+    target = out / PARTS / name / OCCURRENCES
     new = not target.exists()
     if new:
-        source = pq.ParquetFile(parsed / PARTS / entry["part"] / FILE)
+        source = pq.ParquetFile(parsed / PARTS / entry["part"] / OCCURRENCES)
         schema = arrow_schema(NormalizedOccurrences)
         with (
             atomic_dir(target.parent) as tmp,
-            pq.ParquetWriter(tmp / FILE, schema, **PARQUET) as writer,
+            pq.ParquetWriter(tmp / OCCURRENCES, schema, **PARQUET) as writer,
         ):
             for batch in source.iter_batches(batch_size=batch_rows):
                 writer.write_table(normalize_batch(batch, params))

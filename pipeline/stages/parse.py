@@ -14,10 +14,13 @@ from pipeline.core.segment import Rules
 from pipeline.io import atomic_dir, write_json, write_parquet
 from pipeline.parallel import ordered_map
 from pipeline.parallel import workers as processes
-from pipeline.parts import PARTS, part_name
+from pipeline.parts import OCCURRENCES, PARTS, part_name
 from pipeline.progress import progress
 from schemas import REJECT_REASONS, ParsedOccurrences, Rejects
 from schemas.derive import arrow_schema, validate
+
+# Each part's rejects, and all of them gathered in the stage's folder.
+REJECTS = "rejects.parquet"
 
 
 class ParseError(RuntimeError):
@@ -52,8 +55,8 @@ def parse_file(
         raise ParseError(f"{path}:{error} (lossless invariant broken: please report)") from None
     tables = {}
     for file, model, rows in (
-        ("occurrences", ParsedOccurrences, parsed.occurrences),
-        ("rejects", Rejects, parsed.rejects),
+        (OCCURRENCES, ParsedOccurrences, parsed.occurrences),
+        (REJECTS, Rejects, parsed.rejects),
     ):
         tables[file] = pa.Table.from_pylist(rows, schema=arrow_schema(model))
         validate(model, tables[file])
@@ -63,15 +66,15 @@ def parse_file(
         "bytes": len(data),
         "empty": parsed.empty,
         "not_text": parsed.not_text,
-        "occurrences": tables["occurrences"].num_rows,
-        "reasons": Counter(tables["rejects"].column("reason").to_pylist()),
+        "occurrences": tables[OCCURRENCES].num_rows,
+        "reasons": Counter(tables[REJECTS].column("reason").to_pylist()),
         "encodings": Counter(
             e for table in tables.values() for e in table.column("encoding").to_pylist() if e
         ),
     }
     with atomic_dir(summary.parent) as tmp:
         for file, table in tables.items():
-            write_parquet(table, tmp / f"{file}.parquet")
+            write_parquet(table, tmp / file)
         write_json(tmp / summary.name, result)
     return result, True
 
@@ -91,12 +94,8 @@ def run(
     for summary, new in progress(results, total=len(files), unit="file"):
         summaries.append(summary)
         parsed += new
-    parts.finish(
-        out, [{"source": s["source"], "part": s["part"]} for s in summaries], {"rejects.parquet"}
-    )
-    write_parquet(
-        parts.read(out, "rejects.parquet", arrow_schema(Rejects)), out / "rejects.parquet"
-    )
+    parts.finish(out, [{"source": s["source"], "part": s["part"]} for s in summaries], {REJECTS})
+    write_parquet(parts.read(out, REJECTS, arrow_schema(Rejects)), out / REJECTS)
     reasons = Counter({reason: 0 for reason in REJECT_REASONS})
     encodings = Counter()
     for s in summaries:

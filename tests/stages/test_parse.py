@@ -22,7 +22,7 @@ def run(raw, tmp_path, parse_settings):
     summary = stage.run(raw, out, metrics, rules, ratio, workers=2)
     assert json.loads(metrics.read_text()) | {"parsed": summary["parsed"]} == summary
     return (
-        parts.read(out, "occurrences.parquet", arrow_schema(ParsedOccurrences)),
+        parts.read(out, parts.OCCURRENCES, arrow_schema(ParsedOccurrences)),
         pq.read_table(out / "rejects.parquet"),
         summary,
     )
