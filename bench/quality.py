@@ -63,10 +63,10 @@ def main() -> None:
                 f"{name:9} {wall:6.1f} s wall  {len(items) / wall:8.0f} abstracts/s  "
                 f"(main process CPU {time.process_time() - cpu:.1f} s)"
             )
-        found = pq.read_table(root / "dedup" / "occurrences.parquet").to_pylist()
-    # Dumps hold the blocks in order, and rows are sorted by (source, byte_start).
+        links = pq.read_table(root / "dedup" / dedup.LINKS, columns=["abstract_id"])
+    # Dumps hold the blocks in order, and links follow them (raw-file order, then bytes).
     # Originals equal after normalization (the corpus has a few) are one abstract in truth.
-    predicted = [row["abstract_id"] for row in found]
+    predicted = links.column("abstract_id").to_pylist()
     texts = {item.original: item.text for item in items if item.kind == "original"}
     same: dict[str, int] = {}
     truth = [

@@ -82,7 +82,7 @@ def normalize(parsed, out, params):
 
 @main.command()
 @_option("--normalized", "build/normalize", "Folder of the normalize stage's output.")
-@_option("--out", "build/dedup", "Folder for abstracts.parquet and occurrences.parquet.")
+@_option("--out", "build/dedup", "Folder for links.parquet: each occurrence's abstract.")
 @_option("--metrics", "metrics/dedup.json", "Where to write the counts.")
 @_params
 def dedup(normalized, out, metrics, params):
@@ -96,7 +96,8 @@ def dedup(normalized, out, metrics, params):
 
 
 @main.command()
-@_option("--dedup", "build/dedup", "Folder of the dedup stage's output.")
+@_option("--dedup", "build/dedup", "Folder of the dedup stage's output (the links).")
+@_option("--normalized", "build/normalize", "Folder of the normalize stage's output.")
 @_option("--parsed", "build/parse", "Folder of the parse stage's output (for the rejects).")
 @_option("--out", "dist/abstracts", "The release folder to write.")
 @click.option(
@@ -110,18 +111,19 @@ def dedup(normalized, out, metrics, params):
 )
 @_option("--changelog", "CHANGELOG.md", "The changelog copied into the card.")
 @_params
-def publish(dedup, parsed, out, metrics, changelog, params):
+def publish(dedup, normalized, parsed, out, metrics, changelog, params):
     """Publish dist/abstracts: Parquet configs, dataset card, Croissant, checksums."""
-    values = Params(params).publish()
+    settings = Params(params)
+    values = settings.publish()
     from pipeline.stages import publish as publish_stage  # imports `datasets` (slow): here only
 
     rows = publish_stage.run(
-        dedup,
-        parsed,
+        {"dedup": dedup, "normalized": normalized, "parsed": parsed},
         publish_stage.load_stats(*metrics),
         changelog.read_text(encoding="utf-8"),
         out,
         values,
+        settings.workers,
     )
     counts = ", ".join(f"{config} {n} rows" for config, n in rows.items())
     return f"version {values['version']}: {counts} -> {out}"

@@ -17,8 +17,8 @@ class Identity(pa.DataFrameModel):
     )
 
 
-class Abstracts(TextFeatures, Identity):
-    """One clean row per abstract, its duplicates merged."""
+class Grouped(pa.DataFrameModel):
+    """What an abstract's group of duplicates says of it."""
 
     n_occurrences: Series[int] = pa.Field(
         ge=1, description="how many times it was found in raw/ (exact and near duplicates)"
@@ -33,6 +33,10 @@ class Abstracts(TextFeatures, Identity):
     is_legacy_decoded: Series[bool] = pa.Field(
         description="the text was decoded with the legacy fallback (cp1252)"
     )
+
+
+class Abstracts(Grouped, TextFeatures, Identity):
+    """One clean row per abstract, its duplicates merged."""
 
     class Config:
         name = "abstracts"

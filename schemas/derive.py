@@ -54,7 +54,11 @@ def validate(model: type[pa.DataFrameModel], table: pyarrow.Table, limit: int = 
             where, what = "table", case.check
             if case.index == case.index and case.index is not None:
                 row = frame.loc[case.index]
-                where = f"{row['source']}:{row['line_start']}"
+                where = (
+                    f"{row['source']}:{row['line_start']}"
+                    if "source" in row
+                    else f"row {case.index}"
+                )
             if case.schema_context == "Column":
                 what = f"{case.check} on {case.column} = {case.failure_case!r}"
             lines.append(f"  {where}: {what}")

@@ -29,8 +29,8 @@ class ParsedOccurrences(RawSpan):
         name = "parsed_occurrences"
 
 
-class Occurrences(ParsedOccurrences):
-    """A parsed occurrence with the abstract it was merged into, and how it matched."""
+class Linked(pa.DataFrameModel):
+    """The abstract an occurrence was merged into, and how it matched."""
 
     abstract_id: Series[str] = pa.Field(
         str_matches=ID_PATTERN, description="the `id` of the abstract it was merged into"
@@ -38,6 +38,10 @@ class Occurrences(ParsedOccurrences):
     match: Series[str] = pa.Field(
         isin=list(MATCH_KINDS), description="how it matched its abstract: exact, truncated, near"
     )
+
+
+class Occurrences(Linked, ParsedOccurrences):
+    """A parsed occurrence with the abstract it was merged into, and how it matched."""
 
     class Config:
         name = "occurrences"

@@ -63,8 +63,7 @@ def run_pipeline(raw: Path, out: Path, params: Params) -> Path:
     )
     values = params.publish()
     publish.run(
-        out / "dedup",
-        out / "parse",
+        {"dedup": out / "dedup", "normalized": out / "normalize", "parsed": out / "parse"},
         stats,
         "# Changelog\n",
         out / "abstracts",

@@ -8,10 +8,12 @@ import time
 
 import datasets
 import mlcroissant as mlc
+import pyarrow.parquet as pq
 import pytest
 import yaml
 
-from pipeline.release.layout import CONFIGS
+from pipeline.release.layout import CONFIGS, shard
+from pipeline.release.reader import read_release
 from tests.conftest import ACL, SEEDS, copy_project, run_pipeline, sh
 
 pytestmark = pytest.mark.slow
@@ -171,3 +173,31 @@ def test_an_empty_config_is_declared_and_streams_no_rows(tmp_path, params):
     with pytest.raises(ValueError, match='Instruction "train" corresponds to no data'):
         datasets.load_dataset(str(dist), "rejects")
     assert "This release has no rows in `rejects`" in (dist / "README.md").read_text()
+
+
+def test_a_release_in_many_shards_holds_the_same_rows(tmp_path, params, acl_corpus):
+    from pipeline.stages import publish
+
+    raw = tmp_path / "raw"
+    shutil.copytree(SEEDS, raw)
+    shutil.copy(acl_corpus / "2017.lilt.txt", raw)
+    whole = read_release(run_pipeline(raw, tmp_path, params))[1]
+    size = min(whole[c].nbytes for c in ("default", "occurrences")) // 4
+    meta = params.publish() | {"shard_max_bytes": size, "row_group_rows": 5}
+    inputs = {"dedup": tmp_path / "dedup", "normalized": tmp_path / "normalize"}
+    stats = publish.load_stats(tmp_path / "parse.json", tmp_path / "dedup.json")
+    sharded = tmp_path / "sharded"
+    publish.run(inputs | {"parsed": tmp_path / "parse"}, stats, "# Changelog\n", sharded, meta, 2)
+    assert read_release(sharded)[1] == whole
+    for config in ("default", "occurrences"):
+        shards = sorted((sharded / "data" / config).iterdir())
+        assert len(shards) >= 4
+        assert [s.relative_to(sharded).as_posix() for s in shards] == [
+            shard(config, i, len(shards)) for i in range(len(shards))
+        ]
+        groups = [pq.ParquetFile(s).metadata for s in shards]
+        sizes = [m.row_group(g).num_rows for m in groups for g in range(m.num_row_groups)]
+        assert set(sizes[:-1]) == {5} and 0 < sizes[-1] <= 5
+        assert max(pq.read_table(s).nbytes for s in shards) <= meta["shard_max_bytes"]
+        loaded = datasets.load_dataset(str(sharded), config)["train"]
+        assert loaded.num_rows == sum(sizes)

@@ -80,8 +80,9 @@ def _has_possessive(text: str) -> bool:
     return False
 
 
-def length_flags(n_words: int, min_words: int, max_words: int) -> tuple[bool, bool]:
-    """(too short, too long) for an abstract of `n_words` words."""
+def length_flags(n_words, min_words: int, max_words: int) -> tuple:
+    """(too short, too long) for an abstract of `n_words` words (or a numpy array of counts:
+    then arrays of flags)."""
     return n_words < min_words, n_words > max_words
 
 

@@ -1,6 +1,7 @@
 """Write a table as Parquet shards sized for streaming, deterministically, in bounded memory."""
 
-import math
+import os
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -22,37 +23,58 @@ class Shards:
     nbytes: int
 
 
-def write_shards(
-    path: Path, model, schema: pa.Schema, folder: Path, config: str, max_bytes: int, rows: int
-) -> Shards:
-    """Validate the Parquet table at `path` against `model` and write it as `schema` under
-    folder/data/<config>/, `rows` rows at a time, in row groups of `rows` rows.
+def batches(tables: Iterable[pa.Table], rows: int) -> Iterator[pa.Table]:
+    """The rows of `tables`, in order, regrouped `rows` at a time (the last one fewer)."""
+    pending, count = [], 0
+    for table in tables:
+        pending.append(table)
+        count += table.num_rows
+        while count >= rows:
+            joined = pa.concat_tables(pending)
+            yield joined.slice(0, rows).combine_chunks()
+            pending, count = [joined.slice(rows)], count - rows
+    if count:
+        yield pa.concat_tables(pending).combine_chunks()
 
-    As many shards as it takes to keep each under `max_bytes` of data, rows split evenly.
-    An empty table is one shard with no row group (a zero-row row group breaks readers).
+
+def write_shards(
+    tables: Iterable[pa.Table],
+    model,
+    schema: pa.Schema,
+    folder: Path,
+    config: str,
+    max_bytes: int,
+    rows: int,
+) -> Shards:
+    """Validate the rows of `tables` against `model` and write them as `schema` under
+    folder/data/<config>/, in row groups of `rows` rows.
+
+    A row group goes to a new shard when it would take the current one past `max_bytes` of
+    data. An empty table is one shard with no row group (a zero-row row group breaks
+    readers).
     """
-    source = pq.ParquetFile(path)
-    total = source.metadata.num_rows
-    size = sum(source.metadata.row_group(i).total_byte_size for i in range(source.num_row_groups))
-    count = max(1, math.ceil(size / max_bytes))
-    per_shard = math.ceil(total / count) if total else 0
-    names = [shard(config, index, count) for index in range(count)]
-    (folder / names[0]).parent.mkdir(parents=True, exist_ok=True)
-    writers = [pq.ParquetWriter(folder / name, schema, **PARQUET) for name in names]
-    written = nbytes = 0
+    (folder / shard(config, 0, 1)).parent.mkdir(parents=True, exist_ok=True)
+    paths, writer, size, total, nbytes = [], None, 0, 0, 0
     try:
-        for batch in source.iter_batches(batch_size=rows):
-            table = pa.Table.from_batches([batch])
-            validate(model, table)
-            table = table.cast(schema)
-            nbytes += table.nbytes
-            while table.num_rows:
-                index = written // per_shard
-                piece = table.slice(0, per_shard * (index + 1) - written)
-                writers[index].write_table(piece, row_group_size=rows)
-                written += piece.num_rows
-                table = table.slice(piece.num_rows)
+        for batch in batches(tables, rows):
+            validate(model, batch)
+            batch = batch.cast(schema)
+            if writer is None or size + batch.nbytes > max_bytes:
+                if writer is not None:
+                    writer.close()
+                paths.append(folder / f"data/{config}/.{len(paths)}.parquet")
+                writer, size = pq.ParquetWriter(paths[-1], schema, **PARQUET), 0
+            writer.write_table(batch, row_group_size=rows)
+            size += batch.nbytes
+            nbytes += batch.nbytes
+            total += batch.num_rows
+        if writer is None:
+            paths.append(folder / f"data/{config}/.0.parquet")
+            writer = pq.ParquetWriter(paths[-1], schema, **PARQUET)
     finally:
-        for writer in writers:
+        if writer is not None:
             writer.close()
+    names = [shard(config, index, len(paths)) for index in range(len(paths))]
+    for path, name in zip(paths, names, strict=True):
+        os.replace(path, folder / name)
     return Shards(names, total, nbytes)

@@ -1,7 +1,9 @@
-"""The dedup stage: one row per abstract, and every occurrence linked to its abstract.
+"""The dedup stage: which abstract each normalized occurrence is a copy of.
 
-Memory holds only what grouping needs (each occurrence's dedup key, LSH bands and rank
-fields); the tables are then written part by part.
+It decides and does not copy: out/links.parquet holds, for every occurrence in part
+order, its abstract's id, how it matched, whether it is the canonical copy, and the
+abstract's derived columns. Publish joins the links to the normalized parts. Memory holds
+only what grouping needs (each occurrence's dedup key, LSH bands and a few numbers).
 """
 
 from collections import Counter
@@ -17,14 +19,12 @@ from pipeline import parts
 from pipeline.core.dedup import DedupParams, cluster, match_kind, stable_id
 from pipeline.core.flags import length_flags
 from pipeline.io import ValidatedWriter, atomic_dir, write_json
-from schemas import FLAGS, MATCH_KINDS, Abstracts, NormalizedOccurrences, Occurrences
+from schemas import FLAGS, MATCH_KINDS, Links, NormalizedOccurrences
 from schemas.derive import arrow_schema
 
-# What the output tables take from the normalized parts (grouping read the rest).
-OUTPUT_COLUMNS = sorted(
-    set(arrow_schema(Occurrences).names + arrow_schema(Abstracts).names)
-    & set(arrow_schema(NormalizedOccurrences).names)
-)
+LINKS = "links.parquet"
+# The flags that normalize computed; dedup derives the others (schemas.abstracts.Grouped).
+TEXT_FLAGS = tuple(f for f in FLAGS if f in arrow_schema(NormalizedOccurrences).names)
 # What decides which copy of a group is canonical, in order, before the text itself.
 RANK = ("is_truncated", "has_lost_characters", "is_legacy_decoded", "minus_chars")
 
@@ -35,28 +35,28 @@ class Rows:
 
     keys: list[str]
     bands: np.ndarray
-    rank: dict[str, np.ndarray]
+    values: dict[str, np.ndarray]  # the text flags, n_words, minus_chars, is_legacy_decoded
     offsets: np.ndarray  # part p holds rows offsets[p]:offsets[p + 1]
 
     @classmethod
     def load(cls, files: list[Path], bands: int) -> "Rows":
-        keys, lsh, rank, sizes = [], [], {name: [] for name in RANK}, [0]
+        names = (*TEXT_FLAGS, "n_words", "n_chars", "encoding")
+        keys, lsh, sizes = [], [], [0]
+        values = {name: [] for name in (*TEXT_FLAGS, "n_words", "is_legacy_decoded", "minus_chars")}
         for path in files:
-            table = pq.read_table(path, columns=["key", "lsh", *RANK[:2], "encoding", "n_chars"])
+            table = pq.read_table(path, columns=["key", "lsh", *names])
             keys += table.column("key").to_pylist()
-            values = pc.list_flatten(table.column("lsh")).to_numpy()
-            lsh.append(values.reshape(table.num_rows, bands))
-            for name in RANK[:2]:
-                rank[name].append(table.column(name).to_numpy(zero_copy_only=False))
-            rank["is_legacy_decoded"].append(
-                pc.not_equal(table.column("encoding"), "utf-8").to_numpy(zero_copy_only=False)
-            )
-            rank["minus_chars"].append(-table.column("n_chars").to_numpy())
+            lsh.append(pc.list_flatten(table.column("lsh")).to_numpy().reshape(-1, bands))
+            got = {name: table.column(name).to_numpy(zero_copy_only=False) for name in names}
+            got["is_legacy_decoded"] = got.pop("encoding") != "utf-8"
+            got["minus_chars"] = -got.pop("n_chars")
+            for name, array in got.items():
+                values[name].append(array)
             sizes.append(table.num_rows)
         return cls(
             keys,
             np.concatenate(lsh) if lsh else np.empty((0, bands), np.uint64),
-            {name: np.concatenate(v) if v else np.empty(0, np.int64) for name, v in rank.items()},
+            {n: np.concatenate(v) if v else np.empty(0, np.int64) for n, v in values.items()},
             np.cumsum(sizes),
         )
 
@@ -84,14 +84,14 @@ def texts(files: list[Path], rows: Rows, wanted: np.ndarray) -> dict[int, str]:
     return found
 
 
-def canonical(files: list[Path], rows: Rows, group: np.ndarray) -> dict[int, int]:
-    """Each group root's canonical row: complete over truncated, intact over characters
-    lost, UTF-8 over legacy-decoded, longer over shorter, then the smallest text, so the
-    choice depends on the texts only, never on file names."""
-    rank = [rows.rank[name] for name in reversed(RANK)]
+def canonical(files: list[Path], rows: Rows, group: np.ndarray) -> np.ndarray:
+    """Each row's canonical row, the copy its abstract holds: complete over truncated,
+    intact over characters lost, UTF-8 over legacy-decoded, longer over shorter, then the
+    smallest text, so the choice depends on the texts only, never on file names."""
+    rank = [rows.values[name] for name in reversed(RANK)]
     order = np.lexsort([*rank, group])
     if not len(order):
-        return {}
+        return order
     ordered = np.column_stack([group, *rank])[order]
     starts = np.flatnonzero(np.r_[True, ordered[1:, 0] != ordered[:-1, 0]])
     head = np.repeat(starts, np.diff(np.r_[starts, len(order)]))
@@ -104,82 +104,64 @@ def canonical(files: list[Path], rows: Rows, group: np.ndarray) -> dict[int, int
     for root, row in zip(group[contenders].tolist(), contenders.tolist(), strict=True):
         if (text[row], row) < (text[best[root]], best[root]):
             best[root] = row
-    return best
+    by_root = np.zeros(group.max() + 1, dtype=np.int64)
+    by_root[list(best)] = list(best.values())
+    return by_root[group]
 
 
 def run(
     normalized: Path, out: Path, metrics: Path, params: DedupParams, lengths: tuple[int, int]
 ) -> dict:
-    """Group normalized occurrences into out/abstracts.parquet and out/occurrences.parquet."""
+    """Link every normalized occurrence to its abstract in out/links.parquet."""
     files = parts.paths(normalized, parts.OCCURRENCES)
     rows = Rows.load(files, params.bands)
     group = groups(rows, params)
     best = canonical(files, rows, group)
-    ids = {root: stable_id(rows.keys[row]) for root, row in best.items()}
-    sizes = np.bincount(group, minlength=len(rows.keys))
-    part = np.repeat(np.arange(len(files)), np.diff(rows.offsets))
-    pairs = np.unique(np.column_stack([group, part]), axis=0) if len(group) else np.empty((0, 2))
-    n_sources = np.bincount(pairs[:, 0].astype(np.int64), minlength=len(rows.keys))
-    is_canonical = np.zeros(len(rows.keys), dtype=bool)
-    is_canonical[list(best.values())] = True
+    n = len(rows.keys)
+    is_canonical = best == np.arange(n)
+    heads = np.flatnonzero(is_canonical)
+    ids = dict(zip(group[heads].tolist(), (stable_id(rows.keys[h]) for h in heads), strict=True))
+    sources = np.repeat(np.arange(len(files)), np.diff(rows.offsets))
+    distinct = np.unique(np.column_stack([group, sources]), axis=0) if n else np.empty((0, 2))
+    derived = {
+        "n_occurrences": np.bincount(group, minlength=n)[group],
+        "n_sources": np.bincount(distinct[:, 0].astype(np.int64), minlength=n)[group],
+        **dict(
+            zip(
+                ("is_too_short", "is_too_long"),
+                length_flags(rows.values["n_words"], *lengths),
+                strict=True,
+            )
+        ),
+        "is_legacy_decoded": rows.values["is_legacy_decoded"],
+    }
+    derived = {name: values[best] for name, values in derived.items()}
     matches = Counter({kind: 0 for kind in MATCH_KINDS})
-    flags = Counter({flag: 0 for flag in FLAGS})
-    with (
-        atomic_dir(out) as tmp,
-        ValidatedWriter(tmp / "abstracts.parquet", Abstracts) as abstracts,
-        ValidatedWriter(tmp / "occurrences.parquet", Occurrences) as occurrences,
-    ):
-        for p, path in enumerate(files):
-            table = pq.read_table(path, columns=OUTPUT_COLUMNS)
-            span = range(rows.offsets[p], rows.offsets[p + 1])
-            roots = group[span.start : span.stop].tolist()
-            linked = {
-                "abstract_id": [ids[root] for root in roots],
-                "match": [
-                    match_kind(rows.keys[row], rows.keys[best[root]])
-                    for row, root in zip(span, roots, strict=True)
-                ],
+    with atomic_dir(out) as tmp, ValidatedWriter(tmp / LINKS, Links) as links:
+        for start in range(0, n, links.batch_rows):
+            span = slice(start, min(start + links.batch_rows, n))
+            match = [
+                match_kind(rows.keys[row], rows.keys[head])
+                for row, head in enumerate(best[span].tolist(), start)
+            ]
+            matches.update(match)
+            columns = {
+                "abstract_id": [ids[root] for root in group[span].tolist()],
+                "match": match,
+                "is_canonical": is_canonical[span],
+                **{name: values[span] for name, values in derived.items()},
             }
-            matches.update(linked["match"])
-            occurrences.write(_table(Occurrences, table, linked))
-            local = np.flatnonzero(is_canonical[span.start : span.stop])
-            chosen = table.take(local)
-            heads = [roots[i] for i in local.tolist()]
-            short, long = _lengths(chosen.column("n_words").to_pylist(), lengths)
-            derived = {
-                "id": [ids[root] for root in heads],
-                "n_occurrences": sizes[heads].tolist(),
-                "n_sources": n_sources[heads].tolist(),
-                "is_too_short": short,
-                "is_too_long": long,
-                "is_legacy_decoded": rows.rank["is_legacy_decoded"][span.start + local].tolist(),
-            }
-            written = _table(Abstracts, chosen, derived)
-            abstracts.write(written)
-            flags.update({flag: pc.sum(written.column(flag)).as_py() or 0 for flag in FLAGS})
-    group_sizes = Counter(sizes[list(best)].tolist())
+            links.write(pa.Table.from_pydict(columns, schema=arrow_schema(Links)))
+    flags = {**{name: rows.values[name] for name in TEXT_FLAGS}, **derived}
+    group_sizes = Counter(derived["n_occurrences"][heads].tolist())
     summary = {
-        "abstracts": len(best),
-        "occurrences": len(rows.keys),
+        "abstracts": len(heads),
+        "occurrences": n,
         "groups_with_duplicates": sum(n for size, n in group_sizes.items() if size > 1),
         "largest_group": max(group_sizes, default=0),
         "group_sizes": {str(size): n for size, n in sorted(group_sizes.items())},
         "matches": dict(sorted(matches.items())),
-        "flags": dict(flags),
+        "flags": {flag: int(flags[flag][heads].sum()) for flag in FLAGS},
     }
     write_json(metrics, summary)
     return summary
-
-
-def _lengths(n_words: list[int], lengths: tuple[int, int]) -> tuple[list[bool], list[bool]]:
-    """The too-short and too-long flags of each count of words."""
-    flags = [length_flags(n, *lengths) for n in n_words]
-    return [short for short, _ in flags], [long for _, long in flags]
-
-
-def _table(model, table: pa.Table, derived: dict) -> pa.Table:
-    """`model`'s columns: the derived ones, and the others taken from `table`."""
-    schema = arrow_schema(model)
-    return pa.Table.from_pydict(
-        {n: derived[n] if n in derived else table.column(n) for n in schema.names}, schema=schema
-    )

@@ -1,49 +1,66 @@
 """The publish stage: dist/abstracts as a Hugging Face dataset folder, all or nothing."""
 
 import json
+from functools import partial
 from pathlib import Path
 
+import pyarrow as pa
+import pyarrow.parquet as pq
+
 from pipeline.io import atomic_dir, write_json, write_text
+from pipeline.parallel import ordered_map, workers
 from pipeline.release import card, checksums
+from pipeline.release.assemble import tables
 from pipeline.release.croissant import croissant
 from pipeline.release.layout import CONFIGS, published_schema
-from pipeline.release.shards import write_shards
+from pipeline.release.shards import Shards, write_shards
+from pipeline.stages.dedup import LINKS
+from pipeline.stages.parse import REJECTS
 
 
-def sources(dedup: Path, parsed: Path) -> dict[str, Path]:
-    """The interim table each config is published from."""
-    return {
-        "default": dedup / "abstracts.parquet",
-        "occurrences": dedup / "occurrences.parquet",
-        "rejects": parsed / "rejects.parquet",
-    }
+def _rows(path: Path, rows: int):
+    """The table at `path`, `rows` rows at a time."""
+    for batch in pq.ParquetFile(path).iter_batches(batch_size=rows):
+        yield pa.Table.from_batches([batch])
+
+
+def _config(config: str, inputs: dict[str, Path], out: Path, meta: dict) -> Shards:
+    """Write one config's shards under `out`."""
+    if config == "rejects":
+        source = _rows(inputs["parsed"] / REJECTS, meta["row_group_rows"])
+    else:
+        source = tables(config, inputs["normalized"], inputs["dedup"] / LINKS)
+    return write_shards(
+        source,
+        CONFIGS[config],
+        published_schema(config, meta["version"]),
+        out,
+        config,
+        meta["shard_max_bytes"],
+        meta["row_group_rows"],
+    )
 
 
 def run(
-    dedup: Path,
-    parsed: Path,
+    inputs: dict[str, Path],
     stats: dict,
     changelog: str,
     out: Path,
     meta: dict,
+    processes: int = 1,
 ) -> dict[str, int]:
     """Publish the three configs to `out`; return their row counts.
 
-    `meta` is the `publish:` section of the params; `stats` the parse and dedup metrics.
+    `inputs` are the folders of the parse, normalize and dedup stages (keys `parsed`,
+    `normalized`, `dedup`); `meta` the `publish:` section of the params; `stats` the parse
+    and dedup metrics. Configs are written in `processes` processes (0: one per core).
     """
     schemas = {config: published_schema(config, meta["version"]) for config in CONFIGS}
     rows, sizes = {}, {}
     with atomic_dir(out) as tmp:
-        for config, path in sources(dedup, parsed).items():
-            written = write_shards(
-                path,
-                CONFIGS[config],
-                schemas[config],
-                tmp,
-                config,
-                meta["shard_max_bytes"],
-                meta["row_group_rows"],
-            )
+        write = partial(_config, inputs=inputs, out=tmp, meta=meta)
+        done = ordered_map(write, CONFIGS, workers(processes, len(CONFIGS)))
+        for config, written in zip(CONFIGS, done, strict=True):
             rows[config] = written.rows
             sizes[config] = (written.nbytes, sum((tmp / s).stat().st_size for s in written.names))
         digests = {name: checksums.sha256(tmp / name) for name in checksums.files(tmp)}  # data

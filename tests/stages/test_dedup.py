@@ -3,22 +3,19 @@
 import random
 import shutil
 
-import pyarrow.parquet as pq
 import pytest
 
 from pipeline import synth
 from pipeline.core.dedup import dedup_key, shingles
 from pipeline.core.normalize import normalize
+from pipeline.release.reader import read_config
 from tests.conftest import SEEDS, run_pipeline
 
 
 def build(raw, out, params):
-    """Run the pipeline in `out`; return the dedup stage's (abstracts, occurrences) rows."""
-    run_pipeline(raw, out, params)
-    return tuple(
-        pq.read_table(out / "dedup" / f"{name}.parquet").to_pylist()
-        for name in ("abstracts", "occurrences")
-    )
+    """Run the pipeline in `out`; return the release's (abstracts, occurrences) rows."""
+    release = run_pipeline(raw, out, params)
+    return tuple(read_config(release, name).to_pylist() for name in ("default", "occurrences"))
 
 
 @pytest.fixture(scope="module")

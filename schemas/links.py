@@ -1,0 +1,25 @@
+"""`links`: the dedup stage's decisions, one row per normalized occurrence, in part order.
+
+Publish joins them to the normalized parts to make the `abstracts` and `occurrences`
+tables; they are an interim table, never published.
+"""
+
+import pandera.pandas as pa
+from pandera.typing import Series
+
+from schemas.abstracts import Grouped
+from schemas.occurrences import Linked
+
+
+class Links(Grouped, Linked):
+    """An occurrence's abstract, how it matched, whether it is the abstract's canonical
+    copy (the one whose text the abstract holds), and the abstract's derived columns."""
+
+    is_canonical: Series[bool] = pa.Field(
+        description="this occurrence is its abstract's canonical copy"
+    )
+
+    class Config:
+        name = "links"
+        strict = True
+        coerce = False
