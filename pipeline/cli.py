@@ -88,7 +88,9 @@ def normalize(parsed, out, params):
 def dedup(normalized, out, metrics, params):
     """Merge exact, near and truncated duplicates into one row per abstract."""
     settings = Params(params)
-    s = dedup_stage.run(normalized, out, metrics, settings.dedup(), settings.lengths())
+    s = dedup_stage.run(
+        normalized, out, metrics, settings.dedup(), settings.lengths(), settings.workers
+    )
     return (
         f"{s['occurrences']} occurrences -> {s['abstracts']} abstracts "
         f"({s['groups_with_duplicates']} with duplicates) -> {out}"

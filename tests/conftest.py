@@ -59,7 +59,7 @@ def run_pipeline(raw: Path, out: Path, params: Params) -> Path:
     stats = parse.run(raw, out / "parse", out / "parse.json", rules, ratio, 2)
     normalize.run(out / "parse", out / "normalize", params.dedup(), params.batch_rows(), 2)
     stats |= dedup.run(
-        out / "normalize", out / "dedup", out / "dedup.json", params.dedup(), params.lengths()
+        out / "normalize", out / "dedup", out / "dedup.json", params.dedup(), params.lengths(), 2
     )
     values = params.publish()
     publish.run(

@@ -13,6 +13,8 @@ from dataclasses import dataclass
 import numpy as np
 from rensa import RMinHash
 
+from pipeline.parallel import ordered_map, workers
+
 _PUNCTUATION = re.compile(r"[^\w\s]|_")
 # Its non-ASCII part, as one character class: much faster to search.
 _NON_ASCII_PUNCTUATION = re.compile(r"[^\x00-\x7f\w\s]")
@@ -76,7 +78,8 @@ def shingles(key: str, size: int) -> set[str]:
 
 
 def jaccard(a: set[str], b: set[str]) -> float:
-    return len(a & b) / len(a | b)
+    common = len(a & b)
+    return common / (len(a) + len(b) - common)
 
 
 def band_hashes(keys: Sequence[str], params: DedupParams) -> np.ndarray:
@@ -109,17 +112,42 @@ def _candidates(bands: np.ndarray) -> np.ndarray:
     return np.column_stack(np.divmod(codes, n))
 
 
-def _near_pairs(
-    keys: Sequence[str], bands: np.ndarray, params: DedupParams
-) -> Iterator[tuple[int, int]]:
-    """Candidate pairs whose true shingle Jaccard reaches the threshold. Pairs come sorted,
-    so the shingles of `i` are made once per run of its pairs, and memory holds two sets."""
-    current, left = -1, set()
-    for i, j in _candidates(bands).tolist():
+def _verified(task: tuple[list[str], list[list[int]], int, float]) -> list[bool]:
+    """Which pairs (of indices into `keys`) have a true shingle Jaccard reaching the
+    threshold. Pairs come sorted, so the shingles of `i` are made once per run of its pairs,
+    and memory holds two sets."""
+    keys, pairs, size, threshold = task
+    current, left, near = -1, set(), []
+    for i, j in pairs:
         if i != current:
-            current, left = i, shingles(keys[i], params.shingle_words)
-        if jaccard(left, shingles(keys[j], params.shingle_words)) >= params.near_threshold:
-            yield i, j
+            current, left = i, shingles(keys[i], size)
+        near.append(jaccard(left, shingles(keys[j], size)) >= threshold)
+    return near
+
+
+def _near_pairs(
+    keys: Sequence[str],
+    bands: np.ndarray,
+    params: DedupParams,
+    processes: int = 1,
+    chunk: int = 20_000,
+) -> Iterator[tuple[int, int]]:
+    """Candidate pairs whose true shingle Jaccard reaches the threshold, verified `chunk`
+    pairs at a time in `processes` processes (0: one per core), each sent only the keys of
+    its chunk."""
+    pairs = _candidates(bands)
+    chunks = [pairs[start : start + chunk] for start in range(0, len(pairs), chunk)]
+
+    def tasks():
+        for part in chunks:
+            needed, local = np.unique(part, return_inverse=True)
+            own = [keys[k] for k in needed.tolist()]
+            yield own, local.reshape(-1, 2).tolist(), params.shingle_words, params.near_threshold
+
+    for part, near in zip(
+        chunks, ordered_map(_verified, tasks(), workers(processes, len(chunks))), strict=True
+    ):
+        yield from map(tuple, part[np.array(near, dtype=bool)].tolist())
 
 
 def _prefix_pairs(keys: Sequence[str], min_words: int) -> Iterator[tuple[int, int]]:
@@ -132,10 +160,13 @@ def _prefix_pairs(keys: Sequence[str], min_words: int) -> Iterator[tuple[int, in
             yield i, i + 1
 
 
-def cluster(keys: Sequence[str], params: DedupParams, bands: np.ndarray | None = None) -> list[int]:
+def cluster(
+    keys: Sequence[str], params: DedupParams, bands: np.ndarray | None = None, processes: int = 1
+) -> list[int]:
     """For sorted distinct `keys`, the index of each key's group root (its smallest member).
 
-    `bands` are the keys' `band_hashes`, computed here unless given."""
+    `bands` are the keys' `band_hashes`, computed here unless given; candidate pairs are
+    verified in `processes` processes (0: one per core)."""
     parent = list(range(len(keys)))
 
     def find(i: int) -> int:
@@ -148,7 +179,7 @@ def cluster(keys: Sequence[str], params: DedupParams, bands: np.ndarray | None =
         if bands is None:
             bands = band_hashes(keys, params)
         pairs = [
-            *_near_pairs(keys, bands, params),
+            *_near_pairs(keys, bands, params, processes),
             *_prefix_pairs(keys, params.truncated_min_words),
         ]
         for i, j in pairs:

@@ -61,14 +61,14 @@ class Rows:
         )
 
 
-def groups(rows: Rows, params: DedupParams) -> np.ndarray:
+def groups(rows: Rows, params: DedupParams, processes: int) -> np.ndarray:
     """For each row, the index (into sorted distinct keys) of its group's root."""
     distinct = sorted(set(rows.keys))
     position = {key: i for i, key in enumerate(distinct)}
     where = np.array([position[key] for key in rows.keys], dtype=np.int64)
     first = np.empty(len(distinct), dtype=np.int64)
     first[where] = np.arange(len(where))
-    roots = np.array(cluster(distinct, params, rows.bands[first]), dtype=np.int64)
+    roots = np.array(cluster(distinct, params, rows.bands[first], processes), dtype=np.int64)
     return roots[where] if len(where) else where
 
 
@@ -110,12 +110,18 @@ def canonical(files: list[Path], rows: Rows, group: np.ndarray) -> np.ndarray:
 
 
 def run(
-    normalized: Path, out: Path, metrics: Path, params: DedupParams, lengths: tuple[int, int]
+    normalized: Path,
+    out: Path,
+    metrics: Path,
+    params: DedupParams,
+    lengths: tuple[int, int],
+    processes: int = 1,
 ) -> dict:
-    """Link every normalized occurrence to its abstract in out/links.parquet."""
+    """Link every normalized occurrence to its abstract in out/links.parquet; candidate
+    pairs are verified in `processes` processes (0: one per core)."""
     files = parts.paths(normalized, parts.OCCURRENCES)
     rows = Rows.load(files, params.bands)
-    group = groups(rows, params)
+    group = groups(rows, params, processes)
     best = canonical(files, rows, group)
     n = len(rows.keys)
     is_canonical = best == np.arange(n)

@@ -8,6 +8,8 @@ from hypothesis import strategies as st
 
 from pipeline.core.dedup import (
     DedupParams,
+    _near_pairs,
+    band_hashes,
     cluster,
     dedup_key,
     match_kind,
@@ -126,6 +128,16 @@ def test_distinct_texts_never_merge_copies_always_do(originals, rng):
     found = groups([t for _, t in copies])
     truth = [i for i, _ in copies]
     assert len(set(zip(found, truth, strict=True))) == len(set(found)) == len(set(truth))
+
+
+def test_pairs_verified_in_chunks_across_processes_are_those_of_one_pass():
+    rng = random.Random(3)
+    originals = [" ".join(rng.choices(WORDS[:300], k=80)) for _ in range(40)]
+    keys = sorted({dedup_key(t) for o in originals for t in (o, near_variant(o, rng, WORDS))})
+    bands = band_hashes(keys, PARAMS)
+    one_pass = list(_near_pairs(keys, bands, PARAMS))
+    assert len(one_pass) >= 30
+    assert list(_near_pairs(keys, bands, PARAMS, processes=2, chunk=7)) == one_pass
 
 
 def partition(raw_texts):
