@@ -3,7 +3,7 @@
 import os
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
-from multiprocessing import Pool
+from multiprocessing import get_context
 
 
 def workers(setting: int, tasks: int) -> int:
@@ -11,13 +11,18 @@ def workers(setting: int, tasks: int) -> int:
     return max(1, min(setting or os.cpu_count() or 1, tasks))
 
 
-def ordered_map(function: Callable, items: Iterable, processes: int) -> Iterator:
+def ordered_map(
+    function: Callable, items: Iterable, processes: int, fresh: bool = False
+) -> Iterator:
     """`map(function, items)` across `processes`, in order, with at most 2 tasks per process
-    in flight, so that neither inputs nor results pile up in memory."""
+    in flight, so that neither inputs nor results pile up in memory.
+
+    Workers are forks of this process, or with `fresh` new processes (forkserver): for a
+    caller holding much memory, which forks would keep alive while the caller changes it."""
     if processes == 1:
         yield from map(function, items)
         return
-    with Pool(processes) as pool:
+    with get_context("forkserver" if fresh else "fork").Pool(processes) as pool:
         pending = deque()
         for item in items:
             pending.append(pool.apply_async(function, (item,)))

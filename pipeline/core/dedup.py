@@ -69,12 +69,18 @@ def tokens(key: str) -> list[str]:
     return _TOKEN.findall(key)
 
 
-def shingles(key: str, size: int) -> set[str]:
-    """The set of `size`-word shingles of a key (the key itself when shorter)."""
+def shingle_list(key: str, size: int) -> list[str]:
+    """The `size`-word shingles of a key in order, repeats kept (the key itself when
+    shorter)."""
     words = tokens(key)
     if len(words) <= size:
-        return {key}
-    return set(map(" ".join, zip(*(words[i:] for i in range(size)), strict=False)))
+        return [key]
+    return list(map(" ".join, zip(*(words[i:] for i in range(size)), strict=False)))
+
+
+def shingles(key: str, size: int) -> set[str]:
+    """The set of `size`-word shingles of a key (the key itself when shorter)."""
+    return set(shingle_list(key, size))
 
 
 def jaccard(a: set[str], b: set[str]) -> float:
@@ -88,9 +94,10 @@ def band_hashes(keys: Sequence[str], params: DedupParams) -> np.ndarray:
     number. Keys that share a band hash are near-duplicate candidates."""
     if not keys:
         return np.empty((0, params.bands), dtype=np.uint64)
-    sets = [shingles(key, params.shingle_words) for key in keys]
+    # A MinHash is a minimum, so repeats change nothing: lists are quicker to make and read.
+    lists = [shingle_list(key, params.shingle_words) for key in keys]
     signatures = np.array(
-        RMinHash.digest_matrix_from_token_sets(sets, params.num_perm, params.seed).to_rows(),
+        RMinHash.digest_matrix_from_token_sets(lists, params.num_perm, params.seed).to_rows(),
         dtype=np.uint64,
     )
     rows = params.num_perm // params.bands
@@ -133,8 +140,8 @@ def _near_pairs(
     chunk: int = 20_000,
 ) -> Iterator[tuple[int, int]]:
     """Candidate pairs whose true shingle Jaccard reaches the threshold, verified `chunk`
-    pairs at a time in `processes` processes (0: one per core), each sent only the keys of
-    its chunk."""
+    pairs at a time in `processes` fresh processes (0: one per core), each sent only the keys
+    of its chunk."""
     pairs = _candidates(bands)
     chunks = [pairs[start : start + chunk] for start in range(0, len(pairs), chunk)]
 
@@ -145,7 +152,9 @@ def _near_pairs(
             yield own, local.reshape(-1, 2).tolist(), params.shingle_words, params.near_threshold
 
     for part, near in zip(
-        chunks, ordered_map(_verified, tasks(), workers(processes, len(chunks))), strict=True
+        chunks,
+        ordered_map(_verified, tasks(), workers(processes, len(chunks)), fresh=True),
+        strict=True,
     ):
         yield from map(tuple, part[np.array(near, dtype=bool)].tolist())
 

@@ -5,6 +5,7 @@ import re
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from rensa import RMinHash
 
 from pipeline.core.dedup import (
     DedupParams,
@@ -13,6 +14,7 @@ from pipeline.core.dedup import (
     cluster,
     dedup_key,
     match_kind,
+    shingle_list,
     shingles,
     stable_id,
     tokens,
@@ -168,3 +170,13 @@ def test_fast_tokens_and_shingles_equal_their_definitions(text, size):
     assert tokens(text) == words
     expected = {" ".join(words[i : i + size]) for i in range(len(words) - size + 1)}
     assert shingles(text, size) == (expected if len(words) > size else {text})
+
+
+@settings(deadline=None)
+@given(st.lists(st.lists(st.sampled_from(WORDS[:5]), max_size=40).map(" ".join), max_size=8))
+def test_minhash_of_a_shingle_list_is_that_of_its_set(keys):
+    """band_hashes gives rensa lists; few words, so shingles repeat, and must not count."""
+    lists = [shingle_list(key, PARAMS.shingle_words) for key in keys]
+    assert list(map(set, lists)) == [shingles(key, PARAMS.shingle_words) for key in keys]
+    digest = RMinHash.digest_matrix_from_token_sets
+    assert digest(lists, 128, 1).to_rows() == digest(list(map(set, lists)), 128, 1).to_rows()
