@@ -17,12 +17,12 @@ def ordered_map(
     """`map(function, items)` across `processes`, in order, with at most 2 tasks per process
     in flight, so that neither inputs nor results pile up in memory.
 
-    Workers are forks of this process, or with `fresh` new processes (forkserver): for a
+    Workers are forks of this process, or with `fresh` new processes (spawn): for a
     caller holding much memory, which forks would keep alive while the caller changes it."""
     if processes == 1:
         yield from map(function, items)
         return
-    with get_context("forkserver" if fresh else "fork").Pool(processes) as pool:
+    with get_context("spawn" if fresh else "fork").Pool(processes) as pool:
         pending = deque()
         for item in items:
             pending.append(pool.apply_async(function, (item,)))
