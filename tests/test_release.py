@@ -13,7 +13,7 @@ import pytest
 import yaml
 
 from pipeline.release.layout import CONFIGS, shard
-from pipeline.release.reader import read_release
+from pipeline.release.reader import read_release, read_rows
 from tests.conftest import ACL, SEEDS, copy_project, run_pipeline, sh
 
 pytestmark = pytest.mark.slow
@@ -189,6 +189,9 @@ def test_a_release_in_many_shards_holds_the_same_rows(tmp_path, params, acl_corp
     sharded = tmp_path / "sharded"
     publish.run(inputs | {"parsed": tmp_path / "parse"}, stats, "# Changelog\n", sharded, meta, 2)
     assert read_release(sharded)[1] == whole
+    texts = whole["default"].column("text").to_pylist()
+    rows = [0, 6, 7, len(texts) - 1]
+    assert read_rows(sharded, "default", "text", rows) == {i: texts[i] for i in rows}
     for config in ("default", "occurrences"):
         shards = sorted((sharded / "data" / config).iterdir())
         assert len(shards) >= 4

@@ -1,5 +1,6 @@
 """Read a release folder back, with errors that say which file is wrong and what to do."""
 
+import bisect
 from pathlib import Path
 
 import pyarrow as pa
@@ -25,6 +26,23 @@ def read_config(folder: Path, config: str, columns: list[str] | None = None) -> 
                 f"{shard}: unreadable ({error}); run `abstracts verify {folder}`"
             ) from None
     return pa.concat_tables(tables) if tables else None
+
+
+def read_rows(folder: Path, config: str, column: str, rows: list[int]) -> dict[int, object]:
+    """The values of one column at the given rows of a config, reading only the row groups
+    that hold them."""
+    found, start, wanted = {}, 0, sorted(rows)
+    for shard in sorted((folder / "data" / config).glob("*.parquet")):
+        source = pq.ParquetFile(shard)
+        for group in range(source.num_row_groups):
+            end = start + source.metadata.row_group(group).num_rows
+            here = wanted[bisect.bisect_left(wanted, start) : bisect.bisect_left(wanted, end)]
+            if here:
+                values = source.read_row_group(group, columns=[column]).column(0)
+                taken = values.take([row - start for row in here]).to_pylist()
+                found |= dict(zip(here, taken, strict=True))
+            start = end
+    return found
 
 
 def read_release(

@@ -94,15 +94,25 @@ def _examples(rejects: pa.Table, per_reason: int = 3) -> str:
     return "".join(rows)
 
 
-def _groups(abstracts: pa.Table, occurrences: pa.Table, top: int = 10) -> str:
-    """The `top` largest groups, their text and where their copies are."""
-    duplicated = abstracts.filter(pc.greater(abstracts.column("n_occurrences"), 1))
-    largest = (
-        duplicated.select(["id", "text", "n_occurrences"])
-        .sort_by([("n_occurrences", "descending"), ("id", "ascending")])
-        .slice(0, top)
-        .to_pylist()
+def _largest(abstracts: pa.Table, top: int = 10) -> list[int]:
+    """The rows of the `top` largest groups, largest first (then by id)."""
+    order = pc.sort_indices(
+        abstracts.select(["id", "n_occurrences"]),
+        [("n_occurrences", "descending"), ("id", "ascending")],
     )
+    sizes = abstracts.column("n_occurrences").to_numpy()
+    return [i for i in order.slice(0, top).to_pylist() if sizes[i] > 1]
+
+
+def shown(abstracts: pa.Table, table_rows: int) -> list[int]:
+    """The rows whose text the page shows: the largest groups and the searchable table's."""
+    return sorted({*_largest(abstracts), *range(min(table_rows, abstracts.num_rows))})
+
+
+def _groups(abstracts: pa.Table, occurrences: pa.Table, texts: dict[int, str]) -> str:
+    """The largest groups, their text and where their copies are."""
+    rows = _largest(abstracts)
+    largest = abstracts.select(["id", "n_occurrences"]).take(rows).to_pylist()
     ids = pa.array([r["id"] for r in largest], pa.string())
     copies = occurrences.filter(pc.is_in(occurrences.column("abstract_id"), ids))
     by_id: dict[str, list[dict]] = {}
@@ -110,22 +120,22 @@ def _groups(abstracts: pa.Table, occurrences: pa.Table, top: int = 10) -> str:
         by_id.setdefault(row["abstract_id"], []).append(row)
     return "".join(
         f"<tr><td>{escape(r['id'])}</td><td>{r['n_occurrences']}</td>"
-        f"<td>{escape(r['text'][:240])}<div class=muted>"
+        f"<td>{escape(texts[i][:240])}<div class=muted>"
         + "; ".join(
             escape(f"{o['source']}:{o['line_start']} ({o['match']})")
             for o in by_id.get(r["id"], [])[:8]
         )
         + "</div></td></tr>"
-        for r in largest
+        for i, r in zip(rows, largest, strict=True)
     )
 
 
-def _table_data(abstracts: pa.Table, limit: int) -> str:
+def _table_data(abstracts: pa.Table, limit: int, texts: dict[int, str]) -> str:
     rows = [
-        [r["id"], r["text"], r["n_words"], r["n_occurrences"]]
-        for r in abstracts.select(["id", "text", "n_words", "n_occurrences"])
-        .slice(0, limit)
-        .to_pylist()
+        [r["id"], texts[i], r["n_words"], r["n_occurrences"]]
+        for i, r in enumerate(
+            abstracts.select(["id", "n_words", "n_occurrences"]).slice(0, limit).to_pylist()
+        )
     ]
     return (
         json.dumps(rows, ensure_ascii=False)
@@ -135,18 +145,23 @@ def _table_data(abstracts: pa.Table, limit: int) -> str:
     )
 
 
-# The columns of each config that the report reads.
+# The columns of each config that the report reads (of texts, only the `shown` ones).
 COLUMNS = {
-    "default": ["id", "text", "n_words", "n_occurrences", *FLAGS],
+    "default": ["id", "n_words", "n_occurrences", *FLAGS],
     "occurrences": ["abstract_id", "source", "line_start", "match"],
     "rejects": ["reason", "source", "line_start", "text"],
 }
 
 
 def render(
-    figures: Figures, abstracts: pa.Table, occurrences: pa.Table, rejects: pa.Table, table_rows: int
+    figures: Figures,
+    abstracts: pa.Table,
+    occurrences: pa.Table,
+    rejects: pa.Table,
+    table_rows: int,
+    texts: dict[int, str],
 ) -> str:
-    """The whole report page."""
+    """The whole report page; `texts` are those of the `shown` rows of `abstracts`."""
     n = figures.counts["abstracts"]
     cards = "".join(
         f"<div class=card><b>{v:,}</b>{escape(k)}</div>" for k, v in figures.counts.items()
@@ -157,7 +172,7 @@ def render(
         f"<td class=muted>{escape(meaning)}</td></tr>"
         for r, meaning in REJECT_REASONS.items()
     )
-    shown = min(table_rows, n)
+    searchable, data = min(table_rows, n), _table_data(abstracts, table_rows, texts)
     return f"""<!doctype html>
 <html lang=en><head><meta charset=utf-8>
 <title>Abstracts {escape(figures.version)}: data report</title>
@@ -184,14 +199,14 @@ def render(
 {_bars(figures.matches, figures.counts["occurrences"])}</table>
 <h3>Largest groups</h3>
 <table id=groups><tr><th>id</th><th>copies</th><th>text and where its copies are</th></tr>
-{_groups(abstracts, occurrences)}</table>
+{_groups(abstracts, occurrences, texts)}</table>
 <h2>Abstracts</h2>
 <p><input id=search type=search placeholder="Search id or text" aria-label=Search>
 <span id=matches class=muted></span></p>
-<p class=muted>{shown:,} of {n:,} abstracts searchable here.</p>
+<p class=muted>{searchable:,} of {n:,} abstracts searchable here.</p>
 <table id=abstracts><thead><tr><th>id</th><th>text</th><th>words</th><th>copies</th></tr>
 </thead><tbody></tbody></table>
-<script type="application/json" id="abstracts-data">{_table_data(abstracts, table_rows)}</script>
+<script type="application/json" id="abstracts-data">{data}</script>
 <script>{SCRIPT}</script>
 </body></html>
 """

@@ -5,9 +5,9 @@ import io
 from pathlib import Path
 
 from pipeline.io import write_text
-from pipeline.release.reader import read_release
+from pipeline.release.reader import read_release, read_rows
 from pipeline.report.figures import figures
-from pipeline.report.html import COLUMNS, render
+from pipeline.report.html import COLUMNS, render, shown
 
 
 def _csv(header: list[str], rows) -> str:
@@ -22,8 +22,12 @@ def run(release: Path, out: Path, plots: Path, table_rows: int) -> dict[str, int
     """Write the report to `out` and the plots' data under `plots`; return the counts."""
     version, tables = read_release(release, COLUMNS)
     found = figures(version, tables["default"], tables["occurrences"], tables["rejects"])
+    texts = read_rows(release, "default", "text", shown(tables["default"], table_rows))
     write_text(
-        out, render(found, tables["default"], tables["occurrences"], tables["rejects"], table_rows)
+        out,
+        render(
+            found, tables["default"], tables["occurrences"], tables["rejects"], table_rows, texts
+        ),
     )
     write_text(plots / "lengths.csv", _csv(["words", "abstracts"], found.lengths.items()))
     write_text(
