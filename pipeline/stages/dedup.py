@@ -33,19 +33,21 @@ RANK = ("is_truncated", "has_lost_characters", "is_legacy_decoded", "minus_chars
 class Rows:
     """What grouping needs of every occurrence, in part order."""
 
-    keys: list[str]
-    bands: np.ndarray
+    distinct: list[str]  # the distinct dedup keys, sorted
+    key: np.ndarray  # each row's key, as an index into `distinct`
+    bands: np.ndarray  # each row's LSH band hashes
     values: dict[str, np.ndarray]  # the text flags, n_words, minus_chars, is_legacy_decoded
     offsets: np.ndarray  # part p holds rows offsets[p]:offsets[p + 1]
 
     @classmethod
     def load(cls, files: list[Path], bands: int) -> "Rows":
         names = (*TEXT_FLAGS, "n_words", "n_chars", "encoding")
-        keys, lsh, sizes = [], [], [0]
+        seen: dict[str, int] = {}  # each distinct key, numbered as first seen
+        key, lsh, sizes = [], [], [0]
         values = {name: [] for name in (*TEXT_FLAGS, "n_words", "is_legacy_decoded", "minus_chars")}
         for path in files:
             table = pq.read_table(path, columns=["key", "lsh", *names])
-            keys += table.column("key").to_pylist()
+            key += [seen.setdefault(k, len(seen)) for k in table.column("key").to_pylist()]
             lsh.append(pc.list_flatten(table.column("lsh")).to_numpy().reshape(-1, bands))
             got = {name: table.column(name).to_numpy(zero_copy_only=False) for name in names}
             got["is_legacy_decoded"] = got.pop("encoding") != "utf-8"
@@ -53,8 +55,11 @@ class Rows:
             for name, array in got.items():
                 values[name].append(array)
             sizes.append(table.num_rows)
+        distinct = sorted(seen)
+        rank = np.array([seen[k] for k in distinct], dtype=np.int64).argsort()
         return cls(
-            keys,
+            distinct,
+            rank[np.array(key, dtype=np.int64)],
             np.concatenate(lsh) if lsh else np.empty((0, bands), np.uint64),
             {n: np.concatenate(v) if v else np.empty(0, np.int64) for n, v in values.items()},
             np.cumsum(sizes),
@@ -62,14 +67,11 @@ class Rows:
 
 
 def groups(rows: Rows, params: DedupParams, processes: int) -> np.ndarray:
-    """For each row, the index (into sorted distinct keys) of its group's root."""
-    distinct = sorted(set(rows.keys))
-    position = {key: i for i, key in enumerate(distinct)}
-    where = np.array([position[key] for key in rows.keys], dtype=np.int64)
-    first = np.empty(len(distinct), dtype=np.int64)
-    first[where] = np.arange(len(where))
-    roots = np.array(cluster(distinct, params, rows.bands[first], processes), dtype=np.int64)
-    return roots[where] if len(where) else where
+    """For each row, the index (into the distinct keys) of its group's root."""
+    first = np.empty(len(rows.distinct), dtype=np.int64)
+    first[rows.key] = np.arange(len(rows.key))
+    roots = cluster(rows.distinct, params, rows.bands[first], processes)
+    return np.array(roots, dtype=np.int64)[rows.key]
 
 
 def texts(files: list[Path], rows: Rows, wanted: np.ndarray) -> dict[int, str]:
@@ -123,10 +125,13 @@ def run(
     rows = Rows.load(files, params.bands)
     group = groups(rows, params, processes)
     best = canonical(files, rows, group)
-    n = len(rows.keys)
+    n, keys = len(rows.key), rows.distinct
     is_canonical = best == np.arange(n)
     heads = np.flatnonzero(is_canonical)
-    ids = dict(zip(group[heads].tolist(), (stable_id(rows.keys[h]) for h in heads), strict=True))
+    ids = {
+        root: stable_id(keys[k])
+        for root, k in zip(group[heads].tolist(), rows.key[heads].tolist(), strict=True)
+    }
     sources = np.repeat(np.arange(len(files)), np.diff(rows.offsets))
     distinct = np.unique(np.column_stack([group, sources]), axis=0) if n else np.empty((0, 2))
     derived = {
@@ -146,10 +151,8 @@ def run(
     with atomic_dir(out) as tmp, ValidatedWriter(tmp / LINKS, Links) as links:
         for start in range(0, n, links.batch_rows):
             span = slice(start, min(start + links.batch_rows, n))
-            match = [
-                match_kind(rows.keys[row], rows.keys[head])
-                for row, head in enumerate(best[span].tolist(), start)
-            ]
+            own, head = rows.key[span].tolist(), rows.key[best[span]].tolist()
+            match = [match_kind(keys[a], keys[b]) for a, b in zip(own, head, strict=True)]
             matches.update(match)
             columns = {
                 "abstract_id": [ids[root] for root in group[span].tolist()],
