@@ -3,7 +3,8 @@
 It decides and does not copy: out/links.parquet holds, for every occurrence in part
 order, its abstract's id, how it matched, whether it is the canonical copy, and the
 abstract's derived columns. Publish joins the links to the normalized parts. Memory holds
-only what grouping needs (each occurrence's dedup key, LSH bands and a few numbers).
+only what grouping needs: each distinct dedup key once, and each occurrence's LSH bands and
+a few numbers.
 """
 
 from collections import Counter
