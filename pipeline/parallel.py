@@ -3,7 +3,9 @@
 import os
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
-from multiprocessing import get_context
+from contextlib import contextmanager
+from functools import partial
+from multiprocessing import Pool
 
 
 def workers(setting: int, tasks: int) -> int:
@@ -11,22 +13,31 @@ def workers(setting: int, tasks: int) -> int:
     return max(1, min(setting or os.cpu_count() or 1, tasks))
 
 
-def ordered_map(
-    function: Callable, items: Iterable, processes: int, fresh: bool = False
-) -> Iterator:
-    """`map(function, items)` across `processes`, in order, with at most 2 tasks per process
-    in flight, so that neither inputs nor results pile up in memory.
-
-    Workers are forks of this process, or with `fresh` new processes (spawn): for a
-    caller holding much memory, which forks would keep alive while the caller changes it."""
+@contextmanager
+def mapper(processes: int) -> Iterator[Callable[[Callable, Iterable], Iterator]]:
+    """An ordered `map` across `processes` worker processes, forked now: a caller that will
+    hold much memory starts them first, so that they share none of it (a fork keeps alive
+    every page its parent changes after it)."""
     if processes == 1:
-        yield from map(function, items)
+        yield map
         return
-    with get_context("spawn" if fresh else "fork").Pool(processes) as pool:
-        pending = deque()
-        for item in items:
-            pending.append(pool.apply_async(function, (item,)))
-            if len(pending) >= 2 * processes:
-                yield pending.popleft().get()
-        while pending:
+    with Pool(processes) as pool:
+        yield partial(_ordered, pool, processes)
+
+
+def _ordered(pool, processes: int, function: Callable, items: Iterable) -> Iterator:
+    """`map(function, items)` on `pool`, in order, with at most 2 tasks per process in
+    flight, so that neither inputs nor results pile up in memory."""
+    pending = deque()
+    for item in items:
+        pending.append(pool.apply_async(function, (item,)))
+        if len(pending) >= 2 * processes:
             yield pending.popleft().get()
+    while pending:
+        yield pending.popleft().get()
+
+
+def ordered_map(function: Callable, items: Iterable, processes: int) -> Iterator:
+    """`map(function, items)` across `processes` worker processes, in order."""
+    with mapper(processes) as run:
+        yield from run(function, items)

@@ -7,13 +7,11 @@ one key is a prefix of another (a copy cut off). Groups are the connected compon
 
 import hashlib
 import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 
 import numpy as np
 from rensa import RMinHash
-
-from pipeline.parallel import ordered_map, workers
 
 _PUNCTUATION = re.compile(r"[^\w\s]|_")
 # Its non-ASCII part, as one character class: much faster to search.
@@ -136,12 +134,12 @@ def _near_pairs(
     keys: Sequence[str],
     bands: np.ndarray,
     params: DedupParams,
-    processes: int = 1,
+    pmap: Callable[[Callable, Iterable], Iterable] = map,
     chunk: int = 20_000,
 ) -> Iterator[tuple[int, int]]:
     """Candidate pairs whose true shingle Jaccard reaches the threshold, verified `chunk`
-    pairs at a time in `processes` fresh processes (0: one per core), each sent only the keys
-    of its chunk."""
+    pairs at a time by `pmap`, an ordered `map` (worker processes are sent only the keys of
+    their chunk)."""
     pairs = _candidates(bands)
     chunks = [pairs[start : start + chunk] for start in range(0, len(pairs), chunk)]
 
@@ -151,11 +149,7 @@ def _near_pairs(
             own = [keys[k] for k in needed.tolist()]
             yield own, local.reshape(-1, 2).tolist(), params.shingle_words, params.near_threshold
 
-    for part, near in zip(
-        chunks,
-        ordered_map(_verified, tasks(), workers(processes, len(chunks)), fresh=True),
-        strict=True,
-    ):
+    for part, near in zip(chunks, pmap(_verified, tasks()), strict=True):
         yield from map(tuple, part[np.array(near, dtype=bool)].tolist())
 
 
@@ -170,12 +164,15 @@ def _prefix_pairs(keys: Sequence[str], min_words: int) -> Iterator[tuple[int, in
 
 
 def cluster(
-    keys: Sequence[str], params: DedupParams, bands: np.ndarray | None = None, processes: int = 1
+    keys: Sequence[str],
+    params: DedupParams,
+    bands: np.ndarray | None = None,
+    pmap: Callable[[Callable, Iterable], Iterable] = map,
 ) -> list[int]:
     """For sorted distinct `keys`, the index of each key's group root (its smallest member).
 
     `bands` are the keys' `band_hashes`, computed here unless given; candidate pairs are
-    verified in `processes` processes (0: one per core)."""
+    verified by `pmap`, an ordered `map` (`parallel.mapper` spreads it over processes)."""
     parent = list(range(len(keys)))
 
     def find(i: int) -> int:
@@ -188,7 +185,7 @@ def cluster(
         if bands is None:
             bands = band_hashes(keys, params)
         pairs = [
-            *_near_pairs(keys, bands, params, processes),
+            *_near_pairs(keys, bands, params, pmap),
             *_prefix_pairs(keys, params.truncated_min_words),
         ]
         for i, j in pairs:

@@ -7,7 +7,9 @@ only what grouping needs: each distinct dedup key once, and each occurrence's LS
 a few numbers.
 """
 
+import os
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -20,6 +22,7 @@ from pipeline import parts
 from pipeline.core.dedup import DedupParams, cluster, match_kind, stable_id
 from pipeline.core.flags import length_flags
 from pipeline.io import ValidatedWriter, atomic_dir, write_json
+from pipeline.parallel import mapper, workers
 from schemas import FLAGS, MATCH_KINDS, Links, NormalizedOccurrences
 from schemas.derive import arrow_schema
 
@@ -67,11 +70,11 @@ class Rows:
         )
 
 
-def groups(rows: Rows, params: DedupParams, processes: int) -> np.ndarray:
+def groups(rows: Rows, params: DedupParams, pmap: Callable) -> np.ndarray:
     """For each row, the index (into the distinct keys) of its group's root."""
     first = np.empty(len(rows.distinct), dtype=np.int64)
     first[rows.key] = np.arange(len(rows.key))
-    roots = cluster(rows.distinct, params, rows.bands[first], processes)
+    roots = cluster(rows.distinct, params, rows.bands[first], pmap)
     return np.array(roots, dtype=np.int64)[rows.key]
 
 
@@ -123,8 +126,9 @@ def run(
     """Link every normalized occurrence to its abstract in out/links.parquet; candidate
     pairs are verified in `processes` processes (0: one per core)."""
     files = parts.paths(normalized, parts.OCCURRENCES)
-    rows = Rows.load(files, params.bands)
-    group = groups(rows, params, processes)
+    with mapper(workers(processes, os.cpu_count() or 1)) as pmap:  # workers forked while small
+        rows = Rows.load(files, params.bands)
+        group = groups(rows, params, pmap)
     best = canonical(files, rows, group)
     n, keys = len(rows.key), rows.distinct
     is_canonical = best == np.arange(n)

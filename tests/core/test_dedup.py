@@ -19,6 +19,7 @@ from pipeline.core.dedup import (
     stable_id,
     tokens,
 )
+from pipeline.parallel import mapper
 from pipeline.synth import near_variant, truncated_variant
 
 PARAMS = DedupParams(
@@ -139,7 +140,8 @@ def test_pairs_verified_in_chunks_across_processes_are_those_of_one_pass():
     bands = band_hashes(keys, PARAMS)
     one_pass = list(_near_pairs(keys, bands, PARAMS))
     assert len(one_pass) >= 30
-    assert list(_near_pairs(keys, bands, PARAMS, processes=2, chunk=7)) == one_pass
+    with mapper(2) as pmap:
+        assert list(_near_pairs(keys, bands, PARAMS, pmap, chunk=7)) == one_pass
 
 
 def partition(raw_texts):
