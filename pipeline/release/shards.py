@@ -62,15 +62,13 @@ def write_shards(
             if writer is None or size + batch.nbytes > max_bytes:
                 if writer is not None:
                     writer.close()
-                paths.append(folder / f"data/{config}/.{len(paths)}.parquet")
-                writer, size = pq.ParquetWriter(paths[-1], schema, **PARQUET), 0
+                writer, size = _new_shard(paths, folder / "data" / config, schema), 0
             writer.write_table(batch, row_group_size=rows)
             size += batch.nbytes
             nbytes += batch.nbytes
             total += batch.num_rows
         if writer is None:
-            paths.append(folder / f"data/{config}/.0.parquet")
-            writer = pq.ParquetWriter(paths[-1], schema, **PARQUET)
+            writer = _new_shard(paths, folder / "data" / config, schema)
     finally:
         if writer is not None:
             writer.close()
@@ -78,3 +76,9 @@ def write_shards(
     for path, name in zip(paths, names, strict=True):
         os.replace(path, folder / name)
     return Shards(names, total, nbytes)
+
+
+def _new_shard(paths: list[Path], folder: Path, schema: pa.Schema) -> pq.ParquetWriter:
+    """A writer for the next shard, under a temporary name added to `paths`."""
+    paths.append(folder / f".{len(paths)}.parquet")
+    return pq.ParquetWriter(paths[-1], schema, **PARQUET)

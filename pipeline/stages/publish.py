@@ -24,7 +24,9 @@ def _rows(path: Path, rows: int):
         yield pa.Table.from_batches([batch])
 
 
-def _config(config: str, inputs: dict[str, Path], out: Path, meta: dict) -> Shards:
+def _config(
+    config: str, inputs: dict[str, Path], schemas: dict[str, pa.Schema], out: Path, meta: dict
+) -> Shards:
     """Write one config's shards under `out`."""
     if config == "rejects":
         source = _rows(inputs["parsed"] / REJECTS, meta["row_group_rows"])
@@ -33,7 +35,7 @@ def _config(config: str, inputs: dict[str, Path], out: Path, meta: dict) -> Shar
     return write_shards(
         source,
         CONFIGS[config],
-        published_schema(config, meta["version"]),
+        schemas[config],
         out,
         config,
         meta["shard_max_bytes"],
@@ -58,7 +60,7 @@ def run(
     schemas = {config: published_schema(config, meta["version"]) for config in CONFIGS}
     rows, sizes = {}, {}
     with atomic_dir(out) as tmp:
-        write = partial(_config, inputs=inputs, out=tmp, meta=meta)
+        write = partial(_config, inputs=inputs, schemas=schemas, out=tmp, meta=meta)
         done = ordered_map(write, CONFIGS, workers(processes, len(CONFIGS)))
         for config, written in zip(CONFIGS, done, strict=True):
             rows[config] = written.rows
