@@ -95,13 +95,15 @@ def _examples(rejects: pa.Table, per_reason: int = 3) -> str:
 
 
 def _largest(abstracts: pa.Table, top: int = 10) -> list[int]:
-    """The rows of the `top` largest groups, largest first (then by id)."""
-    order = pc.sort_indices(
-        abstracts.select(["id", "n_occurrences"]),
+    """The rows of the `top` largest groups, largest first (then by id: ids are unique, so
+    the order is total)."""
+    rows = pc.indices_nonzero(pc.greater(abstracts.column("n_occurrences"), 1))
+    order = pc.select_k_unstable(
+        abstracts.select(["id", "n_occurrences"]).take(rows),
+        top,
         [("n_occurrences", "descending"), ("id", "ascending")],
     )
-    sizes = abstracts.column("n_occurrences").to_numpy()
-    return [i for i in order.slice(0, top).to_pylist() if sizes[i] > 1]
+    return rows.take(order).to_pylist()
 
 
 def shown(abstracts: pa.Table, table_rows: int) -> list[int]:
