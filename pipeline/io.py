@@ -1,5 +1,6 @@
 """Writing outputs so that a failed run leaves the previous good ones in place."""
 
+import bisect
 import json
 import os
 import shutil
@@ -83,3 +84,20 @@ class ValidatedWriter:
         if kind is None:
             self.flush()
         self.writer.close()
+
+
+def read_rows(files: list[Path], column: str, rows: list[int]) -> dict[int, object]:
+    """The values of one column at the given rows of the Parquet `files` read as one table,
+    reading only the row groups that hold them."""
+    found, start, wanted = {}, 0, sorted(rows)
+    for path in files:
+        source = pq.ParquetFile(path)
+        for group in range(source.num_row_groups):
+            end = start + source.metadata.row_group(group).num_rows
+            here = wanted[bisect.bisect_left(wanted, start) : bisect.bisect_left(wanted, end)]
+            if here:
+                values = source.read_row_group(group, columns=[column]).column(0)
+                taken = values.take([row - start for row in here]).to_pylist()
+                found |= dict(zip(here, taken, strict=True))
+            start = end
+    return found

@@ -8,7 +8,12 @@ import pandera.errors
 import pandera.pandas as pa
 import pyarrow
 
-_ARROW_TYPES = {"str": pyarrow.string(), "int64": pyarrow.int64(), "bool": pyarrow.bool_()}
+_ARROW_TYPES = {
+    "str": pyarrow.string(),
+    "int64": pyarrow.int64(),
+    "uint64": pyarrow.uint64(),
+    "bool": pyarrow.bool_(),
+}
 
 
 class TableError(ValueError):
@@ -23,7 +28,8 @@ def _arrow_type(dtype) -> pyarrow.DataType:
 
 
 def _pandas_type(arrow: pyarrow.DataType):
-    return pd.ArrowDtype(arrow) if pyarrow.types.is_list(arrow) else None
+    nested = pyarrow.types.is_list(arrow) or pyarrow.types.is_fixed_size_binary(arrow)
+    return pd.ArrowDtype(arrow) if nested else None
 
 
 @functools.cache

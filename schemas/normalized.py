@@ -2,13 +2,17 @@
 
 from typing import Annotated
 
+import numpy as np
 import pandas as pd
 import pandera.pandas as pa
 import pyarrow
 from pandera.typing import Series
 
+from schemas.abstracts import ID_PATTERN
 from schemas.features import TextFeatures
 from schemas.occurrences import ParsedOccurrences
+
+DIGEST = Annotated[pd.ArrowDtype, pyarrow.binary(16)]
 
 
 class NormalizedOccurrences(TextFeatures, ParsedOccurrences):
@@ -17,6 +21,22 @@ class NormalizedOccurrences(TextFeatures, ParsedOccurrences):
     key: Series[str] = pa.Field(
         description="the text with case, punctuation and spacing folded: equal keys are "
         "exact duplicates"
+    )
+    key_id: Series[str] = pa.Field(
+        str_matches=ID_PATTERN,
+        description="the key's stable id (its 64-bit BLAKE2b, in hex): an abstract's `id` "
+        "is its canonical copy's",
+    )
+    key_hash: Series[DIGEST] = pa.Field(
+        description="the key's 128-bit BLAKE2b digest: dedup groups exact duplicates by it"
+    )
+    text_hash: Series[DIGEST] = pa.Field(
+        description="the text's 128-bit BLAKE2b digest: dedup reads only texts that differ"
+    )
+    key_head: Series[np.uint64] = pa.Field(
+        description="a hash of the key's first `dedup.truncated_min_words` - 1 words, 0 when "
+        "it has fewer than `dedup.truncated_min_words`: a key shares it with every key "
+        "it is a prefix of"
     )
     lsh: Series[Annotated[pd.ArrowDtype, pyarrow.list_(pyarrow.uint64())]] = pa.Field(
         description="the key's MinHash LSH band hashes (`dedup.bands` of them): keys that "

@@ -12,8 +12,9 @@ import pyarrow.parquet as pq
 import pytest
 import yaml
 
+from pipeline.io import read_rows
 from pipeline.release.layout import CONFIGS, shard
-from pipeline.release.reader import read_release, read_rows
+from pipeline.release.reader import read_release, shards
 from tests.conftest import ACL, SEEDS, copy_project, run_pipeline, sh
 
 pytestmark = pytest.mark.slow
@@ -191,16 +192,16 @@ def test_a_release_in_many_shards_holds_the_same_rows(tmp_path, params, acl_corp
     assert read_release(sharded)[1] == whole
     texts = whole["default"].column("text").to_pylist()
     rows = [0, 6, 7, len(texts) - 1]
-    assert read_rows(sharded, "default", "text", rows) == {i: texts[i] for i in rows}
+    assert read_rows(shards(sharded, "default"), "text", rows) == {i: texts[i] for i in rows}
     for config in ("default", "occurrences"):
-        shards = sorted((sharded / "data" / config).iterdir())
-        assert len(shards) >= 4
-        assert [s.relative_to(sharded).as_posix() for s in shards] == [
-            shard(config, i, len(shards)) for i in range(len(shards))
+        files = sorted((sharded / "data" / config).iterdir())
+        assert len(files) >= 4
+        assert [s.relative_to(sharded).as_posix() for s in files] == [
+            shard(config, i, len(files)) for i in range(len(files))
         ]
-        groups = [pq.ParquetFile(s).metadata for s in shards]
+        groups = [pq.ParquetFile(s).metadata for s in files]
         sizes = [m.row_group(g).num_rows for m in groups for g in range(m.num_row_groups)]
         assert set(sizes[:-1]) == {5} and 0 < sizes[-1] <= 5
-        assert max(pq.read_table(s).nbytes for s in shards) <= meta["shard_max_bytes"]
+        assert max(pq.read_table(s).nbytes for s in files) <= meta["shard_max_bytes"]
         loaded = datasets.load_dataset(str(sharded), config)["train"]
         assert loaded.num_rows == sum(sizes)

@@ -6,8 +6,9 @@ one key is a prefix of another (a copy cut off). Groups are the connected compon
 """
 
 import hashlib
+import itertools
 import re
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -60,6 +61,26 @@ def stable_id(key: str) -> str:
     return hashlib.blake2b(key.encode("utf-8"), digest_size=8).hexdigest()
 
 
+def digest(text: str) -> bytes:
+    """The text's 128-bit BLAKE2b digest: equal digests, equal texts."""
+    return hashlib.blake2b(text.encode("utf-8"), digest_size=16).digest()
+
+
+def key_head(key: str, min_words: int) -> int:
+    """A hash of the key's first `min_words - 1` words, or 0 if it has fewer than `min_words`.
+
+    A key of at least `min_words` words ends its first `min_words - 1` with a blank or
+    a character of an unspaced script, so every key it is a prefix of shares them."""
+    if key.isascii() or not _UNSPACED_CHARACTER.search(key):
+        words = key.split(maxsplit=min_words - 1)  # `tokens`, the last one with the rest
+    else:
+        words = tokens(key)
+    if len(words) < min_words:
+        return 0
+    head = "\0".join(words[: min_words - 1]).encode("utf-8")
+    return int.from_bytes(hashlib.blake2b(head, digest_size=8).digest(), "little") or 1
+
+
 def tokens(key: str) -> list[str]:
     """The words of a key; in scripts written without spaces, the characters."""
     if key.isascii() or not _UNSPACED_CHARACTER.search(key):
@@ -103,16 +124,19 @@ def band_hashes(keys: Sequence[str], params: DedupParams) -> np.ndarray:
     return (signatures.reshape(len(keys), params.bands, rows) * weights).sum(axis=2)
 
 
-def _candidates(bands: np.ndarray) -> np.ndarray:
-    """Pairs (i, j), i < j, of keys whose band hashes agree in at least one band: sorted,
-    each once, as an array of shape (pairs, 2)."""
-    n, codes = len(bands), []
-    for band in bands.T:
-        order = np.argsort(band, kind="stable")
-        # Neighbours in hash order that share the band: a chain through every bucket (a
-        # stable sort keeps a bucket's keys in index order, so order[same] < order[same+1]).
-        same = np.flatnonzero(band[order[1:]] == band[order[:-1]])
-        codes.append(order[same] * n + order[same + 1])
+def band_pairs(band: np.ndarray) -> np.ndarray:
+    """The pairs (i, j), i < j, of keys that share their hash in one band, as codes
+    `i * len(band) + j`: neighbours in hash order, a chain through every bucket (a stable
+    sort keeps a bucket's keys in index order, so i < j)."""
+    order = np.argsort(band, kind="stable")
+    same = np.flatnonzero(band[order[1:]] == band[order[:-1]])
+    return order[same] * len(band) + order[same + 1]
+
+
+def candidates(codes: Iterable[np.ndarray], n: int) -> np.ndarray:
+    """The pairs (i, j) of `n` keys that share their hash in at least one band, from each
+    band's `band_pairs`: sorted, each once, as an array of shape (pairs, 2)."""
+    codes = list(codes)
     codes = np.unique(np.concatenate(codes)) if codes else np.empty(0, np.int64)
     return np.column_stack(np.divmod(codes, n))
 
@@ -131,16 +155,15 @@ def _verified(task: tuple[list[str], list[list[int]], int, float]) -> list[bool]
 
 
 def _near_pairs(
-    keys: Sequence[str],
-    bands: np.ndarray,
+    keys: Mapping[int, str],
+    pairs: np.ndarray,
     params: DedupParams,
     pmap: Callable[[Callable, Iterable], Iterable] = map,
     chunk: int = 20_000,
 ) -> Iterator[tuple[int, int]]:
-    """Candidate pairs whose true shingle Jaccard reaches the threshold, verified `chunk`
-    pairs at a time by `pmap`, an ordered `map` (worker processes are sent only the keys of
-    their chunk)."""
-    pairs = _candidates(bands)
+    """The candidate `pairs` whose true shingle Jaccard reaches the threshold, verified
+    `chunk` pairs at a time by `pmap`, an ordered `map` (worker processes are sent only the
+    keys of their chunk)."""
     chunks = [pairs[start : start + chunk] for start in range(0, len(pairs), chunk)]
 
     def tasks():
@@ -153,27 +176,31 @@ def _near_pairs(
         yield from map(tuple, part[np.array(near, dtype=bool)].tolist())
 
 
-def _prefix_pairs(keys: Sequence[str], min_words: int) -> Iterator[tuple[int, int]]:
-    """(i, i+1) where sorted key i is a prefix of key i+1, a copy cut off.
-
-    Every key that starts with key i sorts right after it, so the next key tells.
-    """
-    for i in range(len(keys) - 1):
-        if keys[i + 1].startswith(keys[i]) and len(tokens(keys[i])) >= min_words:
-            yield i, i + 1
+def _bucketed(heads: np.ndarray) -> np.ndarray:
+    """The keys that share their (nonzero) `key_head` with another key, by head."""
+    order = np.argsort(heads, kind="stable")
+    ordered = heads[order]
+    shared = np.r_[False, ordered[1:] == ordered[:-1]] | np.r_[ordered[:-1] == ordered[1:], False]
+    return order[shared & (ordered != 0)]
 
 
-def cluster(
-    keys: Sequence[str],
-    params: DedupParams,
-    bands: np.ndarray | None = None,
-    pmap: Callable[[Callable, Iterable], Iterable] = map,
-) -> list[int]:
-    """For sorted distinct `keys`, the index of each key's group root (its smallest member).
+def _prefix_pairs(
+    keys: Mapping[int, str], heads: np.ndarray, bucketed: np.ndarray
+) -> Iterator[tuple[int, int]]:
+    """(i, j) where key i is a prefix of key j, its successor in sorted order, and has at
+    least `truncated_min_words` words: a copy cut off.
 
-    `bands` are the keys' `band_hashes`, computed here unless given; candidate pairs are
-    verified by `pmap`, an ordered `map` (`parallel.mapper` spreads it over processes)."""
-    parent = list(range(len(keys)))
+    Every key that starts with key i sorts right after it and shares its head, so the
+    next key of its head tells (`bucketed` holds the keys whose head is shared)."""
+    members = sorted(bucketed.tolist(), key=lambda k: (heads[k], keys[k]))
+    for i, j in itertools.pairwise(members):
+        if heads[i] == heads[j] and keys[j].startswith(keys[i]):
+            yield i, j
+
+
+def _components(n: int, pairs: Iterable[tuple[int, int]]) -> np.ndarray:
+    """The connected components of `n` nodes joined by `pairs`: each node's smallest member."""
+    parent = list(range(n))
 
     def find(i: int) -> int:
         while parent[i] != i:
@@ -181,17 +208,35 @@ def cluster(
             i = parent[i]
         return i
 
-    if keys:
-        if bands is None:
-            bands = band_hashes(keys, params)
-        pairs = [
-            *_near_pairs(keys, bands, params, pmap),
-            *_prefix_pairs(keys, params.truncated_min_words),
-        ]
-        for i, j in pairs:
-            a, b = find(i), find(j)
-            parent[max(a, b)] = min(a, b)
-    return [find(i) for i in range(len(keys))]
+    for i, j in pairs:
+        a, b = find(i), find(j)
+        parent[max(a, b)] = min(a, b)
+    return np.array([find(i) for i in range(n)], dtype=np.int64)
+
+
+def cluster(
+    pairs: np.ndarray,
+    heads: np.ndarray,
+    fetch: Callable[[np.ndarray], list[str]],
+    params: DedupParams,
+    pmap: Callable[[Callable, Iterable], Iterable] = map,
+) -> tuple[np.ndarray, dict[int, str]]:
+    """For distinct keys, given as their near-duplicate `candidates` and their `key_head`s,
+    the index of each key's group root (its smallest member), and the texts of the keys
+    in groups of more than one.
+
+    `fetch` reads the keys of given indices; it is called once, for the keys of candidate
+    pairs only. Candidate pairs are verified by `pmap`, an ordered `map`
+    (`parallel.mapper` spreads it over processes)."""
+    bucketed = _bucketed(heads)
+    needed = np.union1d(pairs.ravel(), bucketed)
+    keys = dict(zip(needed.tolist(), fetch(needed), strict=True))
+    joined = itertools.chain(
+        _near_pairs(keys, pairs, params, pmap), _prefix_pairs(keys, heads, bucketed)
+    )
+    roots = _components(len(heads), joined)
+    shared = np.bincount(roots, minlength=len(heads))[roots] > 1
+    return roots, {k: key for k, key in keys.items() if shared[k]}
 
 
 def match_kind(key: str, canonical_key: str) -> str:

@@ -1,6 +1,5 @@
 """Read a release folder back, with errors that say which file is wrong and what to do."""
 
-import bisect
 from pathlib import Path
 
 import pyarrow as pa
@@ -16,9 +15,8 @@ class ReleaseError(ValueError):
 def read_config(folder: Path, config: str, columns: list[str] | None = None) -> pa.Table | None:
     """All the rows of one config of the release in `folder` (only `columns` if given),
     or None without a shard."""
-    shards = sorted((folder / "data" / config).glob("*.parquet"))
     tables = []
-    for shard in shards:
+    for shard in shards(folder, config):
         try:
             tables.append(pq.read_table(shard, columns=columns))
         except (pa.ArrowInvalid, OSError) as error:
@@ -28,21 +26,9 @@ def read_config(folder: Path, config: str, columns: list[str] | None = None) -> 
     return pa.concat_tables(tables) if tables else None
 
 
-def read_rows(folder: Path, config: str, column: str, rows: list[int]) -> dict[int, object]:
-    """The values of one column at the given rows of a config, reading only the row groups
-    that hold them."""
-    found, start, wanted = {}, 0, sorted(rows)
-    for shard in sorted((folder / "data" / config).glob("*.parquet")):
-        source = pq.ParquetFile(shard)
-        for group in range(source.num_row_groups):
-            end = start + source.metadata.row_group(group).num_rows
-            here = wanted[bisect.bisect_left(wanted, start) : bisect.bisect_left(wanted, end)]
-            if here:
-                values = source.read_row_group(group, columns=[column]).column(0)
-                taken = values.take([row - start for row in here]).to_pylist()
-                found |= dict(zip(here, taken, strict=True))
-            start = end
-    return found
+def shards(folder: Path, config: str) -> list[Path]:
+    """The Parquet shards of one config of the release in `folder`, in order."""
+    return sorted((folder / "data" / config).glob("*.parquet"))
 
 
 def read_release(

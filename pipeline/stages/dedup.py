@@ -3,14 +3,18 @@
 It decides and does not copy: out/links.parquet holds, for every occurrence in part
 order, its abstract's id, how it matched, whether it is the canonical copy, and the
 abstract's derived columns. Publish joins the links to the normalized parts. Memory holds
-only what grouping needs: each distinct dedup key once, and each occurrence's LSH bands and
-a few numbers.
+only what grouping needs: each occurrence's key digest and a few numbers, one LSH band at a
+time (the bands wait in scratch files), and the texts of the keys that are candidates to
+join another.
 """
 
+import contextlib
 import os
+import tempfile
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 
 import numpy as np
@@ -19,9 +23,9 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from pipeline import parts
-from pipeline.core.dedup import DedupParams, cluster, match_kind, stable_id
+from pipeline.core.dedup import DedupParams, band_pairs, candidates, cluster, match_kind
 from pipeline.core.flags import length_flags
-from pipeline.io import ValidatedWriter, atomic_dir, write_json
+from pipeline.io import ValidatedWriter, atomic_dir, read_rows, write_json
 from pipeline.parallel import mapper, workers
 from schemas import FLAGS, MATCH_KINDS, Links, NormalizedOccurrences
 from schemas.derive import arrow_schema
@@ -35,78 +39,102 @@ RANK = ("is_truncated", "has_lost_characters", "is_legacy_decoded", "minus_chars
 
 @dataclass
 class Rows:
-    """What grouping needs of every occurrence, in part order."""
+    """What grouping needs of every occurrence, in part order. Distinct keys are known by
+    their digests (`key_hash`), numbered in digest order; their texts stay on disk."""
 
-    distinct: list[str]  # the distinct dedup keys, sorted
-    key: np.ndarray  # each row's key, as an index into `distinct`
-    bands: np.ndarray  # each row's LSH band hashes
-    values: dict[str, np.ndarray]  # the text flags, n_words, minus_chars, is_legacy_decoded
+    files: list[Path]  # the normalized parts
     offsets: np.ndarray  # part p holds rows offsets[p]:offsets[p + 1]
+    key: np.ndarray  # each row's distinct key
+    first: np.ndarray  # each distinct key's first row
+    heads: np.ndarray  # each distinct key's `key_head`
+    texts: np.ndarray  # each row's `text_hash`
+    ids: pa.ChunkedArray  # each row's `key_id`
+    values: dict[str, np.ndarray]  # the text flags, n_words, minus_chars, is_legacy_decoded
+    bands: list[Path]  # files of every row's hash in each LSH band, read one at a time
 
     @classmethod
-    def load(cls, files: list[Path], bands: int) -> "Rows":
-        names = (*TEXT_FLAGS, "n_words", "n_chars", "encoding")
-        seen: dict[str, int] = {}  # each distinct key, numbered as first seen
-        key, lsh, sizes = [], [], [0]
-        values = {name: [] for name in (*TEXT_FLAGS, "n_words", "is_legacy_decoded", "minus_chars")}
-        for path in files:
-            table = pq.read_table(path, columns=["key", "lsh", *names])
-            key += [seen.setdefault(k, len(seen)) for k in table.column("key").to_pylist()]
-            lsh.append(pc.list_flatten(table.column("lsh")).to_numpy().reshape(-1, bands))
-            got = {name: table.column(name).to_numpy(zero_copy_only=False) for name in names}
-            got["is_legacy_decoded"] = got.pop("encoding") != "utf-8"
-            got["minus_chars"] = -got.pop("n_chars")
-            for name, array in got.items():
-                values[name].append(array)
-            sizes.append(table.num_rows)
-        distinct = sorted(seen)
-        rank = np.array([seen[k] for k in distinct], dtype=np.int64).argsort()
-        return cls(
-            distinct,
-            rank[np.array(key, dtype=np.int64)],
-            np.concatenate(lsh) if lsh else np.empty((0, bands), np.uint64),
-            {n: np.concatenate(v) if v else np.empty(0, np.int64) for n, v in values.items()},
-            np.cumsum(sizes),
-        )
+    def load(cls, files: list[Path], bands: int, scratch: Path) -> "Rows":
+        """Read the parts' `files`, writing the band files under `scratch`."""
+        names = (*TEXT_FLAGS, "n_words", "n_chars", "encoding", "key_head")
+        digests, texts, ids, sizes = [], [], [], [0]
+        values = {name: [] for name in names}
+        paths = [scratch / f"band-{b}.u64" for b in range(bands)]
+        with contextlib.ExitStack() as stack:
+            outs = [stack.enter_context(path.open("wb")) for path in paths]
+            for path in files:
+                columns = ["key_hash", "text_hash", "key_id", "lsh", *names]
+                table = pq.read_table(path, columns=columns)
+                digests += [_digests(chunk) for chunk in table.column("key_hash").chunks]
+                texts += [_digests(chunk) for chunk in table.column("text_hash").chunks]
+                ids += table.column("key_id").chunks
+                lsh = pc.list_flatten(table.column("lsh")).to_numpy().reshape(-1, bands)
+                for out, band in zip(outs, lsh.T, strict=True):
+                    out.write(band.tobytes())
+                for name in names:
+                    values[name].append(table.column(name).to_numpy(zero_copy_only=False))
+                sizes.append(table.num_rows)
+        _, first, key = np.unique(_joined(digests), return_index=True, return_inverse=True)
+        got = {n: np.concatenate(v) if v else np.empty(0, np.int64) for n, v in values.items()}
+        got["is_legacy_decoded"] = got.pop("encoding") != "utf-8"
+        got["minus_chars"] = -got.pop("n_chars")
+        heads = got.pop("key_head")[first]
+        ids = pa.chunked_array(ids, pa.string())
+        return cls(files, np.cumsum(sizes), key, first, heads, _joined(texts), ids, got, paths)
 
 
-def groups(rows: Rows, params: DedupParams, pmap: Callable) -> np.ndarray:
-    """For each row, the index (into the distinct keys) of its group's root."""
-    first = np.empty(len(rows.distinct), dtype=np.int64)
-    first[rows.key] = np.arange(len(rows.key))
-    roots = cluster(rows.distinct, params, rows.bands[first], pmap)
-    return np.array(roots, dtype=np.int64)[rows.key]
+def _digests(chunk: pa.FixedSizeBinaryArray) -> np.ndarray:
+    """The 16-byte digests of a chunk of a digest column, without copying."""
+    data = np.frombuffer(chunk.buffers()[1], dtype="V16")
+    return data[chunk.offset : chunk.offset + len(chunk)]
 
 
-def texts(files: list[Path], rows: Rows, wanted: np.ndarray) -> dict[int, str]:
-    """The clean texts of the `wanted` rows, read part by part."""
-    found = {}
-    part = np.searchsorted(rows.offsets, wanted, side="right") - 1
-    for p in np.unique(part):
-        chosen = wanted[part == p]
-        column = pq.read_table(files[p], columns=["text"]).column("text")
-        taken = column.take(chosen - rows.offsets[p]).to_pylist()
-        found |= dict(zip(chosen.tolist(), taken, strict=True))
-    return found
+def _joined(digests: list[np.ndarray]) -> np.ndarray:
+    return np.concatenate(digests) if digests else np.empty(0, "V16")
 
 
-def canonical(files: list[Path], rows: Rows, group: np.ndarray) -> np.ndarray:
+def groups(rows: Rows, params: DedupParams, pmap: Callable) -> tuple[np.ndarray, dict[int, str]]:
+    """For each row, the distinct key of its group's root; and the keys grouping read (those
+    of every distinct key joined to another)."""
+    codes = pmap(_band_pairs, ((path, rows.first) for path in rows.bands))
+    pairs = candidates(codes, len(rows.first))
+    roots, keys = cluster(pairs, rows.heads, partial(_keys, rows), params, pmap)
+    return roots[rows.key], keys
+
+
+def _band_pairs(task: tuple[Path, np.ndarray]) -> np.ndarray:
+    """The `band_pairs` of one band file, at the distinct keys' first rows."""
+    path, first = task
+    return band_pairs(np.fromfile(path, dtype=np.uint64)[first])
+
+
+def _keys(rows: Rows, distinct: np.ndarray) -> list[str]:
+    """The texts of the given distinct keys, read from their first rows."""
+    at = rows.first[distinct].tolist()
+    found = read_rows(rows.files, "key", at)
+    return [found[row] for row in at]
+
+
+def canonical(rows: Rows, group: np.ndarray) -> np.ndarray:
     """Each row's canonical row, the copy its abstract holds: complete over truncated,
     intact over characters lost, UTF-8 over legacy-decoded, longer over shorter, then the
     smallest text, so the choice depends on the texts only, never on file names."""
     rank = [rows.values[name] for name in reversed(RANK)]
-    order = np.lexsort([*rank, group])
+    order = np.lexsort([*rank, group])  # by group, rank, then row
     if not len(order):
         return order
     ordered = np.column_stack([group, *rank])[order]
     starts = np.flatnonzero(np.r_[True, ordered[1:, 0] != ordered[:-1, 0]])
     head = np.repeat(starts, np.diff(np.r_[starts, len(order)]))
-    # Rows that tie with their group's head on every rank field: the text decides.
+    # Rows that tie with their group's head on every rank field: the smallest text wins,
+    # then the first row, the head. Equal digests mean equal texts: only groups whose tied
+    # texts differ read them.
     tied = (ordered == ordered[head]).all(axis=1)
-    tied &= np.bincount(head, weights=tied, minlength=len(order))[head] > 1
+    texts = rows.texts[order]
+    differ = np.zeros(len(order), dtype=bool)
+    differ[head[tied & (texts != texts[head])]] = True
     best = dict(zip(ordered[starts, 0].tolist(), order[starts].tolist(), strict=True))
-    contenders = order[tied]
-    text = texts(files, rows, np.sort(contenders))
+    contenders = order[tied & differ[head]]
+    text = read_rows(rows.files, "text", contenders.tolist())
     for root, row in zip(group[contenders].tolist(), contenders.tolist(), strict=True):
         if (text[row], row) < (text[best[root]], best[root]):
             best[root] = row
@@ -126,17 +154,16 @@ def run(
     """Link every normalized occurrence to its abstract in out/links.parquet; candidate
     pairs are verified in `processes` processes (0: one per core)."""
     files = parts.paths(normalized, parts.OCCURRENCES)
-    with mapper(workers(processes, os.cpu_count() or 1)) as pmap:  # workers forked while small
-        rows = Rows.load(files, params.bands)
-        group = groups(rows, params, pmap)
-    best = canonical(files, rows, group)
-    n, keys = len(rows.key), rows.distinct
+    with (
+        mapper(workers(processes, os.cpu_count() or 1)) as pmap,  # workers forked while small
+        tempfile.TemporaryDirectory(dir=out.parent) as scratch,
+    ):
+        rows = Rows.load(files, params.bands, Path(scratch))
+        group, keys = groups(rows, params, pmap)
+    best = canonical(rows, group)
+    n = len(rows.key)
     is_canonical = best == np.arange(n)
     heads = np.flatnonzero(is_canonical)
-    ids = {
-        root: stable_id(keys[k])
-        for root, k in zip(group[heads].tolist(), rows.key[heads].tolist(), strict=True)
-    }
     sources = np.repeat(np.arange(len(files)), np.diff(rows.offsets))
     distinct = np.unique(np.column_stack([group, sources]), axis=0) if n else np.empty((0, 2))
     derived = {
@@ -152,16 +179,20 @@ def run(
         "is_legacy_decoded": rows.values["is_legacy_decoded"],
     }
     derived = {name: values[best] for name, values in derived.items()}
+    # A copy whose key differs from its canonical copy's was joined, so grouping read both.
+    match = np.full(n, "exact", dtype=object)
+    moved = np.flatnonzero(rows.key != rows.key[best])
+    own, head = rows.key[moved].tolist(), rows.key[best[moved]].tolist()
+    match[moved] = [match_kind(keys[a], keys[b]) for a, b in zip(own, head, strict=True)]
+    abstract_ids = rows.ids.take(best)
     matches = Counter({kind: 0 for kind in MATCH_KINDS})
+    matches.update(match.tolist())
     with atomic_dir(out) as tmp, ValidatedWriter(tmp / LINKS, Links) as links:
         for start in range(0, n, links.batch_rows):
             span = slice(start, min(start + links.batch_rows, n))
-            own, head = rows.key[span].tolist(), rows.key[best[span]].tolist()
-            match = [match_kind(keys[a], keys[b]) for a, b in zip(own, head, strict=True)]
-            matches.update(match)
             columns = {
-                "abstract_id": [ids[root] for root in group[span].tolist()],
-                "match": match,
+                "abstract_id": abstract_ids[span],
+                "match": match[span],
                 "is_canonical": is_canonical[span],
                 **{name: values[span] for name, values in derived.items()},
             }

@@ -7,7 +7,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from pipeline import parts
-from pipeline.core.dedup import DedupParams, band_hashes
+from pipeline.core.dedup import DedupParams, band_hashes, digest, key_head, stable_id
 from pipeline.core.features import features
 from pipeline.io import PARQUET, atomic_dir
 from pipeline.parallel import ordered_map, workers
@@ -18,11 +18,17 @@ from schemas.derive import arrow_schema, validate
 
 
 def normalize_batch(batch: pa.RecordBatch, params: DedupParams) -> pa.Table:
-    """The batch of parsed occurrences with their features and LSH bands, validated."""
+    """The batch of parsed occurrences with their features, key digests and LSH bands,
+    validated."""
     derived = [features(text) for text in batch.column("text_raw").to_pylist()]
     columns = {name: batch.column(name) for name in batch.schema.names}
     columns |= {name: [row[name] for row in derived] for name in derived[0]} if derived else {}
-    bands = band_hashes(columns.get("key", []), params)
+    keys = columns.get("key", [])
+    columns["key_id"] = list(map(stable_id, keys))
+    columns["key_hash"] = list(map(digest, keys))
+    columns["text_hash"] = list(map(digest, columns.get("text", [])))
+    columns["key_head"] = [key_head(key, params.truncated_min_words) for key in keys]
+    bands = band_hashes(keys, params)
     columns["lsh"] = pa.FixedSizeListArray.from_arrays(bands.ravel(), params.bands).cast(
         arrow_schema(NormalizedOccurrences).field("lsh").type
     )
@@ -37,8 +43,8 @@ def normalize_batch(batch: pa.RecordBatch, params: DedupParams) -> pa.Table:
 def normalize_part(entry: dict, parsed: Path, out: Path, params: DedupParams, batch_rows: int):
     """Normalize one parse part into its part of `out`, unless it exists; return its entry
     in the index, its rows, and whether it was normalized now."""
-    lsh = (params.shingle_words, params.num_perm, params.bands, params.seed)
-    name = part_name(entry["part"], repr(lsh), str(batch_rows))
+    keyed = (params.shingle_words, params.num_perm, params.bands, params.seed)
+    name = part_name(entry["part"], repr((*keyed, params.truncated_min_words)), str(batch_rows))
     target = out / PARTS / name / OCCURRENCES
     new = not target.exists()
     if new:

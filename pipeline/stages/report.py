@@ -4,8 +4,8 @@ import csv
 import io
 from pathlib import Path
 
-from pipeline.io import write_text
-from pipeline.release.reader import read_release, read_rows
+from pipeline.io import read_rows, write_text
+from pipeline.release.reader import read_release, shards
 from pipeline.report.figures import figures
 from pipeline.report.html import COLUMNS, render, shown
 
@@ -22,7 +22,7 @@ def run(release: Path, out: Path, plots: Path, table_rows: int) -> dict[str, int
     """Write the report to `out` and the plots' data under `plots`; return the counts."""
     version, tables = read_release(release, COLUMNS)
     found = figures(version, tables["default"], tables["occurrences"], tables["rejects"])
-    texts = read_rows(release, "default", "text", shown(tables["default"], table_rows))
+    texts = read_rows(shards(release, "default"), "text", shown(tables["default"], table_rows))
     write_text(
         out,
         render(

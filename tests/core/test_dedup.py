@@ -1,18 +1,25 @@
 """Dedup keys, ids and clustering, on examples and generated texts."""
 
+import hashlib
 import random
 import re
 
+import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from rensa import RMinHash
 
 from pipeline.core.dedup import (
     DedupParams,
+    _bucketed,
     _near_pairs,
+    _prefix_pairs,
     band_hashes,
+    band_pairs,
+    candidates,
     cluster,
     dedup_key,
+    key_head,
     match_kind,
     shingle_list,
     shingles,
@@ -29,12 +36,30 @@ WORDS = [f"w{i}" for i in range(2000)]
 texts = st.lists(st.sampled_from(WORDS), min_size=40, max_size=120).map(" ".join)
 
 
+def heads(keys):
+    return np.array([key_head(k, PARAMS.truncated_min_words) for k in keys], dtype=np.uint64)
+
+
+def candidate_pairs(keys):
+    return candidates(map(band_pairs, band_hashes(keys, PARAMS).T), len(keys))
+
+
+def roots(distinct):
+    """Each distinct key's group root, by `cluster` as the dedup stage calls it."""
+    found, _ = cluster(
+        candidate_pairs(distinct),
+        heads(distinct),
+        lambda indices: [distinct[i] for i in indices],
+        PARAMS,
+    )
+    return found
+
+
 def groups(raw_texts):
     """Index of each text's group, numbered by first appearance."""
     keys = [dedup_key(t) for t in raw_texts]
     distinct = sorted(set(keys))
-    roots = cluster(distinct, PARAMS)
-    root_of = [roots[distinct.index(k)] for k in keys]
+    root_of = [roots(distinct)[distinct.index(k)] for k in keys]
     first = {}
     return [first.setdefault(r, len(first)) for r in root_of]
 
@@ -137,11 +162,44 @@ def test_pairs_verified_in_chunks_across_processes_are_those_of_one_pass():
     rng = random.Random(3)
     originals = [" ".join(rng.choices(WORDS[:300], k=80)) for _ in range(40)]
     keys = sorted({dedup_key(t) for o in originals for t in (o, near_variant(o, rng, WORDS))})
-    bands = band_hashes(keys, PARAMS)
-    one_pass = list(_near_pairs(keys, bands, PARAMS))
+    pairs = candidate_pairs(keys)
+    one_pass = list(_near_pairs(dict(enumerate(keys)), pairs, PARAMS))
     assert len(one_pass) >= 30
     with mapper(2) as pmap:
-        assert list(_near_pairs(keys, bands, PARAMS, pmap, chunk=7)) == one_pass
+        assert list(_near_pairs(dict(enumerate(keys)), pairs, PARAMS, pmap, chunk=7)) == one_pass
+
+
+def prefix_pairs_by_definition(keys, min_words):
+    """(i, i+1) where sorted key i has at least `min_words` words and key i+1 starts with it."""
+    return {
+        (i, i + 1)
+        for i in range(len(keys) - 1)
+        if keys[i + 1].startswith(keys[i]) and len(tokens(keys[i])) >= min_words
+    }
+
+
+# Few words, spaced and unspaced, and keys cut short, so that keys share prefixes of every
+# length and cut through words.
+PREFIX_WORDS = ["a", "ab", "b", "本", "文本", "x本", "本x"]
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(
+        st.lists(st.sampled_from(PREFIX_WORDS), max_size=16).map(" ".join),
+        min_size=1,
+        max_size=30,
+    ),
+    st.integers(1, 6),
+)
+def test_prefix_pairs_within_heads_are_those_of_sorted_keys(words, min_words):
+    folded = [dedup_key(k) for k in words]
+    keys = sorted(
+        {*folded, *(k.replace(" ", "") for k in folded), *(k[: len(k) * 2 // 3] for k in folded)}
+    )
+    head = np.array([key_head(k, min_words) for k in keys], dtype=np.uint64)
+    found = _prefix_pairs(dict(enumerate(keys)), head, _bucketed(head))
+    assert set(found) == prefix_pairs_by_definition(keys, min_words)
 
 
 def partition(raw_texts):
@@ -172,6 +230,17 @@ def test_fast_tokens_and_shingles_equal_their_definitions(text, size):
     assert tokens(text) == words
     expected = {" ".join(words[i : i + size]) for i in range(len(words) - size + 1)}
     assert shingles(text, size) == (expected if len(words) > size else {text})
+
+
+@given(
+    st.text(st.characters(codec="ascii")) | st.text(st.characters(codec="utf-8")),
+    st.integers(1, 5),
+)
+def test_key_head_hashes_the_first_words_by_its_definition(text, min_words):
+    words = tokens(text)
+    head = "\0".join(words[: min_words - 1]).encode("utf-8")
+    digest = int.from_bytes(hashlib.blake2b(head, digest_size=8).digest(), "little") or 1
+    assert key_head(text, min_words) == (digest if len(words) >= min_words else 0)
 
 
 @settings(deadline=None)

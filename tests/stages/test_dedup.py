@@ -62,6 +62,20 @@ def test_an_unrelated_dump_changes_no_existing_id(tmp_path, params, seeds_built,
     assert before < after
 
 
+@pytest.mark.parametrize("names", [("a", "b", "c"), ("c", "b", "a")])
+def test_of_tied_copies_the_smallest_text_is_canonical(tmp_path, params, names):
+    """Copies equal in rank and length, one in another case: the text decides, not files."""
+    words = " ".join(f"word{i}" for i in range(40))
+    lower, upper = f"We study how models learn {words}.", f"We study how Models learn {words}."
+    raw = tmp_path / "raw"
+    raw.mkdir()
+    for name, text in zip(names, (lower, upper, lower), strict=True):
+        (raw / f"{name}.txt").write_text(f"Abstract:{text}\n")
+    abstracts, occurrences = build(raw, tmp_path, params)
+    assert [(a["text"], a["n_occurrences"]) for a in abstracts] == [(upper, 3)]
+    assert {o["match"] for o in occurrences} == {"exact"}
+
+
 def distinct_originals(texts):
     """Texts sharing no run of 8 words with an earlier one: surely different abstracts (the
     real corpus has a few near-twins, which dedup rightly merges)."""
