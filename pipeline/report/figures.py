@@ -1,9 +1,9 @@
 """The figures of a release, computed once for the HTML report, DVC plots and `stats`."""
 
-from collections import Counter
 from dataclasses import dataclass
 
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from schemas import FLAGS
 
@@ -23,12 +23,21 @@ class Figures:
     matches: dict[str, int]
 
 
+def _counts(column: pa.ChunkedArray) -> dict:
+    """How often each value occurs, counted by Arrow."""
+    return {row["values"]: row["counts"] for row in pc.value_counts(column).to_pylist()}
+
+
+def _sum(column: pa.ChunkedArray | pa.Array) -> int:
+    return pc.sum(column).as_py() or 0
+
+
 def figures(version: str, abstracts: pa.Table, occurrences: pa.Table, rejects: pa.Table) -> Figures:
     sources: dict[str, dict[str, int]] = {}
     for kind, table in (("occurrences", occurrences), ("rejects", rejects)):
-        for source, n in Counter(table.column("source").to_pylist()).items():
+        for source, n in _counts(table.column("source")).items():
             sources.setdefault(source, {"occurrences": 0, "rejects": 0})[kind] = n
-    words = abstracts.column("n_words").to_pylist()
+    bins = pc.multiply(pc.divide(abstracts.column("n_words"), LENGTH_BIN), LENGTH_BIN)
     return Figures(
         version=version,
         counts={
@@ -36,11 +45,11 @@ def figures(version: str, abstracts: pa.Table, occurrences: pa.Table, rejects: p
             "occurrences": occurrences.num_rows,
             "rejects": rejects.num_rows,
             "sources": len(sources),
-            "with duplicates": sum(n > 1 for n in abstracts.column("n_occurrences").to_pylist()),
+            "with duplicates": _sum(pc.greater(abstracts.column("n_occurrences"), 1)),
         },
         sources=dict(sorted(sources.items())),
-        reasons=dict(sorted(Counter(rejects.column("reason").to_pylist()).items())),
-        flags={flag: sum(abstracts.column(flag).to_pylist()) for flag in FLAGS},
-        lengths=dict(sorted(Counter(n // LENGTH_BIN * LENGTH_BIN for n in words).items())),
-        matches=dict(sorted(Counter(occurrences.column("match").to_pylist()).items())),
+        reasons=dict(sorted(_counts(rejects.column("reason")).items())),
+        flags={flag: _sum(abstracts.column(flag)) for flag in FLAGS},
+        lengths=dict(sorted(_counts(bins).items())),
+        matches=dict(sorted(_counts(occurrences.column("match")).items())),
     )

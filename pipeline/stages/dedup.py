@@ -47,7 +47,7 @@ class Rows:
     key: np.ndarray  # each row's distinct key
     first: np.ndarray  # each distinct key's first row
     heads: np.ndarray  # each distinct key's `key_head`
-    texts: np.ndarray  # each row's `text_hash`
+    text_digests: np.ndarray  # each row's `text_hash`
     ids: pa.ChunkedArray  # each row's `key_id`
     values: dict[str, np.ndarray]  # the text flags, n_words, minus_chars, is_legacy_decoded
     bands: list[Path]  # files of every row's hash in each LSH band, read one at a time
@@ -129,7 +129,7 @@ def canonical(rows: Rows, group: np.ndarray) -> np.ndarray:
     # then the first row, the head. Equal digests mean equal texts: only groups whose tied
     # texts differ read them.
     tied = (ordered == ordered[head]).all(axis=1)
-    texts = rows.texts[order]
+    texts = rows.text_digests[order]
     differ = np.zeros(len(order), dtype=bool)
     differ[head[tied & (texts != texts[head])]] = True
     best = dict(zip(ordered[starts, 0].tolist(), order[starts].tolist(), strict=True))
