@@ -122,17 +122,20 @@ def canonical(rows: Rows, group: np.ndarray) -> np.ndarray:
     order = np.lexsort([*rank, group])  # by group, rank, then row
     if not len(order):
         return order
-    ordered = np.column_stack([group, *rank])[order]
-    starts = np.flatnonzero(np.r_[True, ordered[1:, 0] != ordered[:-1, 0]])
+    grouped = group[order]
+    starts = np.flatnonzero(np.r_[True, grouped[1:] != grouped[:-1]])
     head = np.repeat(starts, np.diff(np.r_[starts, len(order)]))
     # Rows that tie with their group's head on every rank field: the smallest text wins,
     # then the first row, the head. Equal digests mean equal texts: only groups whose tied
     # texts differ read them.
-    tied = (ordered == ordered[head]).all(axis=1)
+    tied = np.ones(len(order), dtype=bool)
+    for values in rank:
+        ranked = values[order]
+        tied &= ranked == ranked[head]
     texts = rows.text_digests[order]
     differ = np.zeros(len(order), dtype=bool)
     differ[head[tied & (texts != texts[head])]] = True
-    best = dict(zip(ordered[starts, 0].tolist(), order[starts].tolist(), strict=True))
+    best = dict(zip(grouped[starts].tolist(), order[starts].tolist(), strict=True))
     contenders = order[tied & differ[head]]
     text = read_rows(rows.files, "text", contenders.tolist())
     for root, row in zip(group[contenders].tolist(), contenders.tolist(), strict=True):
@@ -165,10 +168,10 @@ def run(
     is_canonical = best == np.arange(n)
     heads = np.flatnonzero(is_canonical)
     sources = np.repeat(np.arange(len(files)), np.diff(rows.offsets))
-    distinct = np.unique(np.column_stack([group, sources]), axis=0) if n else np.empty((0, 2))
+    found_in = np.unique(group * len(files) + sources) // max(len(files), 1)  # once a source
     derived = {
         "n_occurrences": np.bincount(group, minlength=n)[group],
-        "n_sources": np.bincount(distinct[:, 0].astype(np.int64), minlength=n)[group],
+        "n_sources": np.bincount(found_in, minlength=n)[group],
         **dict(
             zip(
                 ("is_too_short", "is_too_long"),
