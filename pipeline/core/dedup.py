@@ -199,8 +199,11 @@ def _prefix_pairs(
 
 
 def _components(n: int, pairs: Iterable[tuple[int, int]]) -> np.ndarray:
-    """The connected components of `n` nodes joined by `pairs`: each node's smallest member."""
-    parent = list(range(n))
+    """The connected components of `n` nodes joined by `pairs`: each node's smallest member.
+    Only the joined nodes are looked at, numbered in order."""
+    joined = np.array(list(pairs), dtype=np.int64).reshape(-1, 2)
+    nodes, local = np.unique(joined, return_inverse=True)
+    parent = list(range(len(nodes)))
 
     def find(i: int) -> int:
         while parent[i] != i:
@@ -208,10 +211,12 @@ def _components(n: int, pairs: Iterable[tuple[int, int]]) -> np.ndarray:
             i = parent[i]
         return i
 
-    for i, j in pairs:
+    for i, j in local.reshape(-1, 2).tolist():
         a, b = find(i), find(j)
         parent[max(a, b)] = min(a, b)
-    return np.array([find(i) for i in range(n)], dtype=np.int64)
+    roots = np.arange(n, dtype=np.int64)
+    roots[nodes] = nodes[[find(i) for i in range(len(nodes))]]
+    return roots
 
 
 def cluster(

@@ -12,6 +12,7 @@ from rensa import RMinHash
 from pipeline.core.dedup import (
     DedupParams,
     _bucketed,
+    _components,
     _near_pairs,
     _prefix_pairs,
     band_hashes,
@@ -215,6 +216,26 @@ def test_grouping_ignores_input_order(raw_texts, rng):
     raw_texts += [truncated_variant(t, rng) for t in raw_texts]
     shuffled = sorted(raw_texts, key=lambda _: rng.random())
     assert partition(raw_texts) == partition(shuffled)
+
+
+def graphs(n):
+    return st.tuples(st.just(n), st.lists(st.tuples(st.integers(0, n - 1), st.integers(0, n - 1))))
+
+
+@given(st.integers(1, 30).flatmap(graphs))
+def test_components_root_every_node_at_its_smallest_connected_node(graph):
+    n, pairs = graph
+    neighbours = {i: {i} for i in range(n)}
+    for i, j in pairs:
+        neighbours[i].add(j)
+        neighbours[j].add(i)
+    expected = []
+    for start in range(n):
+        seen, todo = {start}, [start]
+        while todo:
+            todo += [k for k in neighbours[todo.pop()] if k not in seen and not seen.add(k)]
+        expected.append(min(seen))
+    assert _components(n, pairs).tolist() == expected
 
 
 def test_match_kind():
