@@ -186,8 +186,7 @@ def dumps(originals: list[str], n: int, workdir: Path) -> Path:
     if not folder.is_dir():
         partial = workdir / f"raw-{n}.partial"
         shutil.rmtree(partial, ignore_errors=True)
-        items = list(synth.blocks(originals, n, 0.3, seed=7))
-        synth.write_dumps(items, partial, PER_DUMP, seed=7)
+        synth.write_dumps(synth.blocks(originals, n, 0.3, seed=7), partial, PER_DUMP, seed=7)
         partial.rename(folder)
     return folder
 

@@ -2,14 +2,18 @@
 benchmarks: exact variants (re-wrapped, case and punctuation changed), near copies (words
 changed, a sentence added), truncated copies, noise lines and varying blank lines."""
 
+import itertools
 import random
 import re
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 _UNSPACED = re.compile("[\u2e80-\u9fff\uac00-\ud7af\uf900-\ufaff]")
+# Blocks are shuffled this many at a time, so that a corpus of any size is made in bounded
+# memory (a block holds a few KB).
+WINDOW = 1_000_000
 NOISE = ["Download PDF", "Shammie", "[PDF]", "John Smith", "Cite this paper"]
 
 
@@ -78,22 +82,26 @@ def truncated_variant(text: str, rng: random.Random) -> str:
     return text[: int(len(text) * rng.uniform(0.4, 0.95))].rstrip()
 
 
-def blocks(originals: list[str], n: int, duplicate_rate: float, seed: int) -> Iterator[Block]:
+def blocks(
+    originals: list[str], n: int, duplicate_rate: float, seed: int, window: int = WINDOW
+) -> Iterator[Block]:
     """`n` abstracts: originals in turn (after the first round, fresh variants of them, so
     that every original is distinct), each followed by a copy with probability
-    `duplicate_rate` (exact, near or truncated in equal shares), in a shuffled order."""
+    `duplicate_rate` (exact, near or truncated in equal shares), in a shuffled order,
+    `window` blocks at a time (an original and its copy are in the same window)."""
     rng = random.Random(seed)
     vocabulary = sorted(
         {w for text in originals[:500] for w in text.split() if w.isascii() and w.isalpha()}
     )
     made: list[Block] = []
-    serial = 0
-    while len(made) < n:
+    serial = count = 0
+    while count < n:
         text = originals[serial % len(originals)]
         if serial >= len(originals):
             text = fresh_variant(text, rng, vocabulary)
         made.append(Block(text, serial, "original"))
-        if rng.random() < duplicate_rate and len(made) < n:
+        count += 1
+        if rng.random() < duplicate_rate and count < n:
             kind = rng.choice(["exact", "near", "truncated"])
             if kind == "exact":
                 copy = exact_variant(text, rng)
@@ -102,25 +110,28 @@ def blocks(originals: list[str], n: int, duplicate_rate: float, seed: int) -> It
             else:
                 copy = truncated_variant(text, rng)
             made.append(Block(copy, serial, kind))
+            count += 1
         serial += 1
-    rng.shuffle(made)
-    yield from made
+        if len(made) >= window or count >= n:
+            rng.shuffle(made)
+            yield from made
+            made = []
 
 
-def write_dumps(items: list[Block], folder: Path, per_dump: int, seed: int) -> list[Path]:
+def write_dumps(items: Iterable[Block], folder: Path, per_dump: int, seed: int) -> list[Path]:
     """Write the blocks as dumps of `per_dump` abstracts, with 0-4 blank lines between
     records, a noise line now and then; return the paths, in order."""
     rng = random.Random(seed)
     folder.mkdir(parents=True, exist_ok=True)
-    paths = []
-    for start in range(0, len(items), per_dump):
+    paths, items = [], iter(items)
+    while dump := list(itertools.islice(items, per_dump)):
         parts = [rng.choice(NOISE) + "\n"] if rng.random() < 0.3 else []
-        for block in items[start : start + per_dump]:
+        for block in dump:
             parts.append(f"Abstract:{block.text}\n")
             if rng.random() < 0.01:
                 parts.append(f"\n{rng.choice(NOISE)}\n")
             parts.append("\n" * rng.randint(0, 4))
-        path = folder / f"synth_{start // per_dump:05d}.txt"
+        path = folder / f"synth_{len(paths):05d}.txt"
         path.write_text("".join(parts), encoding="utf-8")
         paths.append(path)
     return paths
