@@ -46,7 +46,7 @@ class Rows:
     offsets: np.ndarray  # part p holds rows offsets[p]:offsets[p + 1]
     key: np.ndarray  # each row's distinct key
     first: np.ndarray  # each distinct key's first row
-    heads: np.ndarray  # each distinct key's `key_head`
+    key_heads: np.ndarray  # each distinct key's `key_head`
     text_digests: np.ndarray  # each row's `text_hash`
     ids: pa.ChunkedArray  # each row's `key_id`
     values: dict[str, np.ndarray]  # the text flags, n_words, minus_chars, is_legacy_decoded
@@ -77,9 +77,9 @@ class Rows:
         got = {n: np.concatenate(v) if v else np.empty(0, np.int64) for n, v in values.items()}
         got["is_legacy_decoded"] = got.pop("encoding") != "utf-8"
         got["minus_chars"] = -got.pop("n_chars")
-        heads = got.pop("key_head")[first]
+        key_heads = got.pop("key_head")[first]
         ids = pa.chunked_array(ids, pa.string())
-        return cls(files, np.cumsum(sizes), key, first, heads, _joined(texts), ids, got, paths)
+        return cls(files, np.cumsum(sizes), key, first, key_heads, _joined(texts), ids, got, paths)
 
 
 def _digests(chunk: pa.FixedSizeBinaryArray) -> np.ndarray:
@@ -97,7 +97,7 @@ def groups(rows: Rows, params: DedupParams, pmap: Callable) -> tuple[np.ndarray,
     of every distinct key joined to another)."""
     codes = pmap(_band_pairs, ((path, rows.first) for path in rows.bands))
     pairs = candidates(codes, len(rows.first))
-    roots, keys = cluster(pairs, rows.heads, partial(_keys, rows), params, pmap)
+    roots, keys = cluster(pairs, rows.key_heads, partial(_keys, rows), params, pmap)
     return roots[rows.key], keys
 
 
@@ -132,9 +132,9 @@ def canonical(rows: Rows, group: np.ndarray) -> np.ndarray:
     for values in rank:
         ranked = values[order]
         tied &= ranked == ranked[head]
-    texts = rows.text_digests[order]
+    digests = rows.text_digests[order]
     differ = np.zeros(len(order), dtype=bool)
-    differ[head[tied & (texts != texts[head])]] = True
+    differ[head[tied & (digests != digests[head])]] = True
     best = dict(zip(grouped[starts].tolist(), order[starts].tolist(), strict=True))
     contenders = order[tied & differ[head]]
     text = read_rows(rows.files, "text", contenders.tolist())
