@@ -71,19 +71,22 @@ def key_head(key: str, min_words: int) -> int:
 
     A key of at least `min_words` words ends its first `min_words - 1` with a blank or
     a character of an unspaced script, so every key it is a prefix of shares them."""
-    if key.isascii() or not _UNSPACED_CHARACTER.search(key):
-        words = key.split(maxsplit=min_words - 1)  # `tokens`, the last one with the rest
-    else:
-        words = tokens(key)
+    # Spaced: `tokens`, split only as far as needed (the last one holds the rest).
+    words = key.split(maxsplit=min_words - 1) if _spaced(key) else tokens(key)
     if len(words) < min_words:
         return 0
     head = "\0".join(words[: min_words - 1]).encode("utf-8")
     return int.from_bytes(hashlib.blake2b(head, digest_size=8).digest(), "little") or 1
 
 
+def _spaced(key: str) -> bool:
+    """The key has no character of a script written without spaces: its words are split."""
+    return key.isascii() or not _UNSPACED_CHARACTER.search(key)
+
+
 def tokens(key: str) -> list[str]:
     """The words of a key; in scripts written without spaces, the characters."""
-    if key.isascii() or not _UNSPACED_CHARACTER.search(key):
+    if _spaced(key):
         return key.split()
     return _TOKEN.findall(key)
 

@@ -44,7 +44,8 @@ def normalize_part(entry: dict, parsed: Path, out: Path, params: DedupParams, ba
     """Normalize one parse part into its part of `out`, unless it exists; return its entry
     in the index, its rows, and whether it was normalized now."""
     keyed = (params.shingle_words, params.num_perm, params.bands, params.seed)
-    name = part_name(entry["part"], repr((*keyed, params.truncated_min_words)), str(batch_rows))
+    keyed += (params.truncated_min_words,)  # what the bands and the key heads depend on
+    name = part_name(entry["part"], repr(keyed), str(batch_rows))
     target = out / PARTS / name / OCCURRENCES
     new = not target.exists()
     if new:
