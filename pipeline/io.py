@@ -1,6 +1,5 @@
 """Writing outputs so that a failed run leaves the previous good ones in place."""
 
-import bisect
 import json
 import os
 import shutil
@@ -8,6 +7,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 
@@ -86,18 +86,26 @@ class ValidatedWriter:
         self.writer.close()
 
 
-def read_rows(files: list[Path], column: str, rows: list[int]) -> dict[int, object]:
-    """The values of one column at the given rows of the Parquet `files` read as one table,
-    reading only the row groups that hold them."""
-    found, start, wanted = {}, 0, sorted(rows)
+def take_rows(
+    files: list[Path], column: str, rows: np.ndarray
+) -> Iterator[tuple[np.ndarray, pa.Array]]:
+    """The values of one column at the given sorted `rows` of the Parquet `files` read as one
+    table: for each row group that holds some, those rows and their values."""
+    start = 0
     for path in files:
         source = pq.ParquetFile(path)
         for group in range(source.num_row_groups):
             end = start + source.metadata.row_group(group).num_rows
-            here = wanted[bisect.bisect_left(wanted, start) : bisect.bisect_left(wanted, end)]
-            if here:
+            here = rows[np.searchsorted(rows, start) : np.searchsorted(rows, end)]
+            if len(here):
                 values = source.read_row_group(group, columns=[column]).column(0)
-                taken = values.take([row - start for row in here]).to_pylist()
-                found |= dict(zip(here, taken, strict=True))
+                yield here, values.take(here - start).combine_chunks()
             start = end
+
+
+def read_rows(files: list[Path], column: str, rows: list[int]) -> dict[int, object]:
+    """The values of one column at the given rows of the Parquet `files` read as one table."""
+    found = {}
+    for here, values in take_rows(files, column, np.unique(np.asarray(rows, dtype=np.int64))):
+        found |= dict(zip(here.tolist(), values.to_pylist(), strict=True))
     return found

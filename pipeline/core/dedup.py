@@ -8,7 +8,7 @@ one key is a prefix of another (a copy cut off). Groups are the connected compon
 import hashlib
 import itertools
 import re
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -29,6 +29,10 @@ _ASCII_FOLD = str.maketrans(
 _UNSPACED = "\u2e80-\u9fff\uac00-\ud7af\uf900-\ufaff"
 _TOKEN = re.compile(f"[{_UNSPACED}]|[^\\s{_UNSPACED}]+")
 _UNSPACED_CHARACTER = re.compile(f"[{_UNSPACED}]")
+
+
+# Reads the keys of given distinct-key indices, in that order.
+Fetch = Callable[[np.ndarray], list[str]]
 
 
 @dataclass(frozen=True)
@@ -158,21 +162,21 @@ def _verified(task: tuple[list[str], list[list[int]], int, float]) -> list[bool]
 
 
 def _near_pairs(
-    keys: Mapping[int, str],
+    fetch: Fetch,
     pairs: np.ndarray,
     params: DedupParams,
     pmap: Callable[[Callable, Iterable], Iterable] = map,
     chunk: int = 20_000,
 ) -> Iterator[tuple[int, int]]:
     """The candidate `pairs` whose true shingle Jaccard reaches the threshold, verified
-    `chunk` pairs at a time by `pmap`, an ordered `map` (worker processes are sent only the
-    keys of their chunk)."""
+    `chunk` pairs at a time by `pmap`, an ordered `map`: only the keys of a chunk are read,
+    and sent to its worker."""
     chunks = [pairs[start : start + chunk] for start in range(0, len(pairs), chunk)]
 
     def tasks():
         for part in chunks:
             needed, local = np.unique(part, return_inverse=True)
-            own = [keys[k] for k in needed.tolist()]
+            own = fetch(needed)
             yield own, local.reshape(-1, 2).tolist(), params.shingle_words, params.near_threshold
 
     for part, near in zip(chunks, pmap(_verified, tasks()), strict=True):
@@ -180,7 +184,7 @@ def _near_pairs(
 
 
 def _bucketed(heads: np.ndarray) -> np.ndarray:
-    """The keys that share their (nonzero) `key_head` with another key, by head."""
+    """The keys that share their (nonzero) `key_head` with another key, ordered by head."""
     order = np.argsort(heads, kind="stable")
     ordered = heads[order]
     shared = np.r_[False, ordered[1:] == ordered[:-1]] | np.r_[ordered[:-1] == ordered[1:], False]
@@ -188,17 +192,23 @@ def _bucketed(heads: np.ndarray) -> np.ndarray:
 
 
 def _prefix_pairs(
-    keys: Mapping[int, str], heads: np.ndarray, bucketed: np.ndarray
+    fetch: Fetch, heads: np.ndarray, bucketed: np.ndarray, chunk: int = 50_000
 ) -> Iterator[tuple[int, int]]:
     """(i, j) where key i is a prefix of key j, its successor in sorted order, and has at
     least `truncated_min_words` words: a copy cut off.
 
     Every key that starts with key i sorts right after it and shares its head, so the
-    next key of its head tells (`bucketed` holds the keys whose head is shared)."""
-    members = sorted(bucketed.tolist(), key=lambda k: (heads[k], keys[k]))
-    for i, j in itertools.pairwise(members):
-        if heads[i] == heads[j] and keys[j].startswith(keys[i]):
-            yield i, j
+    next key of its head tells (`bucketed` holds the keys whose head is shared, by head).
+    Whole heads are read about `chunk` keys at a time."""
+    shared = heads[bucketed]
+    starts = np.flatnonzero(np.r_[True, shared[1:] != shared[:-1]])
+    cuts = starts[np.unique(starts // chunk, return_index=True)[1]]
+    for part in np.split(bucketed, cuts[1:]):
+        keys = dict(zip(part.tolist(), fetch(part), strict=True))
+        members = sorted(keys, key=lambda k: (heads[k], keys[k]))
+        for i, j in itertools.pairwise(members):
+            if heads[i] == heads[j] and keys[j].startswith(keys[i]):
+                yield i, j
 
 
 def _components(n: int, pairs: Iterable[tuple[int, int]]) -> np.ndarray:
@@ -225,26 +235,23 @@ def _components(n: int, pairs: Iterable[tuple[int, int]]) -> np.ndarray:
 def cluster(
     pairs: np.ndarray,
     heads: np.ndarray,
-    fetch: Callable[[np.ndarray], list[str]],
+    keys: Callable[[np.ndarray], Fetch],
     params: DedupParams,
     pmap: Callable[[Callable, Iterable], Iterable] = map,
-) -> tuple[np.ndarray, dict[int, str]]:
+) -> np.ndarray:
     """For distinct keys, given as their near-duplicate `candidates` and their `key_head`s,
-    the index of each key's group root (its smallest member), and the texts of the keys
-    in groups of more than one.
+    the index of each key's group root (its smallest member).
 
-    `fetch` reads the keys of given indices; it is called once, for the keys of candidate
-    pairs only. Candidate pairs are verified by `pmap`, an ordered `map`
-    (`parallel.mapper` spreads it over processes)."""
+    `keys(needed)` is called once, with the keys of candidate pairs and of shared heads,
+    and returns a `Fetch` that reads any of them; they are read a chunk at a time.
+    Candidate pairs are verified by `pmap`, an ordered `map` (`parallel.mapper` spreads it
+    over processes)."""
     bucketed = _bucketed(heads)
-    needed = np.union1d(pairs.ravel(), bucketed)
-    keys = dict(zip(needed.tolist(), fetch(needed), strict=True))
+    fetch = keys(np.union1d(pairs.ravel(), bucketed))
     joined = itertools.chain(
-        _near_pairs(keys, pairs, params, pmap), _prefix_pairs(keys, heads, bucketed)
+        _near_pairs(fetch, pairs, params, pmap), _prefix_pairs(fetch, heads, bucketed)
     )
-    roots = _components(len(heads), joined)
-    shared = np.bincount(roots, minlength=len(heads))[roots] > 1
-    return roots, {k: key for k, key in keys.items() if shared[k]}
+    return _components(len(heads), joined)
 
 
 def match_kind(key: str, canonical_key: str) -> str:

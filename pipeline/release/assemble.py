@@ -24,14 +24,12 @@ def tables(config: str, normalized: Path, links: Path) -> Iterator[pa.Table]:
     """The `default` (one row per abstract, its canonical copy) or `occurrences` config,
     part by part, in part order: the normalized columns with the linked ones."""
     schema = arrow_schema(CONFIGS[config])
-    linked = pq.read_table(links)
     taken = FROM_LINKS[config]
     own = [n for n in schema.names if n not in taken]
-    start = 0
-    for path in parts.paths(normalized, parts.OCCURRENCES):
+    files = parts.paths(normalized, parts.OCCURRENCES)
+    sizes = [pq.ParquetFile(path).metadata.num_rows for path in files]
+    for path, link in zip(files, _cut(links, sizes), strict=True):
         table = pq.read_table(path, columns=own)
-        link = linked.slice(start, table.num_rows)
-        start += table.num_rows
         if config == "default":
             keep = link.column("is_canonical")
             table, link = table.filter(keep), link.filter(keep)
@@ -39,5 +37,20 @@ def tables(config: str, normalized: Path, links: Path) -> Iterator[pa.Table]:
             {n: link.column(taken[n]) if n in taken else table.column(n) for n in schema.names},
             schema=schema,
         )
-    if start != linked.num_rows:
-        raise ValueError(f"{links}: {linked.num_rows} links for {start} normalized occurrences")
+
+
+def _cut(path: Path, sizes: list[int], batch_rows: int = 65_536) -> Iterator[pa.Table]:
+    """The Parquet table at `path` cut into consecutive tables of `sizes` rows, read a batch
+    at a time; it must hold exactly that many rows."""
+    source = pq.ParquetFile(path)
+    if source.metadata.num_rows != sum(sizes):
+        raise ValueError(
+            f"{path}: {source.metadata.num_rows} links for {sum(sizes)} normalized occurrences"
+        )
+    batches = source.iter_batches(batch_size=batch_rows)
+    pending = source.schema_arrow.empty_table()
+    for size in sizes:
+        while pending.num_rows < size:
+            pending = pa.concat_tables([pending, pa.Table.from_batches([next(batches)])])
+        yield pending.slice(0, size)
+        pending = pending.slice(size)

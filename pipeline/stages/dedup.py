@@ -14,7 +14,6 @@ import tempfile
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
-from functools import partial
 from pathlib import Path
 
 import numpy as np
@@ -25,7 +24,7 @@ import pyarrow.parquet as pq
 from pipeline import parts
 from pipeline.core.dedup import DedupParams, band_pairs, candidates, cluster, match_kind
 from pipeline.core.flags import length_flags
-from pipeline.io import ValidatedWriter, atomic_dir, read_rows, write_json
+from pipeline.io import ValidatedWriter, atomic_dir, take_rows, write_json
 from pipeline.parallel import mapper, workers
 from schemas import FLAGS, MATCH_KINDS, Links, NormalizedOccurrences
 from schemas.derive import arrow_schema
@@ -55,14 +54,14 @@ class Rows:
     @classmethod
     def load(cls, files: list[Path], bands: int, scratch: Path) -> "Rows":
         """Read the parts' `files`, writing the band files under `scratch`."""
-        names = (*TEXT_FLAGS, "n_words", "n_chars", "encoding", "key_head")
+        names = (*TEXT_FLAGS, "n_words", "n_chars", "key_head")
         digests, texts, ids, sizes = [], [], [], [0]
-        values = {name: [] for name in names}
+        values = {name: [] for name in (*names, "is_legacy_decoded")}
         paths = [scratch / f"band-{b}.u64" for b in range(bands)]
         with contextlib.ExitStack() as stack:
             outs = [stack.enter_context(path.open("wb")) for path in paths]
             for path in files:
-                columns = ["key_hash", "text_hash", "key_id", "lsh", *names]
+                columns = ["key_hash", "text_hash", "key_id", "lsh", "encoding", *names]
                 table = pq.read_table(path, columns=columns)
                 digests += [_digests(chunk) for chunk in table.column("key_hash").chunks]
                 texts += [_digests(chunk) for chunk in table.column("text_hash").chunks]
@@ -71,11 +70,12 @@ class Rows:
                 for out, band in zip(outs, lsh.T, strict=True):
                     out.write(band.tobytes())
                 for name in names:
-                    values[name].append(table.column(name).to_numpy(zero_copy_only=False))
+                    values[name].append(table.column(name).to_numpy())
+                legacy = pc.not_equal(table.column("encoding"), "utf-8")
+                values["is_legacy_decoded"].append(legacy.to_numpy())
                 sizes.append(table.num_rows)
         _, first, key = np.unique(_joined(digests), return_index=True, return_inverse=True)
         got = {n: np.concatenate(v) if v else np.empty(0, np.int64) for n, v in values.items()}
-        got["is_legacy_decoded"] = got.pop("encoding") != "utf-8"
         got["minus_chars"] = -got.pop("n_chars")
         key_heads = got.pop("key_head")[first]
         ids = pa.chunked_array(ids, pa.string())
@@ -92,26 +92,51 @@ def _joined(digests: list[np.ndarray]) -> np.ndarray:
     return np.concatenate(digests) if digests else np.empty(0, "V16")
 
 
-def groups(rows: Rows, params: DedupParams, pmap: Callable) -> tuple[np.ndarray, dict[int, str]]:
-    """For each row, the distinct key of its group's root; and the keys grouping read (those
-    of every distinct key joined to another)."""
-    codes = pmap(_band_pairs, ((path, rows.first) for path in rows.bands))
+class Keys:
+    """The texts of some distinct keys, copied once from the parts to a scratch file of
+    UTF-8 bytes and read back a few at a time: memory never holds them all."""
+
+    def __init__(self, rows: Rows, path: Path):
+        self.rows, self.path = rows, path
+        self.at = np.empty(0, np.int64)  # the copied keys' first rows, sorted
+        self.offsets = np.zeros(1, np.int64)  # where each copied key starts in the file
+
+    def copy(self, distinct: np.ndarray) -> "Keys":
+        """Copy the texts of the `distinct` keys; return self, which reads them."""
+        self.at = np.sort(self.rows.first[distinct])
+        lengths = [np.empty(0, np.int64)]
+        with self.path.open("wb") as file:
+            for _, values in take_rows(self.rows.files, "key", self.at):
+                ends = np.frombuffer(values.buffers()[1], np.int32)
+                ends = ends[values.offset : values.offset + len(values) + 1]
+                file.write(values.buffers()[2][ends[0] : ends[-1]])
+                lengths.append(np.diff(ends))
+        self.offsets = np.r_[0, np.cumsum(np.concatenate(lengths))]
+        return self
+
+    def __call__(self, distinct: np.ndarray) -> list[str]:
+        """The texts of the given distinct keys, in that order (all copied before)."""
+        at = np.searchsorted(self.at, self.rows.first[distinct])
+        spans = zip(self.offsets[at].tolist(), self.offsets[at + 1].tolist(), strict=True)
+        with self.path.open("rb") as file:
+            return [os.pread(file.fileno(), end - start, start).decode() for start, end in spans]
+
+
+def groups(rows: Rows, keys: Keys, params: DedupParams, pmap: Callable) -> np.ndarray:
+    """For each row, the distinct key of its group's root. Only the keys of candidate pairs
+    and shared heads are copied, to `keys`."""
+    first = keys.path.with_name("first.npy")
+    np.save(first, rows.first)
+    codes = pmap(_band_pairs, ((path, first) for path in rows.bands))
     pairs = candidates(codes, len(rows.first))
-    roots, keys = cluster(pairs, rows.key_heads, partial(_keys, rows), params, pmap)
-    return roots[rows.key], keys
+    roots = cluster(pairs, rows.key_heads, keys.copy, params, pmap)
+    return roots[rows.key]
 
 
-def _band_pairs(task: tuple[Path, np.ndarray]) -> np.ndarray:
-    """The `band_pairs` of one band file, at the distinct keys' first rows."""
-    path, first = task
-    return band_pairs(np.fromfile(path, dtype=np.uint64)[first])
-
-
-def _keys(rows: Rows, distinct: np.ndarray) -> list[str]:
-    """The texts of the given distinct keys, read from their first rows."""
-    at = rows.first[distinct].tolist()
-    found = read_rows(rows.files, "key", at)
-    return [found[row] for row in at]
+def _band_pairs(task: tuple[Path, Path]) -> np.ndarray:
+    """The `band_pairs` of one band file, at the distinct keys' first rows (saved in a file)."""
+    band, first = task
+    return band_pairs(np.fromfile(band, dtype=np.uint64)[np.load(first)])
 
 
 def canonical(rows: Rows, group: np.ndarray) -> np.ndarray:
@@ -135,15 +160,30 @@ def canonical(rows: Rows, group: np.ndarray) -> np.ndarray:
     digests = rows.text_digests[order]
     differ = np.zeros(len(order), dtype=bool)
     differ[head[tied & (digests != digests[head])]] = True
-    best = dict(zip(grouped[starts].tolist(), order[starts].tolist(), strict=True))
-    contenders = order[tied & differ[head]]
-    text = read_rows(rows.files, "text", contenders.tolist())
-    for root, row in zip(group[contenders].tolist(), contenders.tolist(), strict=True):
-        if (text[row], row) < (text[best[root]], best[root]):
-            best[root] = row
     by_root = np.zeros(group.max() + 1, dtype=np.int64)
-    by_root[list(best)] = list(best.values())
+    by_root[grouped[starts]] = order[starts]
+    smallest = {}  # root: (text, row) of its smallest tied copy read so far
+    for here, texts in take_rows(rows.files, "text", np.sort(order[tied & differ[head]])):
+        for root, row, text in zip(
+            group[here].tolist(), here.tolist(), texts.to_pylist(), strict=True
+        ):
+            if root not in smallest or (text, row) < smallest[root]:
+                smallest[root] = (text, row)
+    by_root[list(smallest)] = [row for _, row in smallest.values()]
     return by_root[group]
+
+
+def matched(rows: Rows, best: np.ndarray, keys: Keys, chunk: int = 20_000) -> np.ndarray:
+    """How each row matched its canonical row. A copy whose key differs from its canonical
+    copy's was joined to it, so both keys were copied to `keys`."""
+    match = np.full(len(best), "exact", dtype=object)
+    moved = np.flatnonzero(rows.key != rows.key[best])
+    for part in np.split(moved, range(chunk, len(moved), chunk)):
+        needed, local = np.unique(np.r_[rows.key[part], rows.key[best[part]]], return_inverse=True)
+        texts = keys(needed)
+        pairs = zip(local[: len(part)].tolist(), local[len(part) :].tolist(), strict=True)
+        match[part] = [match_kind(texts[a], texts[b]) for a, b in pairs]
+    return match
 
 
 def run(
@@ -162,8 +202,10 @@ def run(
         tempfile.TemporaryDirectory(dir=out.parent) as scratch,
     ):
         rows = Rows.load(files, params.bands, Path(scratch))
-        group, keys = groups(rows, params, pmap)
-    best = canonical(rows, group)
+        keys = Keys(rows, Path(scratch) / "keys.arrow")
+        group = groups(rows, keys, params, pmap)
+        best = canonical(rows, group)
+        match = matched(rows, best, keys)
     n = len(rows.key)
     is_canonical = best == np.arange(n)
     heads = np.flatnonzero(is_canonical)
@@ -182,14 +224,9 @@ def run(
         "is_legacy_decoded": rows.values["is_legacy_decoded"],
     }
     derived = {name: values[best] for name, values in derived.items()}
-    # A copy whose key differs from its canonical copy's was joined, so grouping read both.
-    match = np.full(n, "exact", dtype=object)
-    moved = np.flatnonzero(rows.key != rows.key[best])
-    own, head = rows.key[moved].tolist(), rows.key[best[moved]].tolist()
-    match[moved] = [match_kind(keys[a], keys[b]) for a, b in zip(own, head, strict=True)]
     abstract_ids = rows.ids.take(best)
     matches = Counter({kind: 0 for kind in MATCH_KINDS})
-    matches.update(match.tolist())
+    matches.update(match)
     with atomic_dir(out) as tmp, ValidatedWriter(tmp / LINKS, Links) as links:
         for start in range(0, n, links.batch_rows):
             span = slice(start, min(start + links.batch_rows, n))
@@ -201,7 +238,8 @@ def run(
             }
             links.write(pa.Table.from_pydict(columns, schema=arrow_schema(Links)))
     flags = {**{name: rows.values[name] for name in TEXT_FLAGS}, **derived}
-    group_sizes = Counter(derived["n_occurrences"][heads].tolist())
+    sizes, counts = np.unique(derived["n_occurrences"][heads], return_counts=True)
+    group_sizes = dict(zip(sizes.tolist(), counts.tolist(), strict=True))
     summary = {
         "abstracts": len(heads),
         "occurrences": n,

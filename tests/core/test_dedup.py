@@ -45,15 +45,14 @@ def candidate_pairs(keys):
     return candidates(map(band_pairs, band_hashes(keys, PARAMS).T), len(keys))
 
 
+def fetch(keys):
+    """What `cluster` reads keys with: the keys at given indices."""
+    return lambda indices: [keys[i] for i in indices]
+
+
 def roots(distinct):
     """Each distinct key's group root, by `cluster` as the dedup stage calls it."""
-    found, _ = cluster(
-        candidate_pairs(distinct),
-        heads(distinct),
-        lambda indices: [distinct[i] for i in indices],
-        PARAMS,
-    )
-    return found
+    return cluster(candidate_pairs(distinct), heads(distinct), lambda _: fetch(distinct), PARAMS)
 
 
 def groups(raw_texts):
@@ -164,10 +163,10 @@ def test_pairs_verified_in_chunks_across_processes_are_those_of_one_pass():
     originals = [" ".join(rng.choices(WORDS[:300], k=80)) for _ in range(40)]
     keys = sorted({dedup_key(t) for o in originals for t in (o, near_variant(o, rng, WORDS))})
     pairs = candidate_pairs(keys)
-    one_pass = list(_near_pairs(dict(enumerate(keys)), pairs, PARAMS))
+    one_pass = list(_near_pairs(fetch(keys), pairs, PARAMS))
     assert len(one_pass) >= 30
     with mapper(2) as pmap:
-        assert list(_near_pairs(dict(enumerate(keys)), pairs, PARAMS, pmap, chunk=7)) == one_pass
+        assert list(_near_pairs(fetch(keys), pairs, PARAMS, pmap, chunk=7)) == one_pass
 
 
 def prefix_pairs_by_definition(keys, min_words):
@@ -192,14 +191,15 @@ PREFIX_WORDS = ["a", "ab", "b", "本", "文本", "x本", "本x"]
         max_size=30,
     ),
     st.integers(1, 6),
+    st.integers(1, 8),
 )
-def test_prefix_pairs_within_heads_are_those_of_sorted_keys(words, min_words):
+def test_prefix_pairs_within_heads_are_those_of_sorted_keys(words, min_words, chunk):
     folded = [dedup_key(k) for k in words]
     keys = sorted(
         {*folded, *(k.replace(" ", "") for k in folded), *(k[: len(k) * 2 // 3] for k in folded)}
     )
     head = np.array([key_head(k, min_words) for k in keys], dtype=np.uint64)
-    found = _prefix_pairs(dict(enumerate(keys)), head, _bucketed(head))
+    found = _prefix_pairs(fetch(keys), head, _bucketed(head), chunk)
     assert set(found) == prefix_pairs_by_definition(keys, min_words)
 
 
