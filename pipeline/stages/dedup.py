@@ -3,9 +3,9 @@
 It decides and does not copy: out/links.parquet holds, for every occurrence in part
 order, its abstract's id, how it matched, whether it is the canonical copy, and the
 abstract's derived columns. Publish joins the links to the normalized parts. Memory holds
-only what grouping needs: each occurrence's key digest and a few numbers, one LSH band at a
-time (the bands wait in scratch files), and the texts of the keys that are candidates to
-join another.
+only what grouping needs: each occurrence's key digest and a few numbers, and one LSH band
+at a time (the bands wait in scratch files). Texts are read a chunk at a time: the keys
+that are candidates to join another are copied to a scratch file first.
 """
 
 import contextlib
@@ -162,7 +162,7 @@ def canonical(rows: Rows, group: np.ndarray) -> np.ndarray:
     differ[head[tied & (digests != digests[head])]] = True
     by_root = np.zeros(group.max() + 1, dtype=np.int64)
     by_root[grouped[starts]] = order[starts]
-    smallest = {}  # root: (text, row) of its smallest tied copy read so far
+    smallest = {}  # root: (text, row) of its smallest tied copy read so far (parts in order)
     for here, texts in take_rows(rows.files, "text", np.sort(order[tied & differ[head]])):
         for root, row, text in zip(
             group[here].tolist(), here.tolist(), texts.to_pylist(), strict=True
@@ -202,7 +202,7 @@ def run(
         tempfile.TemporaryDirectory(dir=out.parent) as scratch,
     ):
         rows = Rows.load(files, params.bands, Path(scratch))
-        keys = Keys(rows, Path(scratch) / "keys.arrow")
+        keys = Keys(rows, Path(scratch) / "keys.bin")
         group = groups(rows, keys, params, pmap)
         best = canonical(rows, group)
         match = matched(rows, best, keys)

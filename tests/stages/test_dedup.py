@@ -2,13 +2,20 @@
 
 import random
 import shutil
+from types import SimpleNamespace
 
+import numpy as np
+import pyarrow as pa
+import pyarrow.parquet as pq
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from pipeline import synth
 from pipeline.core.dedup import dedup_key, shingles
 from pipeline.core.normalize import normalize
 from pipeline.release.reader import read_config
+from pipeline.stages.dedup import Keys
 from tests.conftest import SEEDS, run_pipeline
 
 
@@ -104,3 +111,20 @@ def test_dedup_quality_on_a_grown_acl_corpus(tmp_path, params, acl_corpus):
     assert [g for g, members in merged.items() if len(members) > 1] == []
     kinds = {o["match"] for o in occurrences}
     assert kinds == {"exact", "near", "truncated"}
+
+
+@settings(max_examples=30, deadline=None)
+@given(st.lists(st.text(max_size=12), min_size=1, max_size=40), st.randoms(use_true_random=False))
+def test_keys_copied_to_scratch_read_back_as_they_were(tmp_path_factory, keys, rng):
+    """Keys of any script, in parts of several row groups; any subset copied, read in any
+    order, repeats included."""
+    folder = tmp_path_factory.mktemp("keys")
+    files, cuts = [], sorted(rng.sample(range(len(keys) + 1), 2))
+    for i, part in enumerate((keys[: cuts[0]], keys[cuts[0] : cuts[1]], keys[cuts[1] :])):
+        files.append(folder / f"{i}.parquet")
+        pq.write_table(pa.table({"key": pa.array(part, pa.string())}), files[-1], row_group_size=3)
+    rows = SimpleNamespace(files=files, first=np.array(rng.sample(range(len(keys)), len(keys))))
+    copied = np.array(rng.sample(range(len(keys)), rng.randint(1, len(keys))))
+    store = Keys(rows, folder / "keys.bin").copy(copied)
+    wanted = np.array(rng.choices(copied, k=20))
+    assert store(wanted) == [keys[rows.first[k]] for k in wanted]
