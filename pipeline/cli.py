@@ -5,11 +5,10 @@ import time
 from pathlib import Path
 
 import click
-import pyarrow.compute as pc
 
 from pipeline.config import ConfigError, Params
 from pipeline.release import diff as release_diff
-from pipeline.release.reader import ReleaseError, read_release
+from pipeline.release.reader import ReleaseError, rows_where, version
 from pipeline.report.figures import figures
 from pipeline.stages import dedup as dedup_stage
 from pipeline.stages import normalize as normalize_stage
@@ -208,10 +207,9 @@ def report(release, out, plots, params):
 @click.argument("release", type=PATH, default=Path("dist/abstracts"))
 def stats(release):
     """Print a release's key figures: counts, flags, rejects, duplicates."""
-    version, tables = read_release(release)
-    found = figures(version, tables["default"], tables["occurrences"], tables["rejects"])
+    found = figures(release)
     total = found.counts["abstracts"] or 1
-    click.echo(f"{release}: version {version}")
+    click.echo(f"{release}: version {found.version}")
     for section, values, base in (
         ("counts", found.counts, None),
         ("flags", found.flags, total),
@@ -229,19 +227,17 @@ def stats(release):
 @_option("--release", "dist/abstracts", "The release folder.")
 def show(abstract_id, release):
     """Print one abstract with its flags and every occurrence of it in raw/."""
-    _, tables = read_release(release)
-    rows = tables["default"].filter(pc.equal(tables["default"].column("id"), abstract_id))
-    if not rows.num_rows:
+    version(release)  # a clear error if `release` is no release
+    rows = rows_where(release, "default", "id", abstract_id)
+    if not rows:
         raise click.ClickException(f"{abstract_id}: no such abstract id in {release}")
-    row = rows.to_pylist()[0]
+    row = rows[0]
     click.echo(f"{row.pop('id')}\n\n{row.pop('text')}\n")
     for name, value in row.items():
         click.echo(f"  {name:20} {value}")
-    found = tables["occurrences"].filter(
-        pc.equal(tables["occurrences"].column("abstract_id"), abstract_id)
-    )
-    click.echo(f"\noccurrences ({found.num_rows})")
-    for o in found.to_pylist():
+    found = rows_where(release, "occurrences", "abstract_id", abstract_id)
+    click.echo(f"\noccurrences ({len(found)})")
+    for o in found:
         click.echo(
             f"  {o['source']}:{o['line_start']}-{o['line_end']}  bytes "
             f"{o['byte_start']}-{o['byte_end']}  {o['match']}  {o['encoding']}"

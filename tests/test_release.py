@@ -12,6 +12,7 @@ import pyarrow.parquet as pq
 import pytest
 import yaml
 
+from pipeline import synth
 from pipeline.io import read_rows
 from pipeline.release.layout import CONFIGS, shard
 from pipeline.release.reader import read_release, shards
@@ -177,12 +178,16 @@ def test_an_empty_config_is_declared_and_streams_no_rows(tmp_path, params):
 
 
 def test_a_release_in_many_shards_holds_the_same_rows(tmp_path, params, acl_corpus):
-    from pipeline.stages import publish
+    """And the same report, which reads the release a shard at a time."""
+    from pipeline.stages import publish, report
 
     raw = tmp_path / "raw"
     shutil.copytree(SEEDS, raw)
     shutil.copy(acl_corpus / "2017.lilt.txt", raw)
-    whole = read_release(run_pipeline(raw, tmp_path, params))[1]
+    originals = synth.read_abstracts(acl_corpus)[:150]  # many groups of 2, tied on size
+    synth.write_dumps(synth.blocks(originals, 200, 0.5, seed=3), raw, per_dump=100, seed=3)
+    dist = run_pipeline(raw, tmp_path, params)
+    whole = read_release(dist)[1]
     size = min(whole[c].nbytes for c in ("default", "occurrences")) // 4
     meta = params.publish() | {"shard_max_bytes": size, "row_group_rows": 5}
     inputs = {"dedup": tmp_path / "dedup", "normalized": tmp_path / "normalize"}
@@ -205,3 +210,9 @@ def test_a_release_in_many_shards_holds_the_same_rows(tmp_path, params, acl_corp
         assert max(pq.read_table(s).nbytes for s in files) <= meta["shard_max_bytes"]
         loaded = datasets.load_dataset(str(sharded), config)["train"]
         assert loaded.num_rows == sum(sizes)
+    pages = {
+        folder.name: report.run(folder, tmp_path / f"{folder.name}.html", tmp_path / "plots", 80)
+        for folder in (dist, sharded)
+    }
+    assert pages["sharded"] == pages[dist.name] and pages["sharded"]["with duplicates"] > 10
+    assert (tmp_path / "sharded.html").read_text() == (tmp_path / f"{dist.name}.html").read_text()

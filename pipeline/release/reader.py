@@ -1,5 +1,7 @@
-"""Read a release folder back, with errors that say which file is wrong and what to do."""
+"""Read a release folder back, a shard at a time, with errors that say which file is
+wrong and what to do."""
 
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pyarrow as pa
@@ -12,23 +14,45 @@ class ReleaseError(ValueError):
     """A release folder is missing, incomplete or unreadable."""
 
 
-def read_config(folder: Path, config: str, columns: list[str] | None = None) -> pa.Table | None:
-    """All the rows of one config of the release in `folder` (only `columns` if given),
-    or None without a shard."""
-    tables = []
-    for shard in shards(folder, config):
-        try:
-            tables.append(pq.read_table(shard, columns=columns))
-        except (pa.ArrowInvalid, OSError) as error:
-            raise ReleaseError(
-                f"{shard}: unreadable ({error}); run `abstracts verify {folder}`"
-            ) from None
-    return pa.concat_tables(tables) if tables else None
-
-
 def shards(folder: Path, config: str) -> list[Path]:
     """The Parquet shards of one config of the release in `folder`, in order."""
     return sorted((folder / "data" / config).glob("*.parquet"))
+
+
+def _read(shard: Path, folder: Path, read: Callable):
+    """`read(shard)`, or a ReleaseError naming the shard."""
+    try:
+        return read(shard)
+    except (pa.ArrowInvalid, OSError) as error:
+        advice = f"run `abstracts verify {folder}`"
+        raise ReleaseError(f"{shard}: unreadable ({error}); {advice}") from None
+
+
+def version(folder: Path) -> str:
+    """The version of the release in `folder`, once it is known to hold every config."""
+    if not folder.is_dir():
+        raise ReleaseError(f"{folder}: no such folder; build it with `make dataset`")
+    for config in CONFIGS:
+        if not shards(folder, config):
+            raise ReleaseError(f"{folder}/data/{config}: no Parquet shard; not a release folder")
+    schema = _read(shards(folder, "default")[0], folder, pq.read_schema)
+    return (schema.metadata or {}).get(b"abstracts.version", b"unknown").decode()
+
+
+def config_tables(
+    folder: Path, config: str, columns: list[str] | None = None, filters=None
+) -> Iterator[pa.Table]:
+    """The rows of one config of the release in `folder`, a shard at a time: memory holds
+    one shard (only `columns` and the rows passing pyarrow `filters`, if given)."""
+    for shard in shards(folder, config):
+        yield _read(shard, folder, lambda s: pq.read_table(s, columns=columns, filters=filters))
+
+
+def read_config(folder: Path, config: str, columns: list[str] | None = None) -> pa.Table | None:
+    """All the rows of one config of the release in `folder` (only `columns` if given),
+    or None without a shard."""
+    tables = list(config_tables(folder, config, columns))
+    return pa.concat_tables(tables) if tables else None
 
 
 def read_release(
@@ -36,13 +60,11 @@ def read_release(
 ) -> tuple[str, dict[str, pa.Table]]:
     """The version and every config's table of the release in `folder`, with only the
     `columns` of each config if given."""
-    if not folder.is_dir():
-        raise ReleaseError(f"{folder}: no such folder; build it with `make dataset`")
-    tables = {}
-    for config in CONFIGS:
-        table = read_config(folder, config, (columns or {}).get(config))
-        if table is None:
-            raise ReleaseError(f"{folder}/data/{config}: no Parquet shard; not a release folder")
-        tables[config] = table
-    metadata = tables["default"].schema.metadata or {}
-    return metadata.get(b"abstracts.version", b"unknown").decode(), tables
+    found = version(folder)
+    return found, {c: read_config(folder, c, (columns or {}).get(c)) for c in CONFIGS}
+
+
+def rows_where(folder: Path, config: str, column: str, value) -> list[dict]:
+    """The rows of one config of the release in `folder` whose `column` equals `value`."""
+    found = config_tables(folder, config, filters=[(column, "=", value)])
+    return [row for table in found for row in table.to_pylist()]

@@ -8,11 +8,9 @@ setting `textContent`: an abstract holding HTML shows as text, never as markup.
 import json
 from html import escape
 
-import pyarrow as pa
-import pyarrow.compute as pc
-
 from pipeline.report.figures import LENGTH_BIN, Figures
-from schemas import FLAGS, REJECT_REASONS
+from pipeline.report.shown import Shown
+from schemas import REJECT_REASONS
 
 STYLE = """
 body{font:15px/1.45 system-ui,sans-serif;margin:2rem auto;max-width:72rem;padding:0 1rem;color:#222}
@@ -81,63 +79,34 @@ def _histogram(bins: dict[int, int], title: str) -> str:
     )
 
 
-def _examples(rejects: pa.Table, per_reason: int = 3) -> str:
-    rows, seen = [], {}
-    for row in rejects.select(["reason", "source", "line_start", "text"]).to_pylist():
-        if seen.setdefault(row["reason"], 0) < per_reason:
-            seen[row["reason"]] += 1
-            text = "(not text)" if row["text"] is None else row["text"][:300]
-            rows.append(
-                f"<tr><td>{escape(row['reason'])}</td><td>{escape(row['source'])}:"
-                f"{row['line_start']}</td><td>{escape(text)}</td></tr>"
-            )
-    return "".join(rows)
-
-
-def _largest(abstracts: pa.Table, top: int = 10) -> list[int]:
-    """The rows of the `top` largest groups, largest first (then by id: ids are unique, so
-    the order is total)."""
-    rows = pc.indices_nonzero(pc.greater(abstracts.column("n_occurrences"), 1))
-    order = pc.select_k_unstable(
-        abstracts.select(["id", "n_occurrences"]).take(rows),
-        top,
-        [("n_occurrences", "descending"), ("id", "ascending")],
-    )
-    return rows.take(order).to_pylist()
-
-
-def shown(abstracts: pa.Table, table_rows: int) -> list[int]:
-    """The rows whose text the page shows: the largest groups and the searchable table's."""
-    return sorted({*_largest(abstracts), *range(min(table_rows, abstracts.num_rows))})
-
-
-def _groups(abstracts: pa.Table, occurrences: pa.Table, texts: dict[int, str]) -> str:
-    """The largest groups, their text and where their copies are."""
-    rows = _largest(abstracts)
-    largest = abstracts.select(["id", "n_occurrences"]).take(rows).to_pylist()
-    ids = pa.array([r["id"] for r in largest], pa.string())
-    copies = occurrences.filter(pc.is_in(occurrences.column("abstract_id"), ids))
-    by_id: dict[str, list[dict]] = {}
-    for row in copies.select(["abstract_id", "source", "line_start", "match"]).to_pylist():
-        by_id.setdefault(row["abstract_id"], []).append(row)
+def _examples(rejects: list[dict]) -> str:
     return "".join(
-        f"<tr><td>{escape(r['id'])}</td><td>{r['n_occurrences']}</td>"
-        f"<td>{escape(texts[i][:240])}<div class=muted>"
+        f"<tr><td>{escape(row['reason'])}</td><td>{escape(row['source'])}:"
+        f"{row['line_start']}</td><td>"
+        + escape("(not text)" if row["text"] is None else row["text"][:300])
+        + "</td></tr>"
+        for row in rejects
+    )
+
+
+def _groups(shown: Shown) -> str:
+    """The largest groups, their text and where their copies are."""
+    return "".join(
+        f"<tr><td>{escape(group['id'])}</td><td>{group['n_occurrences']}</td>"
+        f"<td>{escape(shown.texts[group['row']][:240])}<div class=muted>"
         + "; ".join(
             escape(f"{o['source']}:{o['line_start']} ({o['match']})")
-            for o in by_id.get(r["id"], [])[:8]
+            for o in shown.copies.get(group["id"], [])[:8]
         )
         + "</div></td></tr>"
-        for i, r in zip(rows, largest, strict=True)
+        for group in shown.groups
     )
 
 
-def _table_data(abstracts: pa.Table, limit: int, texts: dict[int, str]) -> str:
+def _table_data(shown: Shown) -> str:
     rows = [
-        [r["id"], texts[i], r["n_words"], r["n_occurrences"]]
-        for i, r in enumerate(
-            abstracts.select(["id", "n_words", "n_occurrences"]).slice(0, limit).to_pylist()
-        )
+        [row["id"], shown.texts[i], row["n_words"], row["n_occurrences"]]
+        for i, row in enumerate(shown.table)
     ]
     return (
         json.dumps(rows, ensure_ascii=False)
@@ -147,23 +116,8 @@ def _table_data(abstracts: pa.Table, limit: int, texts: dict[int, str]) -> str:
     )
 
 
-# The columns of each config that the report reads (of texts, only the `shown` ones).
-COLUMNS = {
-    "default": ["id", "n_words", "n_occurrences", *FLAGS],
-    "occurrences": ["abstract_id", "source", "line_start", "match"],
-    "rejects": ["reason", "source", "line_start", "text"],
-}
-
-
-def render(
-    figures: Figures,
-    abstracts: pa.Table,
-    occurrences: pa.Table,
-    rejects: pa.Table,
-    table_rows: int,
-    texts: dict[int, str],
-) -> str:
-    """The whole report page; `texts` are those of the `shown` rows of `abstracts`."""
+def render(figures: Figures, shown: Shown) -> str:
+    """The whole report page."""
     n = figures.counts["abstracts"]
     cards = "".join(
         f"<div class=card><b>{v:,}</b>{escape(k)}</div>" for k, v in figures.counts.items()
@@ -174,7 +128,7 @@ def render(
         f"<td class=muted>{escape(meaning)}</td></tr>"
         for r, meaning in REJECT_REASONS.items()
     )
-    searchable, data = min(table_rows, n), _table_data(abstracts, table_rows, texts)
+    searchable, data = len(shown.table), _table_data(shown)
     return f"""<!doctype html>
 <html lang=en><head><meta charset=utf-8>
 <title>Abstracts {escape(figures.version)}: data report</title>
@@ -189,7 +143,7 @@ def render(
 <table><tr><th>reason</th><th>spans</th><th>meaning</th></tr>{reasons}</table>
 <h3>Examples</h3>
 <table id=reject-examples><tr><th>reason</th><th>where</th><th>text</th></tr>
-{_examples(rejects)}</table>
+{_examples(shown.rejects)}</table>
 <h2>Flags</h2>
 <table><tr><th>flag</th><th>abstracts</th><th>rate</th><th></th></tr>
 {_bars(figures.flags, n)}</table>
@@ -201,7 +155,7 @@ def render(
 {_bars(figures.matches, figures.counts["occurrences"])}</table>
 <h3>Largest groups</h3>
 <table id=groups><tr><th>id</th><th>copies</th><th>text and where its copies are</th></tr>
-{_groups(abstracts, occurrences, texts)}</table>
+{_groups(shown)}</table>
 <h2>Abstracts</h2>
 <p><input id=search type=search placeholder="Search id or text" aria-label=Search>
 <span id=matches class=muted></span></p>

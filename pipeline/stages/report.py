@@ -4,10 +4,10 @@ import csv
 import io
 from pathlib import Path
 
-from pipeline.io import read_rows, write_text
-from pipeline.release.reader import read_release, shards
+from pipeline.io import write_text
 from pipeline.report.figures import figures
-from pipeline.report.html import COLUMNS, render, shown
+from pipeline.report.html import render
+from pipeline.report.shown import shown
 
 
 def _csv(header: list[str], rows) -> str:
@@ -19,16 +19,10 @@ def _csv(header: list[str], rows) -> str:
 
 
 def run(release: Path, out: Path, plots: Path, table_rows: int) -> dict[str, int]:
-    """Write the report to `out` and the plots' data under `plots`; return the counts."""
-    version, tables = read_release(release, COLUMNS)
-    found = figures(version, tables["default"], tables["occurrences"], tables["rejects"])
-    texts = read_rows(shards(release, "default"), "text", shown(tables["default"], table_rows))
-    write_text(
-        out,
-        render(
-            found, tables["default"], tables["occurrences"], tables["rejects"], table_rows, texts
-        ),
-    )
+    """Write the report to `out` and the plots' data under `plots`; return the counts.
+    The release is read a shard at a time: memory does not grow with it."""
+    found = figures(release)
+    write_text(out, render(found, shown(release, table_rows)))
     write_text(plots / "lengths.csv", _csv(["words", "abstracts"], found.lengths.items()))
     write_text(
         plots / "sources.csv",

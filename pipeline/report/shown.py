@@ -1,0 +1,93 @@
+"""The rows the report page shows, read a shard at a time: the largest groups and where
+their copies are, the first abstracts (searchable on the page), a few rejects of each
+reason, and the texts of the abstracts shown."""
+
+from collections import Counter
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from pipeline.io import read_rows
+from pipeline.release.reader import config_tables, shards
+
+LARGEST = 10  # groups shown
+PER_REASON = 3  # rejects shown of each reason
+
+
+@dataclass(frozen=True)
+class Shown:
+    groups: list[dict]  # the largest groups: id, n_occurrences and row, largest first
+    copies: dict[str, list[dict]]  # abstract_id -> its occurrences' source, line_start, match
+    table: list[dict]  # the first abstracts: id, n_words, n_occurrences
+    rejects: list[dict]  # reason, source, line_start, text, in release order
+    texts: dict[int, str]  # row -> text, of the abstracts in `groups` and `table`
+
+
+def shown(release: Path, table_rows: int) -> Shown:
+    """What the report shows of the release in folder `release`."""
+    groups, table = largest(release), first(release, table_rows)
+    rows = sorted({*(group["row"] for group in groups), *range(len(table))})
+    return Shown(
+        groups=groups,
+        copies=copies(release, [group["id"] for group in groups]),
+        table=table,
+        rejects=rejects(release),
+        texts=read_rows(shards(release, "default"), "text", rows),
+    )
+
+
+def _numbered(tables, columns: list[str]):
+    """Each table of `tables` with a `row` column: its rows' numbers in the whole config."""
+    start = 0
+    for table in tables:
+        rows = pa.array(np.arange(start, start + table.num_rows, dtype=np.int64))
+        start += table.num_rows
+        yield table.select(columns).append_column("row", rows)
+
+
+def largest(release: Path, top: int = LARGEST) -> list[dict]:
+    """The `top` largest groups, largest first, then by id (unique: the order is total)."""
+    keys = [("n_occurrences", "descending"), ("id", "ascending")]
+    best = None
+    columns = ["id", "n_occurrences"]
+    for table in _numbered(config_tables(release, "default", columns), columns):
+        table = table.filter(pc.greater(table.column("n_occurrences"), 1))
+        best = table if best is None else pa.concat_tables([best, table])
+        best = best.take(pc.select_k_unstable(best, top, keys))
+    return [] if best is None else best.to_pylist()
+
+
+def first(release: Path, limit: int) -> list[dict]:
+    """The first `limit` abstracts' id, n_words and n_occurrences."""
+    rows: list[dict] = []
+    for table in config_tables(release, "default", ["id", "n_words", "n_occurrences"]):
+        if len(rows) >= limit:
+            break
+        rows += table.slice(0, limit - len(rows)).to_pylist()
+    return rows
+
+
+def copies(release: Path, ids: list[str]) -> dict[str, list[dict]]:
+    """Where the occurrences of the abstracts `ids` are, in release order."""
+    wanted, found = pa.array(ids, pa.string()), {}
+    columns = ["abstract_id", "source", "line_start", "match"]
+    for table in config_tables(release, "occurrences", columns):
+        for row in table.filter(pc.is_in(table.column("abstract_id"), wanted)).to_pylist():
+            found.setdefault(row["abstract_id"], []).append(row)
+    return found
+
+
+def rejects(release: Path, per_reason: int = PER_REASON) -> list[dict]:
+    """The first `per_reason` rejects of each reason, in release order."""
+    picked, seen = [], Counter()
+    columns = ["reason", "source", "line_start", "text"]
+    for table in _numbered(config_tables(release, "rejects", columns), columns):
+        reason = table.column("reason")
+        for value in pc.unique(reason).to_pylist():
+            at = pc.indices_nonzero(pc.equal(reason, value))[: per_reason - seen[value]]
+            seen[value] += len(at)
+            picked += table.take(at).to_pylist()
+    return sorted(picked, key=lambda row: row["row"])

@@ -1,0 +1,76 @@
+"""What the report shows, read a shard at a time, equals what a read of the whole
+config would pick, however the rows are cut into shards."""
+
+import tempfile
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from pipeline.report import shown
+from schemas import REJECT_REASONS
+
+cuts = st.lists(st.integers(0, 40), max_size=6)
+
+
+def release(folder: Path, config: str, rows: list[dict], cut: list[int]) -> Path:
+    """A folder holding one config's `rows` as shards cut at the sorted positions `cut`."""
+    (folder / "data" / config).mkdir(parents=True)
+    bounds = [0, *sorted(min(c, len(rows)) for c in cut), len(rows)]
+    for i, (start, end) in enumerate(zip(bounds, bounds[1:], strict=False)):
+        table = pa.Table.from_pylist(rows[start:end], schema=SCHEMAS[config])
+        pq.write_table(table, folder / "data" / config / f"train-{i:05d}.parquet")
+    return folder
+
+
+SCHEMAS = {
+    "default": pa.schema(
+        [("id", pa.string()), ("n_words", pa.int64()), ("n_occurrences", pa.int64())]
+    ),
+    "rejects": pa.schema(
+        [
+            ("reason", pa.string()),
+            ("source", pa.string()),
+            ("line_start", pa.int64()),
+            ("text", pa.string()),
+        ]
+    ),
+}
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.lists(st.integers(1, 4), max_size=40), cuts, st.integers(0, 5), st.integers(0, 45))
+def test_largest_groups_and_first_rows_whatever_the_shards(sizes, cut, top, limit):
+    rows = [
+        {"id": f"{(i * 7919) % 1000:04d}{i}", "n_words": i, "n_occurrences": n}
+        for i, n in enumerate(sizes)
+    ]
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = release(Path(tmp), "default", rows, cut)
+        ranked = sorted(
+            ({**r, "row": i} for i, r in enumerate(rows) if r["n_occurrences"] > 1),
+            key=lambda r: (-r["n_occurrences"], r["id"]),
+        )
+        assert shown.largest(folder, top) == [
+            {"id": r["id"], "n_occurrences": r["n_occurrences"], "row": r["row"]}
+            for r in ranked[:top]
+        ]
+        assert shown.first(folder, limit) == rows[:limit]
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.lists(st.sampled_from(sorted(REJECT_REASONS)), max_size=40), cuts, st.integers(0, 4))
+def test_rejects_shown_are_the_first_of_each_reason_whatever_the_shards(reasons, cut, per_reason):
+    rows = [
+        {"reason": r, "source": "a.txt", "line_start": i, "text": None}
+        for i, r in enumerate(reasons)
+    ]
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = release(Path(tmp), "rejects", rows, cut)
+        expected = [
+            r for i, r in enumerate(rows) if reasons[: i + 1].count(r["reason"]) <= per_reason
+        ]
+        got = shown.rejects(folder, per_reason)
+        assert [{k: v for k, v in r.items() if k != "row"} for r in got] == expected
