@@ -1,4 +1,5 @@
-"""Writing outputs so that a failed run leaves the previous good ones in place."""
+"""Files in and out: outputs that replace the previous ones only when complete, and rows
+of Parquet files read back by number."""
 
 import json
 import os

@@ -1,17 +1,17 @@
 """Check any copy of a release: checksums, schemas on every row, the contract's invariants."""
 
 import json
-from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
 
 import pyarrow as pa
+import pyarrow.compute as pc
 import yaml
 from datasets import Features
 
 from pipeline.release import checksums
 from pipeline.release.layout import CONFIGS, published_schema
-from pipeline.release.reader import ReleaseError, read_config
+from pipeline.release.reader import ReleaseError, config_tables, read_config, shards
 from schemas.derive import TableError, validate
 
 
@@ -58,57 +58,66 @@ def checks(folder: Path) -> Iterator[tuple[str, list[str]]]:
 
     version = str(header.get("version"))
     infos = {info["config_name"]: info for info in header.get("dataset_info", [])}
-    tables, problems = {}, []
+    problems, readable = [], True
     for config, model in CONFIGS.items():
-        try:
-            table = tables[config] = read_config(folder, config)
-        except ReleaseError as error:
-            table = tables[config] = None
-            problems.append(str(error))
-            continue
-        if table is None:
-            problems.append(f"{config}: no Parquet file")
-            continue
-        schema = published_schema(config, version)
-        if table.schema != schema or table.schema.metadata != schema.metadata:
-            problems.append(f"{config}: Arrow schema or version metadata differs from {version}")
-        try:
-            validate(model, table.cast(schema))
-        except (TableError, pa.ArrowInvalid) as error:
-            problems.append(f"{config}: {error}")
-        info = infos.get(config, {})
-        counted = sum(s["num_examples"] for s in info.get("splits", []))
-        if counted != table.num_rows:
-            problems.append(
-                f"{config}: the card says {counted} rows, the files hold {table.num_rows}"
-            )
-        if info.get("features") != Features.from_arrow_schema(schema)._to_yaml_list():
-            problems.append(f"{config}: the card's features differ from the schema")
+        found, read = _config_problems(folder, config, model, version, infos.get(config, {}))
+        problems, readable = problems + found, readable and read
     if croissant.get("version") != version:
         problems.append(
             f"croissant.json says version {croissant.get('version')}, the card {version}"
         )
     yield "schemas and card", problems
-    if any(t is None for t in tables.values()):
-        return
-    yield "invariants", list(_invariants(tables["default"], tables["occurrences"]))
+    if readable:
+        yield "invariants", list(_invariants(folder))
 
 
-def _invariants(abstracts: pa.Table, occurrences: pa.Table) -> Iterator[str]:
-    """Every occurrence points at an abstract, whose n_occurrences counts them."""
-    counts = Counter(occurrences.column("abstract_id").to_pylist())
-    declared = dict(
-        zip(
-            abstracts.column("id").to_pylist(),
-            abstracts.column("n_occurrences").to_pylist(),
-            strict=True,
-        )
-    )
-    for abstract_id in sorted(set(counts) - set(declared))[:10]:
+def _config_problems(
+    folder: Path, config: str, model, version: str, info: dict
+) -> tuple[list[str], bool]:
+    """What is wrong with one config, read a shard at a time: its schema and version, its
+    rows against `model`, its row count and features against the card's `info`; and
+    whether it could be read."""
+    schema, rows, problems = published_schema(config, version), 0, []
+    try:
+        for shard, table in zip(shards(folder, config), config_tables(folder, config), strict=True):
+            rows += table.num_rows
+            if table.schema != schema or table.schema.metadata != schema.metadata:
+                problems.append(
+                    f"{config}: Arrow schema or version metadata differs from {version}"
+                )
+            try:
+                validate(model, table.cast(schema))
+            except (TableError, pa.ArrowInvalid) as error:  # rows are counted in the shard
+                problems.append(f"{config}, {shard.name}: {error}")
+    except ReleaseError as error:
+        return [str(error)], False
+    if not shards(folder, config):
+        return [f"{config}: no Parquet file"], False
+    counted = sum(s["num_examples"] for s in info.get("splits", []))
+    if counted != rows:
+        problems.append(f"{config}: the card says {counted} rows, the files hold {rows}")
+    if info.get("features") != Features.from_arrow_schema(schema)._to_yaml_list():
+        problems.append(f"{config}: the card's features differ from the schema")
+    return list(dict.fromkeys(problems)), True
+
+
+def _invariants(folder: Path) -> Iterator[str]:
+    """Every occurrence points at an abstract, whose n_occurrences counts them (only the
+    id columns are read)."""
+    declared = read_config(folder, "default", ["id", "n_occurrences"])
+    counts = pc.value_counts(read_config(folder, "occurrences", ["abstract_id"])["abstract_id"])
+    counted = pa.table({"id": counts.field("values"), "counted": counts.field("counts")})
+    joined = declared.join(counted, "id", join_type="full outer").sort_by("id")
+    orphans = joined.filter(pc.is_null(joined["n_occurrences"]))
+    for abstract_id in orphans["id"][:10].to_pylist():
         yield f"occurrences point at {abstract_id}, which is no abstract"
-    wrong = sorted(i for i, n in declared.items() if counts.get(i, 0) != n)
-    for abstract_id in wrong[:10]:
+    present = joined.filter(pc.is_valid(joined["n_occurrences"]))
+    found = pc.fill_null(present["counted"], 0)
+    wrong = present.set_column(2, "counted", found).filter(
+        pc.not_equal(present["n_occurrences"], found)
+    )
+    for row in wrong.slice(0, 10).to_pylist():
         yield (
-            f"abstract {abstract_id}: n_occurrences {declared[abstract_id]}, "
-            f"but {counts.get(abstract_id, 0)} occurrences"
+            f"abstract {row['id']}: n_occurrences {row['n_occurrences']}, "
+            f"but {row['counted']} occurrences"
         )
