@@ -85,5 +85,5 @@ def paths(folder: Path, file: str) -> list[Path]:
 
 def read(folder: Path, file: str, schema: pa.Schema) -> pa.Table:
     """`file` of every part of `folder`, concatenated in index order, as `schema`."""
-    tables = [pq.read_table(path, schema=schema) for path in paths(folder, file)]
-    return pa.concat_tables(tables) if tables else schema.empty_table()
+    tables = [pq.ParquetFile(path).read() for path in paths(folder, file)]  # read_table: 2x slower
+    return pa.concat_tables(tables).cast(schema) if tables else schema.empty_table()

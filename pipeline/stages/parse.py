@@ -1,5 +1,6 @@
 """The parse stage: every file under raw/ to its `occurrences` and `rejects` tables."""
 
+import hashlib
 import json
 from collections import Counter
 from functools import partial
@@ -21,6 +22,7 @@ from schemas.derive import arrow_schema, validate
 
 # Each part's rejects, and all of them gathered in the stage's folder.
 REJECTS = "rejects.parquet"
+SUMMARY = "summary.json"  # a part's counts
 
 
 class ParseError(RuntimeError):
@@ -35,20 +37,42 @@ def raw_files(raw: Path) -> list[tuple[str, Path]]:
     return sorted(files)
 
 
-def parse_file(
-    task: tuple[str, Path], rules: Rules, max_control_ratio: float, out: Path
-) -> tuple[dict, bool]:
-    """Parse and validate one raw file into its part of `out`, unless the part exists;
-    return the part's summary, and whether it was parsed now."""
-    source, path = task
+def _read(path: Path) -> bytes:
     try:
-        data = path.read_bytes()
+        return path.read_bytes()
     except OSError as error:
         raise ParseError(f"{path}: cannot read: {error.strerror}") from None
-    name = part_name(repr(rules), repr(max_control_ratio), source, data)
-    summary = out / PARTS / name / "summary.json"
-    if summary.exists():
-        return json.loads(summary.read_text(encoding="utf-8")), False
+
+
+def _stat(path: Path) -> str:
+    """What tells that a file changed without reading it, as DVC tells it: its size,
+    modification time and inode."""
+    stat = path.stat()
+    return f"{stat.st_size}:{stat.st_mtime_ns}:{stat.st_ino}"
+
+
+def _digest(data: bytes) -> str:
+    return hashlib.blake2b(data, digest_size=16).hexdigest()
+
+
+def parse_file(
+    task: tuple[str, Path, str | None], rules: Rules, max_control_ratio: float, out: Path
+) -> tuple[dict, bool, str]:
+    """Parse and validate one raw file into its part of `out`, unless the part exists;
+    return the part's summary, whether it was parsed now, and the digest of the file's
+    bytes. A `known` digest (the file is as it was last run) spares reading a reused file."""
+    source, path, digest = task
+
+    def part(digest: str) -> Path:
+        return out / PARTS / part_name(repr(rules), repr(max_control_ratio), source, digest)
+
+    data = None
+    if not (digest and (part(digest) / SUMMARY).exists()):
+        data = _read(path)
+        digest = _digest(data)
+    folder = part(digest)
+    if (folder / SUMMARY).exists():
+        return json.loads((folder / SUMMARY).read_text(encoding="utf-8")), False, digest
     try:
         parsed = parse_dump(data, source, rules, max_control_ratio)
     except CoverageError as error:
@@ -62,7 +86,7 @@ def parse_file(
         validate(model, tables[file])
     result = {
         "source": source,
-        "part": name,
+        "part": folder.name,
         "bytes": len(data),
         "empty": parsed.empty,
         "not_text": parsed.not_text,
@@ -72,11 +96,11 @@ def parse_file(
             e for table in tables.values() for e in table.column("encoding").to_pylist() if e
         ),
     }
-    with atomic_dir(summary.parent) as tmp:
+    with atomic_dir(folder) as tmp:
         for file, table in tables.items():
             write_parquet(table, tmp / file)
-        write_json(tmp / summary.name, result)
-    return result, True
+        write_json(tmp / SUMMARY, result)
+    return result, True, digest
 
 
 def run(
@@ -88,13 +112,19 @@ def run(
     Return the metrics, and how many files were `parsed` now (the others were reused)."""
     files = raw_files(raw)
     parts.start(out)
+    seen = out.with_name(f"{out.name}.files.json")  # "stat source" -> digest, as last run
+    known = json.loads(seen.read_text(encoding="utf-8")) if seen.exists() else {}
+    keys = [f"{_stat(path)} {source}" for source, path in files]
+    tasks = [(*file, known.get(key)) for file, key in zip(files, keys, strict=True)]
     job = partial(parse_file, rules=rules, max_control_ratio=max_control_ratio, out=out)
-    results = ordered_map(job, files, processes(workers, len(files)))
-    summaries, parsed = [], 0
-    for summary, new in progress(results, total=len(files), unit="file"):
+    results = ordered_map(job, tasks, processes(workers, len(files)))
+    summaries, digests, parsed = [], [], 0
+    for summary, new, digest in progress(results, total=len(files), unit="file"):
         summaries.append(summary)
+        digests.append(digest)
         parsed += new
     parts.finish(out, [{"source": s["source"], "part": s["part"]} for s in summaries], {REJECTS})
+    write_json(seen, dict(zip(keys, digests, strict=True)))
     write_parquet(parts.read(out, REJECTS, arrow_schema(Rejects)), out / REJECTS)
     reasons = Counter({reason: 0 for reason in REJECT_REASONS})
     encodings = Counter()

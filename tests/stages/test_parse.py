@@ -1,9 +1,11 @@
 """The parse stage on the seeds (golden), the real ACL corpus, and awkward raw folders."""
 
 import json
+import os
 import re
 import shutil
 from collections import Counter
+from pathlib import Path
 
 import pyarrow.parquet as pq
 import pytest
@@ -118,6 +120,7 @@ def test_a_failed_run_leaves_the_previous_output(tmp_path, parse_settings, monke
         "metrics.json",
         "parse",
         "parse.code",
+        "parse.files.json",
         "raw",
     ]
 
@@ -167,3 +170,20 @@ def test_other_code_redoes_every_part_with_the_same_result(tmp_path, parse_setti
     assert after.keys() == before[1].keys()
     assert all(after[name] != before[1][name] for name in after)
     assert (tmp_path / "parse.code").read_text() == "other code"
+
+
+def test_a_file_as_it_was_last_run_is_not_read_again(tmp_path, parse_settings, monkeypatch):
+    """Size, modification time and inode unchanged: the part is reused without reading the
+    file; any of them changed: the file is read (and its part reused if its bytes are)."""
+    rules, ratio, _ = parse_settings
+    raw = tmp_path / "raw"
+    shutil.copytree(SEEDS, raw)
+    stage.run(raw, tmp_path / "parse", tmp_path / "metrics.json", rules, ratio, workers=1)
+    before = tree(tmp_path / "parse")
+    read, read_bytes = [], Path.read_bytes
+    monkeypatch.setattr(Path, "read_bytes", lambda path: read.append(path.name) or read_bytes(path))
+    touched = raw / "001_1f7b1064df59799a.txt"
+    os.utime(touched, ns=(touched.stat().st_atime_ns, touched.stat().st_mtime_ns + 1))
+    summary = stage.run(raw, tmp_path / "parse", tmp_path / "metrics.json", rules, ratio, workers=1)
+    assert read == [touched.name] and summary["parsed"] == 0
+    assert tree(tmp_path / "parse") == before
