@@ -3,7 +3,11 @@
 from dataclasses import dataclass
 from pathlib import Path
 
-from pipeline.release.reader import read_release
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from pipeline.core.dedup import digest
+from pipeline.release.reader import config_tables, version
 
 
 @dataclass(frozen=True)
@@ -25,21 +29,34 @@ class Diff:
         return "patch" if self.recounted else "none"
 
 
-def abstracts(folder: Path) -> dict[str, tuple[str, int]]:
-    """id -> (text, n_occurrences) of the release in `folder`."""
-    table = read_release(folder)[1]["default"]
-    columns = [table.column(name).to_pylist() for name in ("id", "text", "n_occurrences")]
-    return {i: (text, n) for i, text, n in zip(*columns, strict=True)}
+def abstracts(folder: Path) -> pa.Table:
+    """The id, a digest of the text and n_occurrences of every abstract of the release in
+    `folder`, read a shard at a time: the texts are never all in memory."""
+    version(folder)  # a clear error if `folder` is no release
+    tables = []
+    for table in config_tables(folder, "default", ["id", "text", "n_occurrences"]):
+        digests = pa.array(map(digest, table.column("text").to_pylist()), pa.binary(16))
+        tables.append(table.drop_columns(["text"]).append_column("digest", digests))
+    return pa.concat_tables(tables)
 
 
 def diff(old: Path, new: Path) -> Diff:
-    before, after = abstracts(old), abstracts(new)
-    common = sorted(set(before) & set(after))
+    both = abstracts(old).join(
+        abstracts(new), "id", join_type="full outer", left_suffix="_old", right_suffix="_new"
+    )
+    before, after = both.column("digest_old"), both.column("digest_new")
+    same = pc.equal(before, after)
+
+    def ids(where) -> list[str]:
+        return sorted(both.filter(where).column("id").to_pylist())
+
     return Diff(
-        added=sorted(set(after) - set(before)),
-        removed=sorted(set(before) - set(after)),
-        changed=[i for i in common if before[i][0] != after[i][0]],
-        recounted=[i for i in common if before[i][0] == after[i][0] and before[i] != after[i]],
+        added=ids(pc.is_null(before)),
+        removed=ids(pc.is_null(after)),
+        changed=ids(pc.invert(same)),
+        recounted=ids(
+            pc.and_(same, pc.not_equal(both["n_occurrences_old"], both["n_occurrences_new"]))
+        ),
     )
 
 

@@ -1,0 +1,47 @@
+"""`abstracts diff` compares releases by id and text digest, a shard at a time: whatever
+the abstracts kept, added, removed, changed or recounted, it says which."""
+
+import tempfile
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from pipeline.release.diff import diff
+from pipeline.release.layout import CONFIGS
+
+# id -> (text, n_occurrences), from a small alphabet so that texts and counts collide.
+releases = st.dictionaries(
+    st.sampled_from([f"{i:016x}" for i in range(12)]),
+    st.tuples(st.sampled_from(["a", "b", "c"]), st.integers(1, 2)),
+    max_size=12,
+)
+SCHEMA = pa.schema([("id", pa.string()), ("text", pa.string()), ("n_occurrences", pa.int64())])
+
+
+def release(folder: Path, abstracts: dict, shard_rows: int) -> Path:
+    """A release folder: `abstracts` in `default`, `shard_rows` a shard (only the columns
+    diff reads), and an empty shard for each other config."""
+    for config in CONFIGS:
+        (folder / "data" / config).mkdir(parents=True)
+    rows = [{"id": i, "text": t, "n_occurrences": n} for i, (t, n) in abstracts.items()]
+    for start in range(0, max(len(rows), 1), shard_rows):
+        shard = pa.Table.from_pylist(rows[start : start + shard_rows], schema=SCHEMA)
+        pq.write_table(shard, folder / "data" / "default" / f"train-{start:05d}.parquet")
+    for config in ("occurrences", "rejects"):
+        pq.write_table(SCHEMA.empty_table(), folder / "data" / config / "train-00000.parquet")
+    return folder
+
+
+@settings(max_examples=100, deadline=None)
+@given(releases, releases, st.integers(1, 5))
+def test_diff_says_what_changed_whatever_the_shards(old, new, shard_rows):
+    with tempfile.TemporaryDirectory() as tmp:
+        found = diff(release(Path(tmp, "old"), old, shard_rows), release(Path(tmp, "new"), new, 3))
+    common = sorted(old.keys() & new.keys())
+    assert found.added == sorted(new.keys() - old.keys())
+    assert found.removed == sorted(old.keys() - new.keys())
+    assert found.changed == [i for i in common if old[i][0] != new[i][0]]
+    assert found.recounted == [i for i in common if old[i][0] == new[i][0] and old[i] != new[i]]
