@@ -161,14 +161,14 @@ def _verified(task: tuple[list[str], list[list[int]], int, float]) -> list[bool]
     return near
 
 
-def _near_pairs(
+def verified(
     fetch: Fetch,
     pairs: np.ndarray,
     params: DedupParams,
     pmap: Callable[[Callable, Iterable], Iterable] = map,
     chunk: int = 20_000,
-) -> Iterator[tuple[int, int]]:
-    """The candidate `pairs` whose true shingle Jaccard reaches the threshold, verified
+) -> np.ndarray:
+    """Whether each candidate pair's true shingle Jaccard reaches the threshold, verified
     `chunk` pairs at a time by `pmap`, an ordered `map`: only the keys of a chunk are read,
     and sent to its worker."""
     chunks = [pairs[start : start + chunk] for start in range(0, len(pairs), chunk)]
@@ -179,8 +179,7 @@ def _near_pairs(
             own = fetch(needed)
             yield own, local.reshape(-1, 2).tolist(), params.shingle_words, params.near_threshold
 
-    for part, near in zip(chunks, pmap(_verified, tasks()), strict=True):
-        yield from map(tuple, part[np.array(near, dtype=bool)].tolist())
+    return np.fromiter(itertools.chain.from_iterable(pmap(_verified, tasks())), bool, len(pairs))
 
 
 def _bucketed(heads: np.ndarray) -> np.ndarray:
@@ -238,20 +237,26 @@ def cluster(
     keys: Callable[[np.ndarray], Fetch],
     params: DedupParams,
     pmap: Callable[[Callable, Iterable], Iterable] = map,
-) -> np.ndarray:
+    known: np.ndarray | None = None,
+) -> tuple[np.ndarray, np.ndarray]:
     """For distinct keys, given as their near-duplicate `candidates` and their `key_head`s,
-    the index of each key's group root (its smallest member).
+    the index of each key's group root (its smallest member), and whether each candidate
+    pair is near.
 
-    `keys(needed)` is called once, with the keys of candidate pairs and of shared heads,
-    and returns a `Fetch` that reads any of them; they are read a chunk at a time.
-    Candidate pairs are verified by `pmap`, an ordered `map` (`parallel.mapper` spreads it
-    over processes)."""
+    `known` may hold each pair's verdict from an earlier run (1 near, 0 not, -1 unknown):
+    only the unknown pairs are verified. `keys(needed)` is called once, with the keys of
+    the pairs to verify, of near pairs and of shared heads, and returns a `Fetch` that
+    reads any of them; they are read a chunk at a time. Pairs are verified by `pmap`, an
+    ordered `map` (`parallel.mapper` spreads it over processes)."""
+    near = np.full(len(pairs), -1, np.int8) if known is None else known.astype(np.int8)
+    todo = near < 0
     bucketed = _bucketed(heads)
-    fetch = keys(np.union1d(pairs.ravel(), bucketed))
+    fetch = keys(np.union1d(pairs[near != 0].ravel(), bucketed))
+    near[todo] = verified(fetch, pairs[todo], params, pmap)
     joined = itertools.chain(
-        _near_pairs(fetch, pairs, params, pmap), _prefix_pairs(fetch, heads, bucketed)
+        map(tuple, pairs[near == 1].tolist()), _prefix_pairs(fetch, heads, bucketed)
     )
-    return _components(len(heads), joined)
+    return _components(len(heads), joined), near == 1
 
 
 def match_kind(key: str, canonical_key: str) -> str:

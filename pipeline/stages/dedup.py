@@ -43,6 +43,7 @@ class Rows:
 
     files: list[Path]  # the normalized parts
     offsets: np.ndarray  # part p holds rows offsets[p]:offsets[p + 1]
+    digests: np.ndarray  # each distinct key's digest, in order
     key: np.ndarray  # each row's distinct key
     first: np.ndarray  # each distinct key's first row
     key_heads: np.ndarray  # each distinct key's `key_head`
@@ -74,12 +75,13 @@ class Rows:
                 legacy = pc.not_equal(table.column("encoding"), "utf-8")
                 values["is_legacy_decoded"].append(legacy.to_numpy())
                 sizes.append(table.num_rows)
-        _, first, key = np.unique(_joined(digests), return_index=True, return_inverse=True)
+        distinct, first, key = np.unique(_joined(digests), return_index=True, return_inverse=True)
         got = {n: np.concatenate(v) if v else np.empty(0, np.int64) for n, v in values.items()}
         got["minus_chars"] = -got.pop("n_chars")
         key_heads = got.pop("key_head")[first]
         ids = pa.chunked_array(ids, pa.string())
-        return cls(files, np.cumsum(sizes), key, first, key_heads, _joined(texts), ids, got, paths)
+        offsets = np.cumsum(sizes)
+        return cls(files, offsets, distinct, key, first, key_heads, _joined(texts), ids, got, paths)
 
 
 def _digests(chunk: pa.FixedSizeBinaryArray) -> np.ndarray:
@@ -122,14 +124,48 @@ class Keys:
             return [os.pread(file.fileno(), end - start, start).decode() for start, end in spans]
 
 
-def groups(rows: Rows, keys: Keys, params: DedupParams, pmap: Callable) -> np.ndarray:
+class Verdicts:
+    """The verdicts on the candidate pairs of the last run, by the digests of their two
+    keys, kept beside the output: a pair verified then is not verified again. They hold for
+    the same params and code only (a verdict depends on nothing else)."""
+
+    def __init__(self, path: Path, params: DedupParams):
+        self.path = path
+        self.stamp = repr((params.shingle_words, params.near_threshold, parts.code_digest()))
+
+    def known(self, pairs: np.ndarray) -> np.ndarray:
+        """Each pair's verdict in the last run (1 near, 0 not, -1 not verified); `pairs`
+        holds the digests of each pair's keys, shape (pairs, 2)."""
+        wanted = pairs.view("V32").ravel()
+        if not self.path.exists():
+            return np.full(len(wanted), -1, np.int8)
+        with np.load(self.path) as saved:
+            if str(saved["stamp"]) != self.stamp:
+                return np.full(len(wanted), -1, np.int8)
+            before, near = saved["pairs"], saved["near"]
+        _, at = np.unique(np.concatenate([before, wanted]), return_inverse=True)
+        verdicts = np.full(len(before) + len(wanted), -1, np.int8)
+        verdicts[at[: len(before)]] = near
+        return verdicts[at[len(before) :]]
+
+    def save(self, pairs: np.ndarray, near: np.ndarray) -> None:
+        """Keep the verdicts of this run's pairs (only those) for the next."""
+        tmp = self.path.with_name(f".{self.path.name}")
+        with tmp.open("wb") as file:
+            np.savez(file, pairs=pairs.view("V32").ravel(), near=near, stamp=self.stamp)
+        os.replace(tmp, self.path)
+
+
+def groups(rows: Rows, keys: Keys, params: DedupParams, pmap: Callable, verdicts: Verdicts):
     """For each row, the distinct key of its group's root. Only the keys of candidate pairs
-    and shared heads are copied, to `keys`."""
+    and shared heads are copied, to `keys`; pairs verified in the last run are not again."""
     first = keys.path.with_name("first.npy")
     np.save(first, rows.first)
     codes = pmap(_band_pairs, ((path, first) for path in rows.bands))
     pairs = candidates(codes, len(rows.first))
-    roots = cluster(pairs, rows.key_heads, keys.copy, params, pmap)
+    digests = rows.digests[pairs]
+    roots, near = cluster(pairs, rows.key_heads, keys.copy, params, pmap, verdicts.known(digests))
+    verdicts.save(digests, near)
     return roots[rows.key]
 
 
@@ -203,7 +239,8 @@ def run(
     ):
         rows = Rows.load(files, params.bands, Path(scratch))
         keys = Keys(rows, Path(scratch) / "keys.bin")
-        group = groups(rows, keys, params, pmap)
+        verdicts = Verdicts(out.with_name(f"{out.name}.pairs.npz"), params)
+        group = groups(rows, keys, params, pmap, verdicts)
         best = canonical(rows, group)
         match = matched(rows, best, keys)
     n = len(rows.key)

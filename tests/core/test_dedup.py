@@ -13,7 +13,6 @@ from pipeline.core.dedup import (
     DedupParams,
     _bucketed,
     _components,
-    _near_pairs,
     _prefix_pairs,
     band_hashes,
     band_pairs,
@@ -26,6 +25,7 @@ from pipeline.core.dedup import (
     shingles,
     stable_id,
     tokens,
+    verified,
 )
 from pipeline.parallel import mapper
 from pipeline.synth import near_variant, truncated_variant
@@ -52,7 +52,7 @@ def fetch(keys):
 
 def roots(distinct):
     """Each distinct key's group root, by `cluster` as the dedup stage calls it."""
-    return cluster(candidate_pairs(distinct), heads(distinct), lambda _: fetch(distinct), PARAMS)
+    return cluster(candidate_pairs(distinct), heads(distinct), lambda _: fetch(distinct), PARAMS)[0]
 
 
 def groups(raw_texts):
@@ -159,14 +159,45 @@ def test_distinct_texts_never_merge_copies_always_do(originals, rng):
 
 
 def test_pairs_verified_in_chunks_across_processes_are_those_of_one_pass():
+    keys = near_keys()
+    pairs = candidate_pairs(keys)
+    one_pass = verified(fetch(keys), pairs, PARAMS)
+    assert one_pass.sum() >= 30
+    with mapper(2) as pmap:
+        assert verified(fetch(keys), pairs, PARAMS, pmap, chunk=7).tolist() == one_pass.tolist()
+
+
+def near_keys():
     rng = random.Random(3)
     originals = [" ".join(rng.choices(WORDS[:300], k=80)) for _ in range(40)]
-    keys = sorted({dedup_key(t) for o in originals for t in (o, near_variant(o, rng, WORDS))})
-    pairs = candidate_pairs(keys)
-    one_pass = list(_near_pairs(fetch(keys), pairs, PARAMS))
-    assert len(one_pass) >= 30
-    with mapper(2) as pmap:
-        assert list(_near_pairs(fetch(keys), pairs, PARAMS, pmap, chunk=7)) == one_pass
+    return sorted({dedup_key(t) for o in originals for t in (o, near_variant(o, rng, WORDS))})
+
+
+@settings(max_examples=30, deadline=None)
+@given(st.data())
+def test_pairs_known_from_a_run_before_are_not_verified_again(data):
+    keys = near_keys()
+    pairs, heads_ = candidate_pairs(keys), heads(keys)
+    roots, near = cluster(pairs, heads_, lambda _: fetch(keys), PARAMS)
+    known = np.array(
+        data.draw(st.lists(st.sampled_from([-1, 0, 1]), min_size=len(pairs), max_size=len(pairs))),
+        np.int8,
+    )
+    checked = []
+
+    def pmap(function, tasks):
+        tasks = list(tasks)
+        checked.extend(len(task[1]) for task in tasks)
+        return map(function, tasks)
+
+    again, verdicts = cluster(
+        pairs, heads_, lambda _: fetch(keys), PARAMS, pmap, known=np.where(known < 0, -1, near)
+    )
+    assert verdicts.tolist() == near.tolist() and again.tolist() == roots.tolist()
+    assert sum(checked) == (known < 0).sum()  # only the pairs not known are verified
+    # A known verdict is taken as it is: flipped, it flips the result.
+    _, taken = cluster(pairs, heads_, lambda _: fetch(keys), PARAMS, known=known)
+    assert taken.tolist() == np.where(known < 0, near, known).astype(bool).tolist()
 
 
 def prefix_pairs_by_definition(keys, min_words):

@@ -12,10 +12,12 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from pipeline import synth
+from pipeline.core import dedup as core_dedup
 from pipeline.core.dedup import dedup_key, shingles
 from pipeline.core.normalize import normalize
 from pipeline.release.reader import read_config
-from pipeline.stages.dedup import Keys
+from pipeline.stages import dedup
+from pipeline.stages.dedup import LINKS, Keys
 from tests.conftest import SEEDS, run_pipeline
 
 
@@ -111,6 +113,27 @@ def test_dedup_quality_on_a_grown_acl_corpus(tmp_path, params, acl_corpus):
     assert [g for g, members in merged.items() if len(members) > 1] == []
     kinds = {o["match"] for o in occurrences}
     assert kinds == {"exact", "near", "truncated"}
+
+
+def test_a_second_dedup_verifies_no_pair_again_and_writes_the_same_links(
+    tmp_path, params, acl_corpus, monkeypatch
+):
+    originals = synth.read_abstracts(acl_corpus)[:1500]
+    synth.write_dumps(synth.blocks(originals, 2000, 0.5, seed=7), tmp_path / "raw", 1000, seed=7)
+    _, occurrences = build(tmp_path / "raw", tmp_path, params)
+    assert {o["match"] for o in occurrences} >= {"near"}
+    links = (tmp_path / "dedup" / LINKS).read_bytes()
+
+    def verify(task):
+        raise AssertionError(f"{len(task[1])} pairs verified again")
+
+    monkeypatch.setattr(core_dedup, "_verified", verify)
+    args = (params.dedup(), params.lengths(), 1)
+    dedup.run(tmp_path / "normalize", tmp_path / "dedup", tmp_path / "dedup.json", *args)
+    assert (tmp_path / "dedup" / LINKS).read_bytes() == links
+    (tmp_path / "dedup.pairs.npz").unlink()  # no verdicts kept: every pair is verified
+    with pytest.raises(AssertionError, match="pairs verified again"):
+        dedup.run(tmp_path / "normalize", tmp_path / "dedup", tmp_path / "dedup.json", *args)
 
 
 @settings(max_examples=30, deadline=None)
