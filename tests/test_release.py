@@ -15,7 +15,7 @@ import yaml
 from pipeline import synth
 from pipeline.io import read_rows
 from pipeline.release.layout import CONFIGS, shard
-from pipeline.release.reader import read_release, shards
+from pipeline.release.reader import read_config, shards
 from tests.conftest import ACL, SEEDS, copy_project, run_pipeline, sh
 
 pytestmark = pytest.mark.slow
@@ -187,14 +187,14 @@ def test_a_release_in_many_shards_holds_the_same_rows(tmp_path, params, acl_corp
     originals = synth.read_abstracts(acl_corpus)[:150]  # many groups of 2, tied on size
     synth.write_dumps(synth.blocks(originals, 200, 0.5, seed=3), raw, per_dump=100, seed=3)
     dist = run_pipeline(raw, tmp_path, params)
-    whole = read_release(dist)[1]
+    whole = {config: read_config(dist, config) for config in CONFIGS}
     size = min(whole[c].nbytes for c in ("default", "occurrences")) // 4
     meta = params.publish() | {"shard_max_bytes": size, "row_group_rows": 5}
     inputs = {"dedup": tmp_path / "dedup", "normalized": tmp_path / "normalize"}
     stats = publish.load_stats(tmp_path / "parse.json", tmp_path / "dedup.json")
     sharded = tmp_path / "sharded"
     publish.run(inputs | {"parsed": tmp_path / "parse"}, stats, "# Changelog\n", sharded, meta, 2)
-    assert read_release(sharded)[1] == whole
+    assert {config: read_config(sharded, config) for config in CONFIGS} == whole
     texts = whole["default"].column("text").to_pylist()
     rows = [0, 6, 7, len(texts) - 1]
     assert read_rows(shards(sharded, "default"), "text", rows) == {i: texts[i] for i in rows}

@@ -55,15 +55,6 @@ def read_config(folder: Path, config: str, columns: list[str] | None = None) -> 
     return pa.concat_tables(tables) if tables else None
 
 
-def read_release(
-    folder: Path, columns: dict[str, list[str]] | None = None
-) -> tuple[str, dict[str, pa.Table]]:
-    """The version and every config's table of the release in `folder`, with only the
-    `columns` of each config if given."""
-    found = version(folder)
-    return found, {c: read_config(folder, c, (columns or {}).get(c)) for c in CONFIGS}
-
-
 def rows_where(folder: Path, config: str, column: str, value) -> list[dict]:
     """The rows of one config of the release in `folder` whose `column` equals `value`."""
     found = config_tables(folder, config, filters=[(column, "=", value)])

@@ -60,7 +60,8 @@ def parse_file(
 ) -> tuple[dict, bool, str]:
     """Parse and validate one raw file into its part of `out`, unless the part exists;
     return the part's summary, whether it was parsed now, and the digest of the file's
-    bytes. A `known` digest (the file is as it was last run) spares reading a reused file."""
+    bytes. A digest in the task (the file is as it was last run) spares reading the file
+    when its part exists."""
     source, path, digest = task
 
     def part(digest: str) -> Path:
