@@ -77,6 +77,8 @@ def _config_problems(
     """What is wrong with one config, read a shard at a time: its schema and version, its
     rows against `model`, its row count and features against the card's `info`; and
     whether it could be read."""
+    if not shards(folder, config):
+        return [f"{config}: no Parquet file"], False
     schema, rows, problems = published_schema(config, version), 0, []
     try:
         for shard, table in zip(shards(folder, config), config_tables(folder, config), strict=True):
@@ -91,8 +93,6 @@ def _config_problems(
                 problems.append(f"{config}, {shard.name}: {error}")
     except ReleaseError as error:
         return [str(error)], False
-    if not shards(folder, config):
-        return [f"{config}: no Parquet file"], False
     counted = sum(s["num_examples"] for s in info.get("splits", []))
     if counted != rows:
         problems.append(f"{config}: the card says {counted} rows, the files hold {rows}")
@@ -108,14 +108,13 @@ def _invariants(folder: Path) -> Iterator[str]:
     counts = pc.value_counts(read_config(folder, "occurrences", ["abstract_id"])["abstract_id"])
     counted = pa.table({"id": counts.field("values"), "counted": counts.field("counts")})
     joined = declared.join(counted, "id", join_type="full outer").sort_by("id")
+    at = joined.schema.get_field_index("counted")
+    joined = joined.set_column(at, "counted", pc.fill_null(joined["counted"], 0))
     orphans = joined.filter(pc.is_null(joined["n_occurrences"]))
     for abstract_id in orphans["id"][:10].to_pylist():
         yield f"occurrences point at {abstract_id}, which is no abstract"
-    present = joined.filter(pc.is_valid(joined["n_occurrences"]))
-    found = pc.fill_null(present["counted"], 0)
-    wrong = present.set_column(2, "counted", found).filter(
-        pc.not_equal(present["n_occurrences"], found)
-    )
+    # An orphan's null n_occurrences compares to null, and drops out.
+    wrong = joined.filter(pc.not_equal(joined["n_occurrences"], joined["counted"]))
     for row in wrong.slice(0, 10).to_pylist():
         yield (
             f"abstract {row['id']}: n_occurrences {row['n_occurrences']}, "

@@ -39,21 +39,20 @@ def shown(release: Path, table_rows: int) -> Shown:
     )
 
 
-def _numbered(tables, columns: list[str]):
+def _numbered(tables):
     """Each table of `tables` with a `row` column: its rows' numbers in the whole config."""
     start = 0
     for table in tables:
         rows = pa.array(np.arange(start, start + table.num_rows, dtype=np.int64))
         start += table.num_rows
-        yield table.select(columns).append_column("row", rows)
+        yield table.append_column("row", rows)
 
 
 def largest(release: Path, top: int = LARGEST) -> list[dict]:
     """The `top` largest groups, largest first, then by id (unique: the order is total)."""
     keys = [("n_occurrences", "descending"), ("id", "ascending")]
     best = None
-    columns = ["id", "n_occurrences"]
-    for table in _numbered(config_tables(release, "default", columns), columns):
+    for table in _numbered(config_tables(release, "default", ["id", "n_occurrences"])):
         table = table.filter(pc.greater(table.column("n_occurrences"), 1))
         best = table if best is None else pa.concat_tables([best, table])
         best = best.take(pc.select_k_unstable(best, top, keys))
@@ -84,7 +83,7 @@ def rejects(release: Path, per_reason: int = PER_REASON) -> list[dict]:
     """The first `per_reason` rejects of each reason, in release order."""
     picked, seen = [], Counter()
     columns = ["reason", "source", "line_start", "text"]
-    for table in _numbered(config_tables(release, "rejects", columns), columns):
+    for table in _numbered(config_tables(release, "rejects", columns)):
         reason = table.column("reason")
         for value in pc.unique(reason).to_pylist():
             at = pc.indices_nonzero(pc.equal(reason, value))[: per_reason - seen[value]]

@@ -24,7 +24,7 @@ import pyarrow.parquet as pq
 from pipeline import parts
 from pipeline.core.dedup import DedupParams, band_pairs, candidates, cluster, match_kind
 from pipeline.core.flags import length_flags
-from pipeline.io import ValidatedWriter, atomic_dir, take_rows, write_json
+from pipeline.io import ValidatedWriter, atomic_dir, replacing, take_rows, write_json
 from pipeline.parallel import mapper, workers
 from schemas import FLAGS, MATCH_KINDS, Links, NormalizedOccurrences
 from schemas.derive import arrow_schema
@@ -149,10 +149,8 @@ class Verdicts:
 
     def save(self, pairs: np.ndarray, near: np.ndarray) -> None:
         """Keep the verdicts of this run's pairs (only those) for the next."""
-        tmp = self.path.with_name(f".{self.path.name}")
-        with tmp.open("wb") as file:
+        with replacing(self.path) as tmp, tmp.open("wb") as file:
             np.savez(file, pairs=pairs.view("V32").ravel(), near=near, stamp=self.stamp)
-        os.replace(tmp, self.path)
 
 
 def groups(rows: Rows, keys: Keys, params: DedupParams, pmap: Callable, verdicts: Verdicts):
