@@ -12,6 +12,8 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 
 import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
 from rensa import RMinHash
 
 _PUNCTUATION = re.compile(r"[^\w\s]|_")
@@ -95,18 +97,51 @@ def tokens(key: str) -> list[str]:
     return _TOKEN.findall(key)
 
 
-def shingle_list(key: str, size: int) -> list[str]:
-    """The `size`-word shingles of a key in order, repeats kept (the key itself when
-    shorter)."""
-    words = tokens(key)
-    if len(words) <= size:
-        return [key]
-    return list(map(" ".join, zip(*(words[i:] for i in range(size)), strict=False)))
-
-
 def shingles(key: str, size: int) -> set[str]:
     """The set of `size`-word shingles of a key (the key itself when shorter)."""
-    return set(shingle_list(key, size))
+    words = tokens(key)
+    if len(words) <= size:
+        return {key}
+    return set(map(" ".join, zip(*(words[i:] for i in range(size)), strict=False)))
+
+
+def _token_hashes(keys: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
+    """The 64-bit hash of every token of the keys (see `tokens`), in order, and the index of
+    its key. Split in Arrow; each distinct token hashed once (BLAKE2b)."""
+    spaced = pc.replace_substring_regex(pa.array(keys, pa.string()), f"([{_UNSPACED}])", r" \1 ")
+    split = pc.split_pattern(spaced, " ")  # a key's only blanks are single spaces
+    words = pc.list_flatten(split)
+    kept = pc.binary_length(words).to_numpy() > 0  # not the blanks around unspaced characters
+    words = words.filter(kept).dictionary_encode()
+    distinct = (word.encode("utf-8") for word in words.dictionary.to_pylist())
+    hashed = b"".join(hashlib.blake2b(word, digest_size=8).digest() for word in distinct)
+    hashes = np.frombuffer(hashed, dtype="<u8")[words.indices.to_numpy()]
+    return hashes, pc.list_parent_indices(split).to_numpy()[kept]
+
+
+def shingle_hashes(keys: Sequence[str], size: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    """The 64-bit hashes of each key's windows of `size` tokens, flat, and the offsets of
+    each key's hashes: the sets of `shingles`, one hash per shingle (a key of fewer tokens
+    is one window). A window's hash is its tokens' hashes weighted by place, summed."""
+    hashes, key = _token_hashes(keys)
+    counts = np.bincount(key, minlength=len(keys))
+    first = np.cumsum(counts) - counts
+    weights = np.random.default_rng(seed).integers(1, 2**63, size, dtype=np.uint64) | 1
+    # The window starting at each token, then those that end within their key.
+    padded = np.append(hashes, np.zeros(size - 1, dtype=np.uint64))
+    window = sum(padded[place : place + len(hashes)] * w for place, w in enumerate(weights))
+    window = window[np.arange(len(hashes)) - first[key] <= counts[key] - size]
+    # The one window of each key of fewer tokens.
+    short = np.flatnonzero(counts < size)
+    whole = np.zeros(len(short), dtype=np.uint64)
+    for place, weight in enumerate(weights[:-1]):
+        has = counts[short] > place
+        whole[has] += hashes[first[short[has]] + place] * weight
+    windows = np.maximum(counts - size + 1, 1)
+    flat = np.empty(windows.sum(), dtype=np.uint64)
+    is_whole = np.repeat(counts < size, windows)
+    flat[is_whole], flat[~is_whole] = whole, window
+    return flat, np.append(0, np.cumsum(windows)).astype(np.uint64)
 
 
 def jaccard(a: set[str], b: set[str]) -> float:
@@ -120,12 +155,12 @@ def band_hashes(keys: Sequence[str], params: DedupParams) -> np.ndarray:
     number. Keys that share a band hash are near-duplicate candidates."""
     if not keys:
         return np.empty((0, params.bands), dtype=np.uint64)
-    # A MinHash is a minimum, so repeats change nothing: lists are quicker to make and read.
-    lists = [shingle_list(key, params.shingle_words) for key in keys]
-    signatures = np.array(
-        RMinHash.digest_matrix_from_token_sets(lists, params.num_perm, params.seed).to_rows(),
-        dtype=np.uint64,
+    # A MinHash is a minimum, so repeated windows change nothing.
+    hashes, offsets = shingle_hashes(keys, params.shingle_words, params.seed)
+    matrix = RMinHash.digest_matrix_from_flat_token_hashes(
+        hashes, offsets, params.num_perm, params.seed
     )
+    signatures = np.array(matrix.to_rows(), dtype=np.uint64)
     rows = params.num_perm // params.bands
     weights = np.random.default_rng(params.seed).integers(1, 2**63, rows, dtype=np.uint64) | 1
     return (signatures.reshape(len(keys), params.bands, rows) * weights).sum(axis=2)

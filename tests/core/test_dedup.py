@@ -1,13 +1,13 @@
 """Dedup keys, ids and clustering, on examples and generated texts."""
 
 import hashlib
+import itertools
 import random
 import re
 
 import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from rensa import RMinHash
 
 from pipeline.core.dedup import (
     DedupParams,
@@ -19,9 +19,10 @@ from pipeline.core.dedup import (
     candidates,
     cluster,
     dedup_key,
+    jaccard,
     key_head,
     match_kind,
-    shingle_list,
+    shingle_hashes,
     shingles,
     stable_id,
     tokens,
@@ -296,10 +297,24 @@ def test_key_head_hashes_the_first_words_by_its_definition(text, min_words):
 
 
 @settings(deadline=None)
-@given(st.lists(st.lists(st.sampled_from(WORDS[:5]), max_size=40).map(" ".join), max_size=8))
-def test_minhash_of_a_shingle_list_is_that_of_its_set(keys):
-    """band_hashes gives rensa lists; few words, so shingles repeat, and must not count."""
-    lists = [shingle_list(key, PARAMS.shingle_words) for key in keys]
-    assert list(map(set, lists)) == [shingles(key, PARAMS.shingle_words) for key in keys]
-    digest = RMinHash.digest_matrix_from_token_sets
-    assert digest(lists, 128, 1).to_rows() == digest(list(map(set, lists)), 128, 1).to_rows()
+@given(
+    st.lists(
+        st.lists(st.sampled_from([*WORDS[:4], "本", "文", "é"]), max_size=30).map(" ".join),
+        max_size=8,
+    ),
+    st.integers(1, 4),
+)
+def test_shingle_hashes_are_the_shingles_one_to_one(texts, size):
+    """Each key's window hashes are its shingles, one hash each: the same Jaccard between
+    any two keys. Few words, so windows repeat; unspaced characters are tokens of their own."""
+    keys = [dedup_key(text) for text in texts]
+    hashes, offsets = shingle_hashes(keys, size, seed=1)
+    assert len(offsets) == len(keys) + 1 and offsets[-1] == len(hashes)
+    sets = [set(hashes[a:b].tolist()) for a, b in itertools.pairwise(offsets)]
+    # A key of `size` tokens or fewer is its own shingle: as its tokens, unless unspaced.
+    plain = [len(tokens(key)) > size or key == " ".join(tokens(key)) for key in keys]
+    for i, j in itertools.combinations(range(len(keys)), 2):
+        if plain[i] and plain[j]:
+            expected = jaccard(shingles(keys[i], size), shingles(keys[j], size))
+            assert jaccard(sets[i], sets[j]) == expected, (keys[i], keys[j])
+    assert [len(s) for s in sets] == [len(shingles(key, size)) for key in keys]
