@@ -105,6 +105,12 @@ def shingles(key: str, size: int) -> set[str]:
     return set(map(" ".join, zip(*(words[i:] for i in range(size)), strict=False)))
 
 
+def _odd_weights(n: int, seed: int) -> np.ndarray:
+    """`n` odd 64-bit numbers drawn from `seed`: a weighted sum of hashes by them is one
+    hash of the sequence."""
+    return np.random.default_rng(seed).integers(1, 2**63, n, dtype=np.uint64) | 1
+
+
 def _token_hashes(keys: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
     """The 64-bit hash of every token of the keys (see `tokens`), in order, and the index of
     its key. Split in Arrow; each distinct token hashed once (BLAKE2b)."""
@@ -126,7 +132,7 @@ def shingle_hashes(keys: Sequence[str], size: int, seed: int) -> tuple[np.ndarra
     hashes, key = _token_hashes(keys)
     counts = np.bincount(key, minlength=len(keys))
     first = np.cumsum(counts) - counts
-    weights = np.random.default_rng(seed).integers(1, 2**63, size, dtype=np.uint64) | 1
+    weights = _odd_weights(size, seed)
     # The window starting at each token, then those that end within their key.
     padded = np.append(hashes, np.zeros(size - 1, dtype=np.uint64))
     window = sum(padded[place : place + len(hashes)] * w for place, w in enumerate(weights))
@@ -162,7 +168,7 @@ def band_hashes(keys: Sequence[str], params: DedupParams) -> np.ndarray:
     )
     signatures = np.array(matrix.to_rows(), dtype=np.uint64)
     rows = params.num_perm // params.bands
-    weights = np.random.default_rng(params.seed).integers(1, 2**63, rows, dtype=np.uint64) | 1
+    weights = _odd_weights(rows, params.seed)
     return (signatures.reshape(len(keys), params.bands, rows) * weights).sum(axis=2)
 
 
@@ -245,24 +251,21 @@ def _prefix_pairs(
                 yield i, j
 
 
-def _components(n: int, pairs: Iterable[tuple[int, int]]) -> np.ndarray:
-    """The connected components of `n` nodes joined by `pairs`: each node's smallest member.
-    Only the joined nodes are looked at, numbered in order."""
-    joined = np.array(list(pairs), dtype=np.int64).reshape(-1, 2)
+def _components(n: int, pairs: np.ndarray) -> np.ndarray:
+    """The connected components of `n` nodes joined by `pairs` (shape (k, 2)): each node's
+    smallest member. Only the joined nodes are looked at, numbered in order: each root
+    hooks under the smallest root it is joined to, then every node jumps to its root,
+    until the two nodes of every pair have one root."""
+    joined = np.asarray(pairs, dtype=np.int64).reshape(-1, 2)
     nodes, local = np.unique(joined, return_inverse=True)
-    parent = list(range(len(nodes)))
-
-    def find(i: int) -> int:
-        while parent[i] != i:
-            parent[i] = parent[parent[i]]
-            i = parent[i]
-        return i
-
-    for i, j in local.reshape(-1, 2).tolist():
-        a, b = find(i), find(j)
-        parent[max(a, b)] = min(a, b)
+    a, b = local.reshape(-1, 2).T
+    parent = np.arange(len(nodes))
+    while not np.array_equal(at_a := parent[a], at_b := parent[b]):
+        np.minimum.at(parent, np.maximum(at_a, at_b), np.minimum(at_a, at_b))
+        while not np.array_equal(root := parent[parent], parent):
+            parent = root
     roots = np.arange(n, dtype=np.int64)
-    roots[nodes] = nodes[[find(i) for i in range(len(nodes))]]
+    roots[nodes] = nodes[parent]
     return roots
 
 
@@ -288,10 +291,9 @@ def cluster(
     bucketed = _bucketed(heads)
     fetch = keys(np.union1d(pairs[near != 0].ravel(), bucketed))
     near[todo] = verified(fetch, pairs[todo], params, pmap)
-    joined = itertools.chain(
-        map(tuple, pairs[near == 1].tolist()), _prefix_pairs(fetch, heads, bucketed)
-    )
-    return _components(len(heads), joined), near == 1
+    prefixes = itertools.chain.from_iterable(_prefix_pairs(fetch, heads, bucketed))
+    joined = np.r_[pairs[near == 1].ravel(), np.fromiter(prefixes, np.int64)]
+    return _components(len(heads), joined.reshape(-1, 2)), near == 1
 
 
 def match_kind(key: str, canonical_key: str) -> str:

@@ -11,7 +11,6 @@ that are candidates to join another are copied to a scratch file first.
 import contextlib
 import os
 import tempfile
-from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -32,6 +31,8 @@ from schemas.derive import arrow_schema
 LINKS = "links.parquet"
 # The flags that normalize computed; dedup derives the others (schemas.abstracts.Grouped).
 TEXT_FLAGS = tuple(f for f in FLAGS if f in arrow_schema(NormalizedOccurrences).names)
+# How a copy matched, by its code in `matched`.
+KINDS = np.array(list(MATCH_KINDS), dtype=object)
 # What decides which copy of a group is canonical, in order, before the text itself.
 RANK = ("is_truncated", "has_lost_characters", "is_legacy_decoded", "minus_chars")
 
@@ -190,9 +191,11 @@ def canonical(rows: Rows, group: np.ndarray) -> np.ndarray:
     for values in rank:
         ranked = values[order]
         tied &= ranked == ranked[head]
-    digests = rows.text_digests[order]
+    copies = np.flatnonzero(tied & (head != np.arange(len(order))))  # tied, not the head
+    digests = rows.text_digests
+    unlike = copies[digests[order[copies]] != digests[order[head[copies]]]]
     differ = np.zeros(len(order), dtype=bool)
-    differ[head[tied & (digests != digests[head])]] = True
+    differ[head[unlike]] = True
     by_root = np.zeros(group.max() + 1, dtype=np.int64)
     by_root[grouped[starts]] = order[starts]
     smallest = {}  # root: (text, row) of its smallest tied copy read so far (parts in order)
@@ -207,15 +210,17 @@ def canonical(rows: Rows, group: np.ndarray) -> np.ndarray:
 
 
 def matched(rows: Rows, best: np.ndarray, keys: Keys, chunk: int = 20_000) -> np.ndarray:
-    """How each row matched its canonical row. A copy whose key differs from its canonical
-    copy's was joined to it, so both keys were copied to `keys`."""
-    match = np.full(len(best), "exact", dtype=object)
+    """How each row matched its canonical row, as its code in `KINDS` (0, exact, unless
+    joined). A copy whose key differs from its canonical copy's was joined to it, so both
+    keys were copied to `keys`."""
+    code = {kind: i for i, kind in enumerate(KINDS)}
+    match = np.zeros(len(best), dtype=np.int8)
     moved = np.flatnonzero(rows.key != rows.key[best])
     for part in np.split(moved, range(chunk, len(moved), chunk)):
         needed, local = np.unique(np.r_[rows.key[part], rows.key[best[part]]], return_inverse=True)
         texts = keys(needed)
         pairs = zip(local[: len(part)].tolist(), local[len(part) :].tolist(), strict=True)
-        match[part] = [match_kind(texts[a], texts[b]) for a, b in pairs]
+        match[part] = [code[match_kind(texts[a], texts[b])] for a, b in pairs]
     return match
 
 
@@ -259,14 +264,13 @@ def run(
     }
     derived = {name: values[best] for name, values in derived.items()}
     abstract_ids = rows.ids.take(best)
-    matches = Counter({kind: 0 for kind in MATCH_KINDS})
-    matches.update(match)
+    matches = dict(zip(KINDS, np.bincount(match, minlength=len(KINDS)).tolist(), strict=True))
     with atomic_dir(out) as tmp, ValidatedWriter(tmp / LINKS, Links) as links:
         for start in range(0, n, links.batch_rows):
             span = slice(start, min(start + links.batch_rows, n))
             columns = {
                 "abstract_id": abstract_ids[span],
-                "match": match[span],
+                "match": KINDS[match[span]],
                 "is_canonical": is_canonical[span],
                 **{name: values[span] for name, values in derived.items()},
             }
