@@ -16,7 +16,8 @@ from pipeline.core import dedup as core_dedup
 from pipeline.core.dedup import dedup_key, shingles
 from pipeline.core.normalize import normalize
 from pipeline.release.reader import read_config
-from pipeline.stages import dedup
+from pipeline.stages import dedup, parse
+from pipeline.stages import normalize as normalize_stage
 from pipeline.stages.dedup import LINKS, Keys
 from tests.conftest import SEEDS, run_pipeline
 
@@ -134,6 +135,18 @@ def test_a_second_dedup_verifies_no_pair_again_and_writes_the_same_links(
     (tmp_path / "dedup.pairs.npz").unlink()  # no verdicts kept: every pair is verified
     with pytest.raises(AssertionError, match="pairs verified again"):
         dedup.run(tmp_path / "normalize", tmp_path / "dedup", tmp_path / "dedup.json", *args)
+
+
+def test_dumps_without_abstracts_are_linked_to_nothing(tmp_path, params):
+    """No occurrence at all: dedup's empty band files are not mapped, and it links none."""
+    (tmp_path / "raw").mkdir()
+    (tmp_path / "raw" / "noise.txt").write_text("Download PDF\nJohn Smith\n")
+    parse.run(tmp_path / "raw", tmp_path / "parse", tmp_path / "parse.json", *params.parse(), 1)
+    normalize_stage.run(tmp_path / "parse", tmp_path / "normalize", params.dedup(), 100, 1)
+    args = (params.dedup(), params.lengths(), 2)
+    summary = dedup.run(tmp_path / "normalize", tmp_path / "dedup", tmp_path / "dedup.json", *args)
+    assert summary["occurrences"] == 0 and summary["abstracts"] == 0
+    assert pq.read_table(tmp_path / "dedup" / LINKS).num_rows == 0
 
 
 @settings(max_examples=30, deadline=None)
