@@ -138,14 +138,15 @@ def shingle_hashes(keys: Sequence[str], size: int, seed: int) -> tuple[np.ndarra
     window = sum(padded[place : place + len(hashes)] * w for place, w in enumerate(weights))
     window = window[np.arange(len(hashes)) - first[key] <= counts[key] - size]
     # The one window of each key of fewer tokens.
-    short = np.flatnonzero(counts < size)
+    is_short = counts < size
+    short = np.flatnonzero(is_short)
     whole = np.zeros(len(short), dtype=np.uint64)
     for place, weight in enumerate(weights[:-1]):
         has = counts[short] > place
         whole[has] += hashes[first[short[has]] + place] * weight
     windows = np.maximum(counts - size + 1, 1)
     flat = np.empty(windows.sum(), dtype=np.uint64)
-    is_whole = np.repeat(counts < size, windows)
+    is_whole = np.repeat(is_short, windows)
     flat[is_whole], flat[~is_whole] = whole, window
     return flat, np.append(0, np.cumsum(windows)).astype(np.uint64)
 
