@@ -1,0 +1,70 @@
+"""Tests of `pipeline.core.whitespace`: line ends, hard wraps, hyphens judged by real words."""
+
+import re
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from pipeline.core.whitespace import fold_whitespace, join_hyphens
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("hard\nwrapped\r\nlines", "hard wrapped lines"),
+        ("pre-\nTrained", "pre-Trained"),
+        ("models -\nwhich", "models - which"),
+        ("runs  of\t\tblanks", "runs of blanks"),
+        ("one\n\ntwo\r\n\r\n\r\nthree\n \t\nfour", "one\ntwo\nthree\nfour"),
+        ("  \n stripped \n\n", "stripped"),
+        ("old\rmac", "old mac"),
+        ("", ""),
+    ],
+)
+def test_fold_whitespace(text, expected):
+    assert fold_whitespace(text) == expected
+
+
+# Real line ends and typeset hyphens, from arxiv-2025 and the ACL Anthology.
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # a dash at a line end keeps its blanks
+        ("anomaly detection –\nparticularly", "anomaly detection – particularly"),
+        # suspended hyphens keep a blank
+        ("semantic labeling and high-\nand low-level planning", "and high- and low-level"),
+        ("using un-\nand self-supervised methods", "using un- and self-supervised methods"),
+        ("we compare human-\nand LLM-generated prompts", "we compare human- and LLM-generated"),
+        # compounds wrapped at their hyphen stay compounds
+        ("the state-of-the-\nart LLMs", "the state-of-the-art LLMs"),
+        ("classical Encoder-\nDistortion-Decoder training", "classical Encoder-Distortion-Decoder"),
+        ("self-\nsupervised and pre-\ntraining", "self-supervised and pre-training"),
+        ("for real-\ntime use", "for real-time use"),
+        # typeset hyphenation is joined where the halves make a word
+        ("and is ap-\nplicable in cases", "and is applicable in cases"),
+        ("An impor- tant special case", "An important special case"),
+        ("natural lan- guage and speech process- ing", "natural language and speech processing"),
+        ("are com- mon statistical models across re- sources", "are common statistical"),
+        ("combining dictio- naries from", "combining dictionaries from"),
+        # a break before a capital inside a line is no hyphenation
+        ("state-of-the-art LLMs- ChatGPT 4.0, Mistral", "LLMs- ChatGPT 4.0, Mistral"),
+    ],
+)
+def test_hyphens_at_line_ends_and_typeset(text, expected):
+    assert expected in fold_whitespace(text)
+
+
+@settings(max_examples=300)
+@given(
+    st.lists(
+        st.sampled_from(
+            ["impor", "tant", "high", "and", "self", "supervised", "x", "-", " ", "\n"]
+        ),
+        max_size=30,
+    ).map("".join)
+)
+def test_hyphen_breaks_keep_every_letter_in_order_and_are_idempotent(text):
+    joined = join_hyphens(text)
+    assert re.sub(r"[^a-z]", "", joined) == re.sub(r"[^a-z]", "", text)
+    assert join_hyphens(fold_whitespace(text)) == fold_whitespace(text)
