@@ -7,7 +7,7 @@ STAMP  := $(VENV)/.installed
 export PATH := $(CURDIR)/$(BIN):$(PATH)
 export DVC_NO_ANALYTICS := 1
 
-.PHONY: env dataset test quality bench lint lock clean
+.PHONY: env dataset test quality text bench lint lock clean
 
 env: $(STAMP)
 
@@ -29,6 +29,12 @@ test: $(STAMP)
 N ?= 20000
 quality: $(STAMP)
 	$(BIN)/python bench/quality.py $(N)
+
+# What the text rules make of the real corpora in ../shared/corpora: TeX left behind, flag
+# rates, placeholders; SAMPLE=30 prints that many flagged abstracts per flag to read.
+SAMPLE ?= 0
+text: $(STAMP)
+	$(BIN)/python bench/text.py --sample $(SAMPLE)
 
 # Wall, CPU, peak memory and throughput of each stage of `dvc repro` on N synthetic abstracts
 # (in build/bench/), against the floor; `make bench N=1000000` for the goals' scale.

@@ -15,8 +15,8 @@ class TextFeatures(pa.DataFrameModel):
 
     text: Series[str] = pa.Field(
         str_length={"min_value": 1},
-        description="the clean abstract: whitespace folded, Unicode repaired and NFC, "
-        "LaTeX and TeX quotes rendered as Unicode text",
+        description="the clean abstract: whitespace folded, Unicode repaired and NFC, TeX "
+        "markup rendered; a formula rendered as Unicode where faithful, else kept as written",
     )
     is_truncated: Series[bool] = pa.Field(
         description="the text stops before its end (cut mid-word or mid-sentence)"

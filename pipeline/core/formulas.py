@@ -169,6 +169,7 @@ _ESCAPES = MappingProxyType({
 _SUPER_MARKS = MappingProxyType({"∘": "°", "*": "*", "∗": "∗", "′": "′", "″": "″", "†": "†"})
 _OPERATOR_MARK = "\x01"  # around an operator name until spaces are decided
 _SPACE = "\x02"  # a space that no rule removes (`3 (mod 4)`)
+_FRACTION = "\x03"  # around a fraction until its parentheses are decided
 _TOKEN = re.compile(r"\\[A-Za-z]+|\\.|\s+|.", re.DOTALL)
 # A fraction's part or a root's argument that needs no parentheses: one word or number.
 _PLAIN = re.compile(r"[\w.′]+")
@@ -286,7 +287,7 @@ class _Renderer:
             return _accented(self.argument(), _ACCENTS[name])
         if name in ("frac", "dfrac", "tfrac"):
             top, bottom = self.argument(), self.argument()
-            return f"{_wrap(top)}/{_wrap(bottom)}"
+            return f"{_FRACTION}{_wrap(top)}/{_wrap(bottom)}{_FRACTION}"
         if name == "sqrt":
             return self.root()
         if name == "unicode":
@@ -377,8 +378,26 @@ def _space_operators(text: str) -> str:
 
 
 # Blanks that TeX ignores and a reader would trip on: just inside brackets, and between a
-# letter and its parenthesis: `O \\left( x \\right)` -> `O(x)`.
-_INNER_BLANK = re.compile(r"(?<=[(\[{]) | (?=[)\]}])|(?<=\w) (?=\()")
+# one-letter function and its parenthesis: `O \\left( x \\right)` -> `O(x)`.
+_INNER_BLANK = re.compile(r"(?<=[(\[{]) | (?=[)\]}])|(?<=\b[A-Za-z]) (?=\()")
+
+
+_FRACTIONS = re.compile(f"(\\S?)( *){_FRACTION}([^{_FRACTION}]*){_FRACTION}( *)(\\S?)")
+
+
+def _scope_fractions(text: str) -> str:
+    """Parenthesize a fraction that stands next to a letter, digit or operator name, so
+    that its scope is kept: `n \\log_2 \\frac{m}{n}` -> `n log₂ (m/n)`, `x = a/b` as is."""
+
+    def scoped(match: re.Match[str]) -> str:
+        left, before, fraction, after, right = match.groups()
+        if left.isalnum() or right.isalnum() or left == _OPERATOR_MARK:
+            fraction = f"({fraction})"
+        return f"{left}{before}{fraction}{after}{right}"
+
+    while _FRACTION in text:
+        text = _FRACTIONS.sub(scoped, text, count=1)
+    return text
 
 
 def render_formula(content: str) -> str | None:
@@ -390,7 +409,8 @@ def render_formula(content: str) -> str | None:
         rendered = _Renderer(content).group(closed=False)
     except Unfaithful:
         return None
-    rendered = _INNER_BLANK.sub("", " ".join(_space_operators(rendered).split()))
+    rendered = _space_operators(_scope_fractions(rendered))
+    rendered = _INNER_BLANK.sub("", " ".join(rendered.split()))
     return " ".join(rendered.replace(_SPACE, " ").split()) or None
 
 

@@ -137,8 +137,8 @@ _BRACED_ACCENT = re.compile(
 # `Poincar\'e`, `Schr\"odinger`: an accent inside a word, on a vowel.
 _WORD_ACCENT = re.compile(r"(?<=[^\W\d_])\\([`'^\"])([aeiouyAEIOUY])")
 # `\%`, `\&`, `\_`, `\#`, `\$`, `\{`, `\}`, and `\'`, `\"` left: escaped quotes (`one\'s`);
-# `\ ` is a space, `\-`, a discretionary hyphen, nothing.
-_ESCAPED = re.compile(r"\\([%&_#${}'\" -])")
+# `\ ` (any blank after the backslash) is a space, `\-`, a discretionary hyphen, nothing.
+_ESCAPED = re.compile(r"\\([%&_#${}'\"-]|\s)")
 
 
 def _until_stable(pattern: re.Pattern[str], repl, text: str) -> str:
@@ -161,7 +161,7 @@ def render_commands(text: str) -> str:
     text = _BRACED_ACCENT.sub(lambda m: (m[2] or m[4]) + _COMBINING[m[1] or m[3]], text)
     text = _WORD_ACCENT.sub(lambda m: m[2] + _COMBINING[m[1]], text)
     text = _SYMBOL.sub(_symbol, text)
-    return _ESCAPED.sub(lambda m: "" if m[1] == "-" else m[1], text)
+    return _ESCAPED.sub(lambda m: "" if m[1] == "-" else " " if m[1].isspace() else m[1], text)
 
 
 # --- Punctuation ----------------------------------------------------------------------------
@@ -190,8 +190,9 @@ def render_dashes(text: str) -> str:
 
 
 # A tie `~` between a word (or an abbreviation's period) and what follows: `translation~(NAT)`,
-# `Fig.~3`, `factor~$\gamma$` (a sheltered formula). `~5%`, `2~4` and `1~3` are prose and stay.
-_TIE = re.compile(r"(?:(?<=[A-Za-z]{2})|(?<=\.))~(?=[A-Za-z0-9(\[\x00\\])")
+# `Fig.~3`, `factor~$\gamma$` (a sheltered formula), and a number's unit: `1~GB`. `~5%`,
+# `2~4` and `1~3` are prose and stay.
+_TIE = re.compile(r"(?:(?<=[A-Za-z]{2})|(?<=\.))~(?=[A-Za-z0-9(\[\x00\\])|(?<=[0-9])~(?=[A-Za-z])")
 
 
 def render_ties(text: str) -> str:

@@ -17,10 +17,12 @@ _BRACKETS = MappingProxyType({")": "(", "]": "[", "}": "{"})
 
 
 def trim(url: str) -> str:
-    """Drop trailing punctuation and unbalanced closing brackets from a matched URL."""
+    """Drop trailing punctuation, unbalanced closing brackets and an odd `$` (a formula's
+    closing) from a matched URL."""
     while url:
         last = url[-1]
-        if last in _TRAILER or (last in _BRACKETS and url.count(last) > url.count(_BRACKETS[last])):
+        unbalanced = last in _BRACKETS and url.count(last) > url.count(_BRACKETS[last])
+        if last in _TRAILER or unbalanced or (last == "$" and url.count("$") % 2):
             url = url[:-1]
         else:
             break

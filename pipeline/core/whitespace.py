@@ -13,7 +13,7 @@ from pipeline.core.words import is_word, zipf
 _BLANKS = re.compile(r"[ \t\v\f]+")
 _PARAGRAPHS = re.compile(r"\n(?: ?\n)+")
 # A word, a hyphen, then a line end (blanks around it) or one blank, then a word.
-_HYPHEN_BREAK = re.compile(r"([^\W\d_]+)-( ?\n ?| )([^\W\d_]+)")
+_HYPHEN_BREAK = re.compile(r"([^\W\d_]+)-( ?\n ?| )(?=([^\W\d_]+))")
 # What follows a suspended hyphen: `high- and low-resource`, `pre- or post-training`.
 _SUSPENDED = frozenset(["and", "or", "nor", "to", "as", "but", "versus", "vs"])
 
@@ -23,13 +23,13 @@ def _hyphen(match: re.Match[str]) -> str:
     hyphenated pair (`impor-tant`, `process-ing`), else a compound without the blank
     (`self-supervised`); a break before a capital (`LLMs- ChatGPT`) keeps its blank inside a
     line."""
-    left, gap, right = match.groups()
+    left, gap, right = match.groups()  # `right` is looked at, not taken: it may break again
     if right.lower() in _SUSPENDED:
-        return f"{left}- {right}"
+        return f"{left}- "
     if not (right[:1].islower() or (left.isupper() and right.isupper())):
-        return f"{left}-{right}" if "\n" in gap else match[0]
-    joined, compound = left + right, f"{left}-{right}"
-    return joined if is_word(joined) and zipf(joined) > zipf(compound) else compound
+        return f"{left}-" if "\n" in gap else match[0]
+    joined = left + right
+    return left if is_word(joined) and zipf(joined) > zipf(f"{left}-{right}") else f"{left}-"
 
 
 def join_hyphens(text: str) -> str:
@@ -44,8 +44,8 @@ def fold_whitespace(text: str) -> str:
     (`join_hyphens`), hard-wrapped lines are joined, runs of blanks become one space,
     paragraph breaks exactly one `\\n`, and the ends are stripped."""
     if text.isprintable():  # one line, whose only blank is the space
-        text = join_hyphens(text) if "- " in text else text
-        return " ".join(text.split()) if "  " in text else text.strip(" ")
+        text = " ".join(text.split()) if "  " in text else text.strip(" ")
+        return join_hyphens(text) if "- " in text else text
     text = _BLANKS.sub(" ", text.replace("\r\n", "\n").replace("\r", "\n"))
     paragraphs = (join_hyphens(p.strip()) for p in _PARAGRAPHS.split(text))
     return "\n".join(" ".join(line.strip() for line in p.split("\n")) for p in paragraphs if p)

@@ -155,9 +155,15 @@ raw file exactly once (a leading UTF-8 byte-order mark aside): nothing is lost.
    lone name is a reject. Text before the first marker is a reject. Spans that are not
    valid UTF-8 are decoded as cp1252 (`encoding` says which).
 2. **Normalize.** HTML entities decoded, mojibake repaired, zero-width and control
-   characters removed, exotic spaces made plain, LaTeX math (`$100\\times$` → `100×`), TeX
-   commands and quotes (``` ``x'' ``` → `“x”`) rendered as Unicode, URLs left intact,
-   hard-wrapped lines joined (paragraphs separated by one newline), Unicode NFC.
+   characters removed, exotic spaces made plain, URLs left intact. LaTeX is faithful or
+   verbatim: a formula (`$...$`, `$$...$$`, `\\(...\\)`, `\\[...\\]`, math environments) is
+   rendered as Unicode only where every piece has a faithful rendering (`$100\\times$` →
+   `100×`, `$n\\log n$` → `n log n`, `$n^{c_1}$` → `n^{c₁}`), otherwise kept exactly as
+   written with its delimiters; text-mode markup (`\\emph{x}`, `{\\em x}`,
+   `\\href{url}{text}`, accents, `--`, ``` ``x'' ```) is rendered, an unknown command kept
+   as written. Hard-wrapped lines are joined (paragraphs separated by one newline); a
+   hyphen at a line end is joined only where the halves make a word (`distri-⏎bution`), kept
+   in compounds, and kept with a blank when suspended (`high- and low-resource`). NFC.
 3. **Flag and enrich** (flag, never drop): `is_truncated` (no sentence-ending punctuation
    at the end), `has_lost_characters` (`Metas Llama`, `doesnt`, `?` inside a word),
    `has_math`, `is_too_short` / `is_too_long` (word bounds in the project's params),

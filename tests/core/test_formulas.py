@@ -130,3 +130,15 @@ def test_math_is_rendered_or_kept_whole_and_idempotent(text):
         assert "\\" not in piece or piece in " ".join(text.split())
     once = math(text)
     assert math(once) == once or "$" in once
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # ACL: the fraction after an operator keeps its scope
+        (r"$n \log_2 \frac{m}{n} + o(m)$", "n log₂ (m/n) + o(m)"),
+        (r"$x = \frac{1}{2}$ and $2\frac{1}{2}$", "x = 1/2 and 2(1/2)"),
+    ],
+)
+def test_fractions_keep_their_scope(text, expected):
+    assert math(text) == expected

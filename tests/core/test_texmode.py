@@ -99,6 +99,12 @@ def test_render_commands(text, expected):
             "https://x.github.io/p",
         ),
         (r"\url{https://x.org/a\_b}", "https://x.org/a_b"),
+        # arxiv-2025: a link inside math, whose URL must not take the closing dollar
+        (
+            r"see $\href{https://x.org/CK}{\text{this https URL}}$.",
+            "this https URL (https://x.org/CK).",
+        ),
+        ("with 1~GB of memory", "with 1 GB of memory"),
     ],
 )
 def test_links(text, expected):
