@@ -47,22 +47,29 @@ class Params:
     def workers(self) -> int:
         return self.number(self.values, "workers", int, 0, 1024, "")
 
-    def parse(self) -> tuple[Rules, float]:
-        """The parse stage's rules and control-byte ratio."""
-        values = self.section("parse")
-        chrome = values.get("page_chrome")
-        if not isinstance(chrome, list) or not all(isinstance(p, str) for p in chrome):
-            raise ConfigError(f"{self.path}: parse.page_chrome: expected a list of regexes")
-        for pattern in chrome:
+    def patterns(self, where: dict, key: str, name: str) -> tuple[str, ...]:
+        """A list of regular expressions, each checked to compile."""
+        value = where.get(key)
+        if not isinstance(value, list) or not all(isinstance(p, str) for p in value):
+            raise ConfigError(f"{self.path}: {name}{key}: expected a list of regexes")
+        for pattern in value:
             try:
                 re.compile(pattern)
             except re.error as error:
                 raise ConfigError(
-                    f"{self.path}: parse.page_chrome: bad pattern {pattern!r}: {error}"
+                    f"{self.path}: {name}{key}: bad pattern {pattern!r}: {error}"
                 ) from None
-        words = self.number(values, "max_fragment_words", int, 0, 1000, "parse.")
-        ratio = self.number(values, "max_control_ratio", float, 0.0, 1.0, "parse.")
-        return Rules(page_chrome=tuple(chrome), max_fragment_words=words), ratio
+        return tuple(value)
+
+    def parse(self) -> tuple[Rules, float]:
+        """The parse stage's rules and control-byte ratio."""
+        values, name = self.section("parse"), "parse."
+        chrome = self.patterns(values, "page_chrome", name)
+        words = self.number(values, "max_fragment_words", int, 0, 1000, name)
+        ratio = self.number(values, "max_control_ratio", float, 0.0, 1.0, name)
+        placeholders = self.patterns(values, "placeholders", name)
+        rules = Rules(page_chrome=chrome, placeholders=placeholders, max_fragment_words=words)
+        return rules, ratio
 
     def batch_rows(self) -> int:
         return self.number(self.section("normalize"), "batch_rows", int, 1, 10**7, "normalize.")

@@ -37,6 +37,17 @@ NOISE = [
     ("Cite this paper", "page_chrome"),
 ]
 PREAMBLE = ["Shammie", "posted by the editor", "Home | Papers"]
+# Stand-ins for a missing abstract, in several wordings, cases, brackets and line breaks.
+PLACEHOLDERS = [
+    "N/A",
+    "No abstract available.",
+    "[No Abstract Available]",
+    "Abstract Unavailable",
+    "ABSTRACT NOT AVAILABLE",
+    "(none)",
+    "TBD",
+    "This article has\nno abstract",
+]
 
 
 @dataclass
@@ -81,8 +92,21 @@ def _blank(draw, at_least: int = 0) -> str:
 
 
 @st.composite
+def _record(draw, marker: str) -> Piece:
+    """A marker and its text: an abstract of one to three paragraphs, or a placeholder."""
+    if draw(st.integers(0, 3)) == 0:
+        return Piece(marker + draw(st.sampled_from(PLACEHOLDERS)), "placeholder")
+    n_paragraphs = draw(st.integers(1, 3))
+    paragraphs = [draw(_paragraph(last=i == n_paragraphs - 1)) for i in range(n_paragraphs)]
+    body = marker + paragraphs[0]
+    for paragraph in paragraphs[1:]:
+        body += draw(_blank(at_least=1)) + paragraph
+    return Piece(body, "abstract")
+
+
+@st.composite
 def dumps(draw) -> Dump:
-    """A dump of abstracts, empty markers, trailing noise and a preamble, as bytes."""
+    """A dump of abstracts, placeholders, empty markers, trailing noise and a preamble."""
     newline = draw(st.sampled_from(["\n", "\r\n"]))
     encoding = draw(st.sampled_from(["utf-8", "cp1252"]))
     bom = encoding == "utf-8" and draw(st.booleans())
@@ -95,15 +119,10 @@ def dumps(draw) -> Dump:
     for _ in range(draw(st.integers(0, 6))):
         pieces.append(Piece(draw(st.sampled_from(["", "", "  ", "\t"]))))
         marker = draw(st.sampled_from(MARKERS))
-        n_paragraphs = draw(st.integers(0, 3))
-        if n_paragraphs == 0:
+        if draw(st.integers(0, 3)) == 0:
             pieces += [Piece(marker.rstrip(), "empty_abstract"), Piece(draw(_blank()))]
             continue
-        paragraphs = [draw(_paragraph(last=i == n_paragraphs - 1)) for i in range(n_paragraphs)]
-        body = marker + paragraphs[0]
-        for paragraph in paragraphs[1:]:
-            body += draw(_blank(at_least=1)) + paragraph
-        pieces.append(Piece(body, "abstract"))
+        pieces.append(draw(_record(marker)))
         for noise, reason in draw(st.lists(st.sampled_from(NOISE), max_size=2)):
             pieces += [Piece(draw(_blank(at_least=1))), Piece(noise, reason)]
         pieces.append(Piece(draw(_blank())))

@@ -29,27 +29,52 @@ class Span(NamedTuple):
     reason: str | None
 
 
+# What may surround a paragraph matched whole against a list of wordings.
+FRAME = "[](){}<>|•·»«:.,;-–— "
+
+
+def _any_of(patterns: tuple[str, ...]) -> re.Pattern:
+    """One case-insensitive regex for any of `patterns` (none: matches nothing)."""
+    return re.compile("|".join(f"(?:{p})" for p in patterns) or "(?!)", re.IGNORECASE)
+
+
+def _says(wordings: re.Pattern, text: str) -> bool:
+    """Whether `text` is one of `wordings`: whitespace folded, surrounding FRAME stripped."""
+    return wordings.fullmatch(" ".join(text.split()).strip(FRAME)) is not None
+
+
 @dataclass(frozen=True)
 class Rules:
     """The knobs of segmentation (`parse:` in params.yaml)."""
 
     page_chrome: tuple[str, ...]
+    placeholders: tuple[str, ...]
     max_fragment_words: int
 
     def __post_init__(self):
-        pattern = "|".join(f"(?:{p})" for p in self.page_chrome) or "(?!)"
-        object.__setattr__(self, "_chrome", re.compile(pattern, re.IGNORECASE))
+        object.__setattr__(self, "_chrome", _any_of(self.page_chrome))
+        object.__setattr__(self, "_placeholders", _any_of(self.placeholders))
+
+    def record(self, text: str) -> str | None:
+        """The reject reason of a record whose text after its marker is `text`, or None.
+
+        No letter or digit at all (`-`, `...`) is `empty_abstract`, before any wording."""
+        if not any(c.isalnum() for c in text):
+            return "empty_abstract"
+        if _says(self._placeholders, text):
+            return "placeholder"
+        return None
 
     def noise(self, paragraph: str) -> str | None:
         """The reject reason of a trailing paragraph that is not abstract prose, or None."""
-        folded = " ".join(paragraph.split())
-        if self._chrome.fullmatch(folded.strip("[](){}<>|•·»«:.,;-–— ")):
+        if _says(self._chrome, paragraph):
             return "page_chrome"
-        words = folded.split(" ")
+        words = paragraph.split()
         if (
-            "\n" not in paragraph
+            words  # none: only Unicode blanks, such as a no-break space
+            and "\n" not in paragraph
             and len(words) <= self.max_fragment_words
-            and folded[-1] not in SENTENCE_END
+            and words[-1][-1] not in SENTENCE_END
             and all(w[0].isupper() for w in words)
         ):
             return "trailing_fragment"
@@ -93,7 +118,7 @@ def segment(data: bytes, rules: Rules, decode: Callable[[bytes], str]) -> list[S
                 break
             noise.append(Span(*paragraphs.pop(), reason))
         end = paragraphs[-1][1] if paragraphs else marker.end(1)
-        has_text = any(c.isalnum() for c in decode(data[marker.end(1) : end]))
-        spans.append(Span(marker.start(1), end, None if has_text else "empty_abstract"))
+        reason = rules.record(decode(data[marker.end(1) : end]))
+        spans.append(Span(marker.start(1), end, reason))
         spans.extend(reversed(noise))
     return spans

@@ -19,17 +19,22 @@ _SUSPENDED = frozenset(["and", "or", "nor", "to", "as", "but", "versus", "vs"])
 
 
 def _hyphen(match: re.Match[str]) -> str:
-    """One hyphen break: joined where the halves make a word more frequent than the
-    hyphenated pair (`impor-tant`, `process-ing`), else a compound without the blank
-    (`self-supervised`); a break before a capital (`LLMs- ChatGPT`) keeps its blank inside a
-    line."""
-    left, gap, right = match.groups()  # `right` is looked at, not taken: it may break again
+    """One hyphen break, its right word looked at but not taken (it may break again).
+
+    Inside a line, a hyphen and a blank before a lower-case word is typeset hyphenation
+    (`impor- tant`): joined where the halves make a word. At a line end it may as well be a
+    compound wrapped at its hyphen: joined only where the word is more frequent than the
+    hyphenated pair (`process-ing`, not `self-supervised`). A break before a capital
+    (`LLMs- ChatGPT`) keeps its blank inside a line."""
+    left, gap, right = match.groups()
     if right.lower() in _SUSPENDED:
         return f"{left}- "
     if not (right[:1].islower() or (left.isupper() and right.isupper())):
         return f"{left}-" if "\n" in gap else match[0]
-    joined = left + right
-    return left if is_word(joined) and zipf(joined) > zipf(f"{left}-{right}") else f"{left}-"
+    joined, typeset = left + right, "\n" not in gap
+    if is_word(joined) and (typeset or zipf(joined) > zipf(f"{left}-{right}")):
+        return left
+    return f"{left}-"
 
 
 def join_hyphens(text: str) -> str:

@@ -68,6 +68,55 @@ def test_preamble_file_without_marker_and_empty_marker(rules):
     ]
 
 
+def test_placeholders_are_rejects_and_short_abstracts_stay(rules):
+    """Placeholders in several wordings, cases and brackets; real short abstracts around."""
+    data = (
+        "Abstract: No abstract available.\n"
+        "Abstract: We prove that P ≠ NP.\n"
+        "\n"
+        "Abstract:\n"
+        "  [No Abstract Available]\n"
+        "\n"
+        "Download PDF\n"
+        "\n"
+        "ABSTRACT: n/a\n"
+        "Abstract: Missing data, imputed.\n"
+        "Abstract: Abstract Unavailable\n"
+        "abstract : TBD\n"
+        "Abstract:\n"
+        "This article has\n"
+        "no abstract.\n"
+        "Abstract: -\n"
+        "Abstract: None of the above.\n"
+        "Abstract: (Abstract: Not Available)\n"
+    ).encode()
+    parsed = parse_dump(data, "proc/2021.txt", rules, 0.1)
+    where = ("byte_start", "byte_end", "line_start", "line_end")
+    assert [(*map(r.get, where), r["text_raw"]) for r in parsed.occurrences] == [
+        (33, 66, 2, 2, "Abstract: We prove that P ≠ NP."),
+        (133, 165, 10, 10, "Abstract: Missing data, imputed."),
+        (264, 292, 17, 17, "Abstract: None of the above."),
+    ]
+    assert [(*map(r.get, where), r["reason"], r["text"]) for r in parsed.rejects] == [
+        (0, 32, 1, 1, "placeholder", "Abstract: No abstract available."),
+        (68, 103, 4, 5, "placeholder", "Abstract:\n  [No Abstract Available]"),
+        (105, 117, 7, 7, "page_chrome", "Download PDF"),
+        (119, 132, 9, 9, "placeholder", "ABSTRACT: n/a"),
+        (166, 196, 11, 11, "placeholder", "Abstract: Abstract Unavailable"),
+        (197, 211, 12, 12, "placeholder", "abstract : TBD"),
+        (212, 251, 13, 15, "placeholder", "Abstract:\nThis article has\nno abstract."),
+        (252, 263, 16, 16, "empty_abstract", "Abstract: -"),
+        (293, 328, 18, 18, "placeholder", "Abstract: (Abstract: Not Available)"),
+    ]
+    rows = parsed.occurrences + parsed.rejects
+    assert covered_once(data, rows) and {r["source"] for r in rows} == {"proc/2021.txt"}
+
+
+def test_a_trailing_paragraph_of_unicode_blanks_stays_with_its_abstract(rules):
+    text = "Abstract: We study x.\n\n\u00a0\u3000\n"
+    assert parse(text, rules) == [(0, 28, "abstract", text.rstrip("\n"))]
+
+
 def test_offsets_and_lines_with_bom_and_crlf(rules):
     data = b"\xef\xbb\xbf\r\nAbstract: caf\xc3\xa9.  \r\n\r\n"
     (row,) = parse_dump(data, "x.txt", rules, 0.1).occurrences

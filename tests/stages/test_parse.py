@@ -12,10 +12,11 @@ import pytest
 
 from pipeline import parts
 from pipeline.core.coverage import CoverageError
+from pipeline.release.reader import read_config
 from pipeline.stages import parse as stage
 from schemas import ParsedOccurrences, Rejects
 from schemas.derive import arrow_schema
-from tests.conftest import SEEDS, tree
+from tests.conftest import SEEDS, run_pipeline, tree
 
 
 def run(raw, tmp_path, parse_settings):
@@ -94,6 +95,36 @@ def test_awkward_raw_folder(tmp_path, parse_settings):
     assert summary["rejects_by_reason"]["not_text"] == 1
     assert_spans_match_raw(raw, occurrences, "text_raw")
     assert_spans_match_raw(raw, rejects, "text")
+
+
+def test_one_placeholder_under_different_papers_is_never_published_nor_merged(tmp_path, params):
+    raw = tmp_path / "raw"
+    raw.mkdir()
+    (raw / "a.txt").write_text(
+        "Abstract: We align speech and text with one shared encoder.\n\n"
+        "Abstract: No abstract available.\n",
+        encoding="utf-8",
+    )
+    (raw / "b.txt").write_text(
+        "Abstract:\nNo abstract available.\n\nDownload PDF\n\n"
+        "Abstract: We parse scanned tables with a graph model.\n",
+        encoding="utf-8",
+    )
+    release = run_pipeline(raw, tmp_path / "out", params)
+    abstracts = read_config(release, "default").to_pylist()
+    assert sorted((a["text"], a["n_occurrences"]) for a in abstracts) == [
+        ("We align speech and text with one shared encoder.", 1),
+        ("We parse scanned tables with a graph model.", 1),
+    ]
+    assert read_config(release, "occurrences").num_rows == 2
+    rejects = read_config(release, "rejects").to_pylist()
+    assert [(r["source"], r["line_start"], r["reason"], r["text"]) for r in rejects] == [
+        ("a.txt", 3, "placeholder", "Abstract: No abstract available."),
+        ("b.txt", 1, "placeholder", "Abstract:\nNo abstract available."),
+        ("b.txt", 4, "page_chrome", "Download PDF"),
+    ]
+    metrics = json.loads((tmp_path / "out" / "parse.json").read_text())
+    assert metrics["rejects_by_reason"]["placeholder"] == 2
 
 
 def test_missing_raw_folder_is_a_clear_error(tmp_path, parse_settings):
