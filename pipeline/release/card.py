@@ -152,7 +152,8 @@ raw file exactly once (a leading UTF-8 byte-order mark aside): nothing is lost.
 1. **Parse.** A record starts at a line whose first non-blank characters are `Abstract`
    (any case) and a colon, or that holds only the word `Abstract`; it runs to the next
    marker. Its paragraphs stay one abstract; a trailing paragraph of page furniture or a
-   lone name is a reject. Text before the first marker is a reject. Spans that are not
+   lone name is a reject. Text before the first marker is a reject, and so is a record
+   that only says it has no abstract (`No abstract available`, `N/A`). Spans that are not
    valid UTF-8 are decoded as cp1252 (`encoding` says which).
 2. **Normalize.** HTML entities decoded, mojibake repaired, zero-width and control
    characters removed, exotic spaces made plain, URLs left intact. LaTeX is faithful or
