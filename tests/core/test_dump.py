@@ -49,6 +49,16 @@ def test_trailing_chrome_and_names_are_rejects_not_glued_on(rules):
     ]
 
 
+def test_copyright_lines_are_chrome_whatever_their_sign(rules):
+    text = "Abstract: We study x.\n\n(c) 2020 ACL\nAbstract: Next.\n\n© 2021 IEEE\n"
+    assert [kind for *_, kind, _ in parse(text, rules)] == [
+        "abstract",
+        "page_chrome",
+        "abstract",
+        "page_chrome",
+    ]
+
+
 def test_a_lone_paragraph_is_always_the_abstract(rules):
     assert parse("Abstract:\nShammie\n", rules) == [(0, 17, "abstract", "Abstract:\nShammie")]
 
