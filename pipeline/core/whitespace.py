@@ -14,27 +14,49 @@ _BLANKS = re.compile(r"[ \t\v\f]+")
 _PARAGRAPHS = re.compile(r"\n(?: ?\n)+")
 # A word, a hyphen, then a line end (blanks around it) or one blank, then a word.
 _HYPHEN_BREAK = re.compile(r"([^\W\d_]+)-( ?\n ?| )(?=([^\W\d_]+))")
-# What follows a suspended hyphen: `high- and low-resource`, `pre- or post-training`.
-_SUSPENDED = frozenset(["and", "or", "nor", "to", "as", "but", "versus", "vs"])
+# What follows a suspended hyphen: `high- and low-resource`, `pre- or post-training`, and
+# French `intra- et inter-`.
+_SUSPENDED = frozenset(["and", "or", "nor", "to", "as", "but", "versus", "vs", "et", "ou"])
+# Words that follow a dash of punctuation, never the second half of a compound:
+# `the model- while`, `contexts- not`.
+_AFTER_DASH = frozenset({
+    "while", "not", "that", "which", "who", "whose", "where", "when", "whereas", "but", "and",
+    "or", "the", "a", "an", "of", "in", "on", "for", "with", "to", "from", "by", "is", "are",
+    "was", "were", "be",
+})  # fmt: skip
+# Prefixes that make compounds with a capitalized word: `pro- Palestinian`, `non- English`.
+_PREFIXES = frozenset({
+    "pro", "anti", "non", "multi", "pre", "post", "co", "semi", "self", "cross", "inter",
+    "intra", "sub", "super", "un", "re", "de", "bi", "tri", "mono", "meta", "neo", "pseudo",
+    "quasi",
+})  # fmt: skip
+# A joined word must beat the hyphenated pair by this much (Zipf) at a line end, where the
+# hyphen may be a compound's, and may trail it by this much inside a line, where a hyphen
+# before a blank is typesetting's: `out- puts` -> `outputs`, `large- scale` stays.
+_LINE_END_MARGIN, _TYPESET_MARGIN = 0.0, -1.5
 
 
 def _hyphen(match: re.Match[str]) -> str:
     """One hyphen break, its right word looked at but not taken (it may break again).
 
-    Inside a line, a hyphen and a blank before a lower-case word is typeset hyphenation
-    (`impor- tant`): joined where the halves make a word. At a line end it may as well be a
-    compound wrapped at its hyphen: joined only where the word is more frequent than the
-    hyphenated pair (`process-ing`, not `self-supervised`). A break before a capital
-    (`LLMs- ChatGPT`) keeps its blank inside a line."""
+    A suspended hyphen keeps its blank. Two halves are joined where they make a word
+    frequent enough against the hyphenated pair (see the margins); else a compound is kept
+    without the blank, but inside a line a dash of punctuation (`model- while`) and a
+    phrase before a name (`LLMs- ChatGPT`) stay as written."""
     left, gap, right = match.groups()
+    after = match.string[match.end() + len(right) :][:1]
+    typeset, compound = "\n" not in gap, f"{left}-"
+    if after == "-":  # a chain: `state-of- the-art`, `all- to-all`
+        return compound
     if right.lower() in _SUSPENDED:
         return f"{left}- "
-    if not (right[:1].islower() or (left.isupper() and right.isupper())):
-        return f"{left}-" if "\n" in gap else match[0]
-    joined, typeset = left + right, "\n" not in gap
-    if is_word(joined) and (typeset or zipf(joined) > zipf(f"{left}-{right}")):
+    if right[:1].isupper() and not (left.isupper() and right.isupper()):
+        named = (left[:1].isupper() and not left.endswith("s")) or left.lower() in _PREFIXES
+        return compound if named or not typeset else match[0]
+    margin = _TYPESET_MARGIN if typeset else _LINE_END_MARGIN
+    if is_word(left + right) and zipf(left + right) > zipf(f"{left}-{right}") + margin:
         return left
-    return f"{left}-"
+    return match[0] if typeset and right.lower() in _AFTER_DASH else compound
 
 
 def join_hyphens(text: str) -> str:

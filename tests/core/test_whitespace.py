@@ -49,6 +49,20 @@ def test_fold_whitespace(text, expected):
         ("combining dictio- naries from", "combining dictionaries from"),
         # a break before a capital inside a line is no hyphenation
         ("state-of-the-art LLMs- ChatGPT 4.0, Mistral", "LLMs- ChatGPT 4.0, Mistral"),
+        # from 200 breaks read by eye: compounds, chains, dashes, names, prefixes
+        ("The first one combines the out- puts of ELMo", "combines the outputs of ELMo"),
+        ("from large- scale data", "from large-scale data"),
+        ("across space- and time-\nscales", "across space- and time-scales"),
+        ("outperforms the state-of- the-art in", "outperforms the state-of-the-art in"),
+        ("an all- to-all attention", "an all-to-all attention"),
+        ("les relations intra- et inter-phrastiques", "les relations intra- et inter-"),
+        ("without retraining the model- while keeping", "the model- while keeping"),
+        (
+            "a Multi- Choice task on pro- Palestinian posts",
+            "a Multi-Choice task on pro-Palestinian",
+        ),
+        ("we fine-tune BERT- Large and CoT- Vid", "we fine-tune BERT-Large and CoT-Vid"),
+        ("phylogenetic trees hand- designed by linguists", "trees hand-designed by linguists"),
     ],
 )
 def test_hyphens_at_line_ends_and_typeset(text, expected):
