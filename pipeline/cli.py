@@ -6,7 +6,9 @@ from pathlib import Path
 
 import click
 
+from pipeline import registry as registry_module
 from pipeline.config import ConfigError, Params
+from pipeline.core.ids import RegistryError
 from pipeline.release import diff as release_diff
 from pipeline.release.reader import ReleaseError, rows_where, version
 from pipeline.report.figures import figures
@@ -17,7 +19,7 @@ from pipeline.stages import report as report_stage
 from pipeline.stages import schemas as schemas_stage
 from schemas.derive import TableError
 
-USER_ERRORS = (ConfigError, parse_stage.ParseError, TableError, ReleaseError)
+USER_ERRORS = (ConfigError, parse_stage.ParseError, TableError, ReleaseError, RegistryError)
 PATH = click.Path(path_type=Path)
 
 
@@ -83,12 +85,13 @@ def normalize(parsed, out, params):
 @_option("--normalized", "build/normalize", "Folder of the normalize stage's output.")
 @_option("--out", "build/dedup", "Folder for links.parquet: each occurrence's abstract.")
 @_option("--metrics", "metrics/dedup.json", "Where to write the counts.")
+@_option("--registry", "registry/ids.tsv", "The published ids, kept (none if no such file).")
 @_params
-def dedup(normalized, out, metrics, params):
+def dedup(normalized, out, metrics, registry, params):
     """Merge exact, near and truncated duplicates into one row per abstract."""
     settings = Params(params)
     s = dedup_stage.run(
-        normalized, out, metrics, settings.dedup(), settings.lengths(), settings.workers
+        normalized, out, metrics, settings.dedup(), settings.lengths(), settings.workers, registry
     )
     return (
         f"{s['occurrences']} occurrences -> {s['abstracts']} abstracts "
@@ -128,6 +131,23 @@ def publish(dedup, normalized, parsed, out, metrics, changelog, params):
     )
     counts = ", ".join(f"{config} {n} rows" for config, n in rows.items())
     return f"version {values['version']}: {counts} -> {out}"
+
+
+@main.command()
+@click.argument("release", type=PATH, default=Path("dist/abstracts"))
+@_option("--registry", "registry/ids.tsv", "The registry of published ids to add to.")
+def register(release, registry):
+    """Add every occurrence of a release to the registry of published ids, so that its
+    abstracts keep their ids in every later build. A step of releasing a version: run it
+    after `dvc repro`, then `dvc repro` again (dedup re-runs, to the same links).
+
+    RELEASE is a release folder (default: dist/abstracts). Lines are only ever added;
+    registering a release again adds nothing."""
+    s = registry_module.register(release, registry)
+    return (
+        f"{s['occurrences']} occurrences of {release}, {s['added']} new -> {registry} "
+        f"({s['lines']} lines)"
+    )
 
 
 @main.command()

@@ -13,7 +13,8 @@ class Identity(pa.DataFrameModel):
         unique=True,
         str_matches=ID_PATTERN,
         description="stable identifier derived from the content: the same abstract gets the "
-        "same id in every build, whatever the names or order of the raw files",
+        "same id in every build, whatever the names or order of the raw files; once "
+        "published, it keeps its id in every later release, whatever copies arrive later",
     )
 
 

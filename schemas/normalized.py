@@ -18,6 +18,17 @@ DIGEST = Annotated[pd.ArrowDtype, pyarrow.binary(16)]
 class NormalizedOccurrences(TextFeatures, ParsedOccurrences):
     """A parsed occurrence with its clean text, flags, enrichment and dedup key."""
 
+    defects: Series[int] = pa.Field(
+        ge=0,
+        le=7,
+        description="the kinds of defect found in `text`, a bitmask: 1 TeX debris (a command "
+        "left outside a verbatim formula), 2 ALL CAPS, 4 a hyphenation artefact "
+        "(`impor- tant`); dedup prefers the copies with fewer",
+    )
+    raw_hash: Series[np.uint64] = pa.Field(
+        description="the 64-bit BLAKE2b of `text_raw`: the registry of published ids "
+        "(registry/ids.tsv) knows the occurrence by it"
+    )
     key: Series[str] = pa.Field(
         description="the text with case, punctuation and spacing folded: equal keys are "
         "exact duplicates"
@@ -25,7 +36,7 @@ class NormalizedOccurrences(TextFeatures, ParsedOccurrences):
     key_id: Series[str] = pa.Field(
         str_matches=ID_PATTERN,
         description="the key's stable id (its 64-bit BLAKE2b, in hex): an abstract's `id` "
-        "is its canonical copy's",
+        "is its canonical copy's, unless it was published under another (registry/ids.tsv)",
     )
     key_hash: Series[DIGEST] = pa.Field(
         description="the key's 128-bit BLAKE2b digest: dedup groups exact duplicates by it"

@@ -51,15 +51,17 @@ def tree(folder):
     return {p.relative_to(folder): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
 
 
-def run_pipeline(raw: Path, out: Path, params: Params) -> Path:
-    """Parse, normalize, dedup and publish `raw` in-process under `out`; return the release."""
+def run_pipeline(raw: Path, out: Path, params: Params, registry: Path | None = None) -> Path:
+    """Parse, normalize, dedup (keeping the ids of `registry`, if given) and publish `raw`
+    in-process under `out`; return the release."""
     from pipeline.stages import dedup, normalize, parse, publish
 
     rules, ratio = params.parse()
     stats = parse.run(raw, out / "parse", out / "parse.json", rules, ratio, 2)
     normalize.run(out / "parse", out / "normalize", params.dedup(), params.batch_rows(), 2)
     stats |= dedup.run(
-        out / "normalize", out / "dedup", out / "dedup.json", params.dedup(), params.lengths(), 2
+        *(out / "normalize", out / "dedup", out / "dedup.json"),
+        *(params.dedup(), params.lengths(), 2, registry),
     )
     values = params.publish()
     publish.run(

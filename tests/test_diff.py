@@ -1,15 +1,16 @@
 """`abstracts diff` compares releases by id and text digest, a shard at a time: whatever
-the abstracts kept, added, removed, changed or recounted, it says which."""
+the abstracts kept, added, removed, changed or recounted, it says which, and the bump."""
 
 import tempfile
 from pathlib import Path
 
 import pyarrow as pa
 import pyarrow.parquet as pq
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from pipeline.release.diff import diff
+from pipeline.release.diff import Diff, diff
 from pipeline.release.layout import CONFIGS
 
 # id -> (text, n_occurrences), from a small alphabet so that texts and counts collide.
@@ -18,6 +19,7 @@ releases = st.dictionaries(
     st.tuples(st.sampled_from(["a", "b", "c"]), st.integers(1, 2)),
     max_size=12,
 )
+KINDS = ("added", "removed", "changed", "recounted")
 SCHEMA = pa.schema([("id", pa.string()), ("text", pa.string()), ("n_occurrences", pa.int64())])
 
 
@@ -45,3 +47,19 @@ def test_diff_says_what_changed_whatever_the_shards(old, new, shard_rows):
     assert found.removed == sorted(old.keys() - new.keys())
     assert found.changed == [i for i in common if old[i][0] != new[i][0]]
     assert found.recounted == [i for i in common if old[i][0] == new[i][0] and old[i] != new[i]]
+
+
+@pytest.mark.parametrize(
+    "kinds, bump",
+    [
+        ({"removed"}, "major"),  # references to the id break
+        ({"removed", "changed", "added"}, "major"),
+        ({"changed"}, "minor"),  # a text improved under its id: references keep working
+        ({"added"}, "minor"),
+        ({"recounted"}, "patch"),
+        (set(), "none"),
+    ],
+)
+def test_only_a_removed_id_is_a_major_bump(kinds, bump):
+    kinds = {kind: ["0123456789abcdef"] if kind in kinds else [] for kind in KINDS}
+    assert Diff(**kinds).bump == bump

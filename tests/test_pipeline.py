@@ -47,6 +47,8 @@ def test_an_incremental_build_equals_a_clean_build(project, tmp_path, acl_corpus
     for dump in sorted(acl_corpus.glob("*.txt"))[:3]:
         shutil.copy(dump, copy / "raw" / dump.name)
     sh("dvc", "repro", cwd=copy, env=env)
+    sh("abstracts", "register", cwd=copy, env=env)  # the ids kept are an input too
+    assert (copy / "registry/ids.tsv").stat().st_size
     # A new dump: a copy of a seed abstract (joins an existing abstract) and a new one.
     seed = next((copy / "raw").glob("000_*.txt")).read_bytes()
     new = acl_corpus.joinpath(sorted(p.name for p in acl_corpus.glob("*.txt"))[3]).read_bytes()
@@ -57,6 +59,7 @@ def test_an_incremental_build_equals_a_clean_build(project, tmp_path, acl_corpus
     clean, env = copy_project(tmp_path / "clean", tmp_path / "home")
     shutil.rmtree(clean / "raw")
     shutil.copytree(copy / "raw", clean / "raw")
+    shutil.copy(copy / "registry/ids.tsv", clean / "registry/ids.tsv")
     sh("dvc", "repro", cwd=clean, env=env)
     for folder in ("build/parse", "build/normalize", "build/dedup", "dist", "metrics"):
         assert tree(copy / folder) == tree(clean / folder), folder

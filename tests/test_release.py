@@ -30,17 +30,56 @@ def tree(folder):
     }
 
 
-@pytest.fixture(scope="module")
-def released(tmp_path_factory):
-    """A project copy built by `dvc repro`, committed, tagged v1.0.0 and pushed."""
-    base = tmp_path_factory.mktemp("released")
-    copy, env = copy_project(base / "project", base / "home")
+def release(copy, env, tag):
+    """The release steps: build, register the ids, rebuild (dedup only, to the same links),
+    commit and tag."""
+    sh("dvc", "repro", cwd=copy, env=env)
+    sh("abstracts", "register", cwd=copy, env=env)
     sh("dvc", "repro", cwd=copy, env=env)
     sh("git", "add", "-A", cwd=copy, env=env)
     sh("git", "commit", "-qm", "release", "--allow-empty", cwd=copy, env=env)
-    sh("git", "tag", "v1.0.0", cwd=copy, env=env)
+    sh("git", "tag", tag, cwd=copy, env=env)
+
+
+@pytest.fixture(scope="module")
+def released(tmp_path_factory):
+    """A project copy built by `dvc repro`, registered, committed, tagged v1.0.0 and pushed."""
+    base = tmp_path_factory.mktemp("released")
+    copy, env = copy_project(base / "project", base / "home")
+    release(copy, env, "v1.0.0")
     sh("dvc", "push", cwd=copy, env=env)
     return copy, env
+
+
+def test_a_registered_release_is_up_to_date_and_registers_nothing_more(released):
+    copy, env = released
+    assert "up to date" in sh("dvc", "status", cwd=copy, env=env).stdout
+    ids = {line.split("\t")[1] for line in (copy / "registry/ids.tsv").read_text().splitlines()}
+    assert ids == set(read_config(copy / "dist/abstracts", "default")["id"].to_pylist())
+    done = sh("abstracts", "register", cwd=copy, env=env)
+    assert " 0 new -> registry/ids.tsv" in done.stderr
+
+
+def test_a_complete_copy_keeps_the_published_id_and_diff_says_changed(project):
+    """A user's story: v1.0.0 holds a truncated abstract; a dump with its complete text
+    arrives; the next build shows the complete text under the same id, a minor bump."""
+    copy, env = project
+    release(copy, env, "v1.0.0")
+    truncated = next(
+        line
+        for line in (copy / "raw/000_f4866acc28c20d3f.txt").read_text().splitlines()
+        if line.endswith("publicly avail")
+    )
+    (copy / "raw" / "new.txt").write_text(f"{truncated}able.\n")
+    sh("dvc", "repro", cwd=copy, env=env)
+    (improved,) = [
+        a["id"]
+        for a in read_config(copy / "dist/abstracts", "default").to_pylist()
+        if a["text"].endswith("We've also made the code publicly available.")
+    ]
+    done = sh("abstracts", "diff", "v1.0.0", cwd=copy, env=env)
+    assert f"added: 0\nremoved: 0\nchanged: 1\n  {improved}\n" in done.stdout
+    assert "bump: minor (params version 1.0.0; next 1.1.0)" in done.stdout
 
 
 def card(folder):

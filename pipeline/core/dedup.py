@@ -277,10 +277,10 @@ def cluster(
     params: DedupParams,
     pmap: Callable[[Callable, Iterable], Iterable] = map,
     known: np.ndarray | None = None,
-) -> tuple[np.ndarray, np.ndarray]:
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """For distinct keys, given as their near-duplicate `candidates` and their `key_head`s,
-    the index of each key's group root (its smallest member), and whether each candidate
-    pair is near.
+    the index of each key's group root (its smallest member), whether each candidate pair
+    is near, and the pairs of keys joined (near or a prefix), shape (k, 2).
 
     `known` may hold each pair's verdict from an earlier run (1 near, 0 not, -1 unknown):
     only the unknown pairs are verified. `keys(needed)` is called once, with the keys of
@@ -293,8 +293,8 @@ def cluster(
     fetch = keys(np.union1d(pairs[near != 0].ravel(), bucketed))
     near[todo] = verified(fetch, pairs[todo], params, pmap)
     prefixes = itertools.chain.from_iterable(_prefix_pairs(fetch, heads, bucketed))
-    joined = np.r_[pairs[near == 1].ravel(), np.fromiter(prefixes, np.int64)]
-    return _components(len(heads), joined.reshape(-1, 2)), near == 1
+    joined = np.r_[pairs[near == 1].ravel(), np.fromiter(prefixes, np.int64)].reshape(-1, 2)
+    return _components(len(heads), joined), near == 1, joined
 
 
 def match_kind(key: str, canonical_key: str) -> str:

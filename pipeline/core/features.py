@@ -2,12 +2,13 @@
 
 from pipeline.core import enrich, urls
 from pipeline.core.dedup import dedup_key
+from pipeline.core.defects import defects
 from pipeline.core.flags import has_lost_characters, has_math, is_truncated
 from pipeline.core.normalize import normalize
 
 
 def features(text_raw: str) -> dict:
-    """The clean text of a raw span, its flags, enrichment and dedup key."""
+    """The clean text of a raw span, its flags, defects, enrichment and dedup key."""
     text = normalize(text_raw)
     links = urls.find(text)
     repositories = enrich.code_repositories(links)
@@ -16,6 +17,7 @@ def features(text_raw: str) -> dict:
         "is_truncated": is_truncated(text),
         "has_lost_characters": has_lost_characters(text),
         "has_math": has_math(text_raw),
+        "defects": defects(text),
         "n_words": len(text.split()),
         "n_chars": len(text),
         "urls": links,

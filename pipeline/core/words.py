@@ -22,10 +22,14 @@ def zipf(word: str) -> float:
     return zipf_frequency(word, "en")
 
 
+# A word at least this frequent is a real word (`lingual` 2.8), not a fragment (`impor` 2.0).
+WORD_ZIPF = 2.5
+
+
 def is_word(word: str) -> bool:
-    """`word` is one English word of letters that wordfreq knows (zipf above 0: `important`,
-    not `selfsupervised`)."""
-    return word.isalpha() and zipf(word) > 0
+    """`word` is one real English word of letters (zipf at least `WORD_ZIPF`: `important`,
+    not `selfsupervised` nor `impor`)."""
+    return word.isalpha() and zipf(word) >= WORD_ZIPF
 
 
 @lru_cache(maxsize=1 << 12)

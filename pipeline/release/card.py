@@ -159,14 +159,16 @@ raw file exactly once (a leading UTF-8 byte-order mark aside): nothing is lost.
    characters removed, exotic spaces made plain, URLs left intact. LaTeX is faithful or
    verbatim: a formula (`$...$`, `$$...$$`, `\\(...\\)`, `\\[...\\]`, math environments) is
    rendered as Unicode only where every piece has a faithful rendering (`$100\\times$` →
-   `100×`, `$n\\log n$` → `n log n`, `$n^{c_1}$` → `n^{c₁}`), otherwise kept exactly as
-   written with its delimiters; text-mode markup (`\\emph{x}`, `{\\em x}`,
-   `\\href{url}{text}`, accents, `--`, ``` ``x'' ```) is rendered, an unknown command kept
+   `100×`, `$n\\log n$` → `n log n`, `$n^{{c_1}}$` → `n^{{c₁}}`), otherwise kept exactly as
+   written with its delimiters; text-mode markup (`\\emph{{x}}`, `{{\\em x}}`,
+   `\\href{{url}}{{text}}`, accents, `--`, ``` ``x'' ```) is rendered, an unknown command kept
    as written. Hard-wrapped lines are joined (paragraphs separated by one newline); a
    hyphen at a line end is joined only where the halves make a word (`distri-⏎bution`), kept
    in compounds, and kept with a blank when suspended (`high- and low-resource`). NFC.
-3. **Flag and enrich** (flag, never drop): `is_truncated` (no sentence-ending punctuation
-   at the end), `has_lost_characters` (`Metas Llama`, `doesnt`, `?` inside a word),
+3. **Flag and enrich** (flag, never drop), on evidence: `is_truncated` (the text ends in
+   an ellipsis, a comma or an open bracket, a function word, or a word cut short, judged
+   with wordfreq: `publicly avail`; a URL, a keyword list or a missing final period is no
+   cut), `has_lost_characters` (`Googles ByT5`, `doesnt`, `Stein?s`, U+FFFD),
    `has_math`, `is_too_short` / `is_too_long` (word bounds in the project's params),
    `is_legacy_decoded`; word and character counts, URLs, code repositories, and whether the
    text says code, data or models are released.
@@ -174,10 +176,13 @@ raw file exactly once (a leading UTF-8 byte-order mark aside): nothing is lost.
    (exact duplicates); near duplicates by MinHash LSH over word 3-shingles with every
    candidate pair verified by its true Jaccard similarity; a text whose key is a prefix
    of another's (at least 10 words) is a truncated copy. The canonical text of a group is
-   its best copy: complete over truncated, intact over characters lost, UTF-8 over legacy,
-   longer over shorter, then the text itself, so it never depends on file names.
-5. **Identify.** `id` is a hash of the canonical text's key: the same abstract gets the
-   same id in every build, whatever the raw files are called or their order.
+   its best copy: complete over truncated, then the fewest defects (TeX debris, ALL CAPS,
+   hyphenation artefacts, lost characters, legacy decoding), then longer over shorter, then
+   the text itself, so it never depends on file names.
+5. **Identify.** A new abstract's `id` is a hash of its canonical text's key: the same in
+   every build, whatever the raw files are called or their order. Once published, an
+   abstract keeps its id in every later release whatever copies arrive (the project's
+   registry of published ids); a better copy improves its text under the same id.
 6. **Validate.** Every table is checked on every row against its Pandera schema before it
    is written; two builds from the same raw files and params are byte-identical.
 
@@ -204,8 +209,10 @@ raw file exactly once (a leading UTF-8 byte-order mark aside): nothing is lost.
 {_counts(stats["rejects_by_reason"])}
 ## Limitations
 
-- Flags are heuristics: `has_lost_characters` and the release flags are pattern-based and
-  both miss cases and raise false alarms; `is_truncated` trusts final punctuation.
+- Flags are heuristics tuned for precision: `is_truncated` and `has_lost_characters` flag
+  only with evidence (measured on real arXiv abstracts: every flag of a sample read was
+  right) and so miss cuts at a word boundary after an ordinary word; the release flags are
+  pattern-based.
 - Near-duplicate detection merges texts that differ in a few words; two papers by the same
   authors with nearly the same abstract become one row (their occurrences show both).
 - A copy both cut off and edited is found only if it stays similar enough to its original.

@@ -21,10 +21,11 @@ class Diff:
 
     @property
     def bump(self) -> str:
-        """major for removed or changed abstracts, minor for additions, patch for recounts."""
-        if self.removed or self.changed:
+        """major for removed abstracts, whose ids break; minor for added ones and for texts
+        changed (improved) under the same id, whose ids keep working; patch for recounts."""
+        if self.removed:
             return "major"
-        if self.added:
+        if self.added or self.changed:
             return "minor"
         return "patch" if self.recounted else "none"
 

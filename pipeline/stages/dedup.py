@@ -5,7 +5,9 @@ order, its abstract's id, how it matched, whether it is the canonical copy, and 
 abstract's derived columns. Publish joins the links to the normalized parts. Memory holds
 only what grouping needs: each occurrence's key digest and a few numbers, and one LSH band
 at a time (the bands wait in scratch files). Texts are read a chunk at a time: the keys
-that are candidates to join another are copied to a scratch file first.
+that are candidates to join another are copied to a scratch file first. An abstract
+published before keeps its id: the registry of published occurrences (`pipeline.core.ids`)
+says which.
 """
 
 import contextlib
@@ -20,9 +22,10 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
-from pipeline import parts
+from pipeline import parts, registry
 from pipeline.core.dedup import DedupParams, band_pairs, candidates, cluster, match_kind
 from pipeline.core.flags import length_flags
+from pipeline.core.ids import owners
 from pipeline.io import ValidatedWriter, atomic_dir, replacing, take_rows, write_json
 from pipeline.parallel import mapper, workers
 from schemas import FLAGS, MATCH_KINDS, Links, NormalizedOccurrences
@@ -33,8 +36,10 @@ LINKS = "links.parquet"
 TEXT_FLAGS = tuple(f for f in FLAGS if f in arrow_schema(NormalizedOccurrences).names)
 # How a copy matched, by its code in `matched`.
 KINDS = np.array(list(MATCH_KINDS), dtype=object)
-# What decides which copy of a group is canonical, in order, before the text itself.
-RANK = ("is_truncated", "has_lost_characters", "is_legacy_decoded", "minus_chars")
+# What decides which copy of a group is canonical, in order, before the text itself: complete
+# over truncated, then fewer defects (`n_defects`: the kinds of `pipeline.core.defects`,
+# characters lost and legacy decoding, one each), then longer.
+RANK = ("is_truncated", "n_defects", "minus_chars")
 
 
 @dataclass
@@ -50,13 +55,14 @@ class Rows:
     key_heads: np.ndarray  # each distinct key's `key_head`
     text_digests: np.ndarray  # each row's `text_hash`
     ids: pa.ChunkedArray  # each row's `key_id`
-    values: dict[str, np.ndarray]  # the text flags, n_words, minus_chars, is_legacy_decoded
+    raw_hashes: np.ndarray  # each row's `raw_hash`, how the registry knows it
+    values: dict[str, np.ndarray]  # text flags, n_words, minus_chars, is_legacy_decoded, n_defects
     bands: list[Path]  # files of every row's hash in each LSH band, read one at a time
 
     @classmethod
     def load(cls, files: list[Path], bands: int, scratch: Path) -> "Rows":
         """Read the parts' `files`, writing the band files under `scratch`."""
-        names = (*TEXT_FLAGS, "n_words", "n_chars", "key_head")
+        names = (*TEXT_FLAGS, "n_words", "n_chars", "key_head", "raw_hash", "defects")
         digests, texts, ids, sizes = [], [], [], [0]
         values = {name: [] for name in (*names, "is_legacy_decoded")}
         paths = [scratch / f"band-{b}.u64" for b in range(bands)]
@@ -79,10 +85,14 @@ class Rows:
         distinct, first, key = np.unique(_joined(digests), return_index=True, return_inverse=True)
         got = {n: np.concatenate(v) if v else np.empty(0, np.int64) for n, v in values.items()}
         got["minus_chars"] = -got.pop("n_chars")
+        kinds = np.bitwise_count(got.pop("defects")).astype(np.int8)
+        got["n_defects"] = kinds + got["has_lost_characters"] + got["is_legacy_decoded"]
         key_heads = got.pop("key_head")[first]
+        raw = got.pop("raw_hash")
         ids = pa.chunked_array(ids, pa.string())
         offsets = np.cumsum(sizes)
-        return cls(files, offsets, distinct, key, first, key_heads, _joined(texts), ids, got, paths)
+        texts = _joined(texts)
+        return cls(files, offsets, distinct, key, first, key_heads, texts, ids, raw, got, paths)
 
 
 def _digests(chunk: pa.FixedSizeBinaryArray) -> np.ndarray:
@@ -102,25 +112,33 @@ class Keys:
     def __init__(self, rows: Rows, path: Path):
         self.rows, self.path = rows, path
         self.at = np.empty(0, np.int64)  # the copied keys' first rows, sorted
-        self.offsets = np.zeros(1, np.int64)  # where each copied key starts in the file
+        self.starts = np.empty(0, np.int64)  # where each copied key starts in the file
+        self.ends = np.empty(0, np.int64)  # and ends
 
     def copy(self, distinct: np.ndarray) -> "Keys":
-        """Copy the texts of the `distinct` keys; return self, which reads them."""
-        self.at = np.sort(self.rows.first[distinct])
+        """Copy the texts of the `distinct` keys not copied yet; return self, which reads
+        them."""
+        at = np.setdiff1d(self.rows.first[distinct], self.at)
         lengths = [np.empty(0, np.int64)]
-        with self.path.open("wb") as file:
-            for _, values in take_rows(self.rows.files, "key", self.at):
+        with self.path.open("ab") as file:
+            size = file.tell()
+            for _, values in take_rows(self.rows.files, "key", at):
                 ends = np.frombuffer(values.buffers()[1], np.int32)
                 ends = ends[values.offset : values.offset + len(values) + 1]
                 file.write(values.buffers()[2][ends[0] : ends[-1]])
                 lengths.append(np.diff(ends))
-        self.offsets = np.r_[0, np.cumsum(np.concatenate(lengths))]
+        lengths = np.concatenate(lengths)
+        at = np.r_[self.at, at]
+        starts = np.r_[self.starts, size + np.cumsum(lengths) - lengths]
+        ends = np.r_[self.ends, size + np.cumsum(lengths)]
+        order = np.argsort(at, kind="stable")
+        self.at, self.starts, self.ends = at[order], starts[order], ends[order]
         return self
 
     def __call__(self, distinct: np.ndarray) -> list[str]:
         """The texts of the given distinct keys, in that order (all copied before)."""
         at = np.searchsorted(self.at, self.rows.first[distinct])
-        spans = zip(self.offsets[at].tolist(), self.offsets[at + 1].tolist(), strict=True)
+        spans = zip(self.starts[at].tolist(), self.ends[at].tolist(), strict=True)
         with self.path.open("rb") as file:
             return [os.pread(file.fileno(), end - start, start).decode() for start, end in spans]
 
@@ -155,16 +173,18 @@ class Verdicts:
 
 
 def groups(rows: Rows, keys: Keys, params: DedupParams, pmap: Callable, verdicts: Verdicts):
-    """For each row, the distinct key of its group's root. Only the keys of candidate pairs
-    and shared heads are copied, to `keys`; pairs verified in the last run are not again."""
+    """For each distinct key, the distinct key of its group's root; and the pairs of distinct
+    keys joined. Only the keys of candidate pairs and shared heads are copied, to `keys`;
+    pairs verified in the last run are not again."""
     first = keys.path.with_name("first.npy")
     np.save(first, rows.first)
     codes = pmap(_band_pairs, ((path, first) for path in rows.bands))
     pairs = candidates(codes, len(rows.first))
     digests = rows.digests[pairs]
-    roots, near = cluster(pairs, rows.key_heads, keys.copy, params, pmap, verdicts.known(digests))
+    known = verdicts.known(digests)
+    roots, near, joined = cluster(pairs, rows.key_heads, keys.copy, params, pmap, known)
     verdicts.save(digests, near)
-    return roots[rows.key]
+    return roots, joined
 
 
 def _band_pairs(task: tuple[Path, Path]) -> np.ndarray:
@@ -173,10 +193,47 @@ def _band_pairs(task: tuple[Path, Path]) -> np.ndarray:
     return band_pairs(np.fromfile(band, dtype=np.uint64)[np.load(first)])
 
 
+def identify(rows: Rows, roots: np.ndarray, joined: np.ndarray, registered: tuple):
+    """Each row's abstract (a number), canonical row and abstract id, given the groups'
+    `roots` and `joined` pairs (`groups`) and the `registered` (digests, ids) of the rows.
+
+    An abstract takes the id registered for its rows (`owners`: a group bridging several is
+    split between them, never merged), or else its canonical copy's `key_id`; if another
+    abstract holds that id, it joins that one (whose first canonical key it has)."""
+    digests, names = registered
+    names, codes = np.unique(names, return_inverse=True)
+    owner = owners(roots, rows.key, _codes(rows.raw_hashes, digests, codes), joined)
+    named = pa.array(names, pa.binary(16)).cast(pa.string())
+    unit, best = _abstracts(rows, roots, owner)
+    taken = pc.fill_null(pc.index_in(rows.ids.take(best), value_set=named), -1).to_numpy()
+    clash = (owner < 0) & (taken >= 0)
+    if clash.any():
+        owner[clash] = taken[clash]
+        unit, best = _abstracts(rows, roots, owner)
+    ids = pc.coalesce(named.take(pa.array(owner, mask=owner < 0)), rows.ids.take(best))
+    return unit, best, ids
+
+
+def _codes(raw_hashes: np.ndarray, digests: np.ndarray, codes: np.ndarray) -> np.ndarray:
+    """Each row's registered id, as the code of its raw hash among the sorted `digests`
+    (-1: not registered)."""
+    if not len(digests):
+        return np.full(len(raw_hashes), -1, np.int64)
+    at = np.searchsorted(digests, raw_hashes).clip(0, len(digests) - 1)
+    return np.where(digests[at] == raw_hashes, codes[at], -1)
+
+
+def _abstracts(rows: Rows, roots: np.ndarray, owner: np.ndarray):
+    """Each row's abstract, as a number (the registered ones after the groups' roots), and
+    its canonical row."""
+    unit = np.where(owner >= 0, len(roots) + owner, roots[rows.key])
+    return unit, canonical(rows, unit)
+
+
 def canonical(rows: Rows, group: np.ndarray) -> np.ndarray:
-    """Each row's canonical row, the copy its abstract holds: complete over truncated,
-    intact over characters lost, UTF-8 over legacy-decoded, longer over shorter, then the
-    smallest text, so the choice depends on the texts only, never on file names."""
+    """Each row's canonical row, the copy its abstract holds (see `RANK`): complete over
+    truncated, fewer defects over more, longer over shorter, then the smallest text, so the
+    choice depends on the texts only, never on file names."""
     rank = [rows.values[name] for name in reversed(RANK)]
     order = np.lexsort([*rank, group])  # by group, rank, then row
     if not len(order):
@@ -212,10 +269,11 @@ def canonical(rows: Rows, group: np.ndarray) -> np.ndarray:
 def matched(rows: Rows, best: np.ndarray, keys: Keys, chunk: int = 20_000) -> np.ndarray:
     """How each row matched its canonical row, as its code in `KINDS` (0, exact, unless
     joined). A copy whose key differs from its canonical copy's was joined to it, so both
-    keys were copied to `keys`."""
+    keys were copied to `keys`, unless the registry put them together: those are copied now."""
     code = {kind: i for i, kind in enumerate(KINDS)}
     match = np.zeros(len(best), dtype=np.int8)
     moved = np.flatnonzero(rows.key != rows.key[best])
+    keys.copy(np.unique(np.r_[rows.key[moved], rows.key[best[moved]]]))
     for part in np.split(moved, range(chunk, len(moved), chunk)):
         needed, local = np.unique(np.r_[rows.key[part], rows.key[best[part]]], return_inverse=True)
         texts = keys(needed)
@@ -231,9 +289,11 @@ def run(
     params: DedupParams,
     lengths: tuple[int, int],
     processes: int = 1,
+    id_registry: Path | None = None,
 ) -> dict:
-    """Link every normalized occurrence to its abstract in out/links.parquet; candidate
-    pairs are verified in `processes` processes (0: one per core)."""
+    """Link every normalized occurrence to its abstract in out/links.parquet, keeping the
+    ids of the registry at `id_registry` (none if None or no such file); candidate pairs
+    are verified in `processes` processes (0: one per core)."""
     files = parts.paths(normalized, parts.OCCURRENCES)
     with (
         mapper(workers(processes, os.cpu_count() or 1)) as pmap,  # workers forked while small
@@ -242,8 +302,10 @@ def run(
         rows = Rows.load(files, params.bands, Path(scratch))
         keys = Keys(rows, Path(scratch) / "keys.bin")
         verdicts = Verdicts(out.with_name(f"{out.name}.pairs.npz"), params)
-        group = groups(rows, keys, params, pmap, verdicts)
-        best = canonical(rows, group)
+        roots, joined = groups(rows, keys, params, pmap, verdicts)
+        wanted = np.unique(rows.raw_hashes)
+        known = registry.read(id_registry, wanted) if id_registry else registry.EMPTY
+        group, best, abstract_ids = identify(rows, roots, joined, known)
         match = matched(rows, best, keys)
     n = len(rows.key)
     is_canonical = best == np.arange(n)
@@ -263,7 +325,6 @@ def run(
         "is_legacy_decoded": rows.values["is_legacy_decoded"],
     }
     derived = {name: values[best] for name, values in derived.items()}
-    abstract_ids = rows.ids.take(best)
     matches = dict(zip(KINDS, np.bincount(match, minlength=len(KINDS)).tolist(), strict=True))
     with atomic_dir(out) as tmp, ValidatedWriter(tmp / LINKS, Links) as links:
         for start in range(0, n, links.batch_rows):

@@ -179,7 +179,7 @@ def near_keys():
 def test_pairs_known_from_a_run_before_are_not_verified_again(data):
     keys = near_keys()
     pairs, heads_ = candidate_pairs(keys), heads(keys)
-    roots, near = cluster(pairs, heads_, lambda _: fetch(keys), PARAMS)
+    roots, near, _ = cluster(pairs, heads_, lambda _: fetch(keys), PARAMS)
     known = np.array(
         data.draw(st.lists(st.sampled_from([-1, 0, 1]), min_size=len(pairs), max_size=len(pairs))),
         np.int8,
@@ -191,13 +191,13 @@ def test_pairs_known_from_a_run_before_are_not_verified_again(data):
         checked.extend(len(task[1]) for task in tasks)
         return map(function, tasks)
 
-    again, verdicts = cluster(
+    again, verdicts, _ = cluster(
         pairs, heads_, lambda _: fetch(keys), PARAMS, pmap, known=np.where(known < 0, -1, near)
     )
     assert verdicts.tolist() == near.tolist() and again.tolist() == roots.tolist()
     assert sum(checked) == (known < 0).sum()  # only the pairs not known are verified
     # A known verdict is taken as it is: flipped, it flips the result.
-    _, taken = cluster(pairs, heads_, lambda _: fetch(keys), PARAMS, known=known)
+    _, taken, _ = cluster(pairs, heads_, lambda _: fetch(keys), PARAMS, known=known)
     assert taken.tolist() == np.where(known < 0, near, known).astype(bool).tolist()
 
 

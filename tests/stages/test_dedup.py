@@ -14,6 +14,7 @@ from hypothesis import strategies as st
 from pipeline import synth
 from pipeline.core import dedup as core_dedup
 from pipeline.core.dedup import dedup_key, shingles
+from pipeline.core.defects import ALL_CAPS, TEX_DEBRIS, defects
 from pipeline.core.normalize import normalize
 from pipeline.release.reader import read_config
 from pipeline.stages import dedup, parse
@@ -84,6 +85,42 @@ def test_of_tied_copies_the_smallest_text_is_canonical(tmp_path, params, names):
     abstracts, occurrences = build(raw, tmp_path, params)
     assert [(a["text"], a["n_occurrences"]) for a in abstracts] == [(upper, 3)]
     assert {o["match"] for o in occurrences} == {"exact"}
+
+
+WORDS = " ".join(f"token{i}" for i in range(40))
+CLEAN = f"We train an auto-regressive decoder on speech, with {WORDS} and more."
+
+
+@pytest.mark.parametrize(
+    "worse, defect",
+    [
+        # longer, with a command left: the longer copy no longer wins
+        (CLEAN.replace("decoder", "decoder \\xyzzy"), TEX_DEBRIS),
+        # the same key, and the smaller text: it won the tie on the text
+        (CLEAN.upper().replace("AUTO-", "AUTO-\n"), ALL_CAPS),
+    ],
+)
+@pytest.mark.parametrize("names", [("a", "b"), ("b", "a")])
+def test_a_clean_copy_beats_a_copy_with_defects(tmp_path, params, worse, defect, names):
+    assert defects(normalize(f"Abstract: {worse}")) & defect  # what the copy is made to have
+    raw = tmp_path / "raw"
+    raw.mkdir()
+    for name, text in zip(names, (CLEAN, worse), strict=True):
+        (raw / f"{name}.txt").write_text(f"Abstract: {text}\n")
+    abstracts, occurrences = build(raw, tmp_path, params)
+    assert [(a["text"], a["n_occurrences"]) for a in abstracts] == [(CLEAN, 2)]
+
+
+@pytest.mark.parametrize("names", [("a", "b"), ("b", "a")])
+def test_a_complete_copy_beats_a_truncated_one_with_fewer_defects(tmp_path, params, names):
+    """Complete first: a truncated copy is worse than any other defect."""
+    debris, truncated = CLEAN.replace("decoder", "decoder \\xyzzy"), CLEAN[: -len(" more.")]
+    raw = tmp_path / "raw"
+    raw.mkdir()
+    for name, text in zip(names, (debris, truncated), strict=True):
+        (raw / f"{name}.txt").write_text(f"Abstract: {text}\n")
+    abstracts, _ = build(raw, tmp_path, params)
+    assert [(a["text"], a["is_truncated"]) for a in abstracts] == [(debris, False)]
 
 
 def distinct_originals(texts):
