@@ -166,7 +166,9 @@ _ESCAPES = MappingProxyType({
     "%": "%", "&": "&", "_": "_", "#": "#", "$": "$",
 })  # fmt: skip
 # `^\circ` is a degree sign; a superscript that is a mark by itself loses its caret (`x^*`).
-_SUPER_MARKS = MappingProxyType({"∘": "°", "*": "*", "∗": "∗", "′": "′", "″": "″", "†": "†"})
+_SUPER_MARKS = MappingProxyType({
+    "∘": "°", "*": "*", "∗": "∗", "′": "′", "″": "″", "†": "†", "®": "®", "™": "™",
+})  # fmt: skip
 _OPERATOR_MARK = "\x01"  # around an operator name until spaces are decided
 _SPACE = "\x02"  # a space that no rule removes (`3 (mod 4)`)
 _FRACTION = "\x03"  # around a fraction until its parentheses are decided

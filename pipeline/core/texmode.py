@@ -15,7 +15,7 @@ from types import MappingProxyType
 from pylatexenc.latex2text import get_default_latex_context_db
 
 from pipeline.core.formulas import render_math, script
-from pipeline.core.urls import URL, trim
+from pipeline.core.urls import URL, may_hold_url, trim
 
 # --- Shelter: URLs and formulas out of the rules' way ---------------------------------------
 
@@ -30,6 +30,8 @@ def protect_urls(text: str) -> tuple[str, tuple[str, ...]]:
     Expects text without NUL (`remove_invisible` runs first). A URL is kept verbatim but for
     TeX escapes (`\\_` -> `_`): a backslash never belongs in a URL.
     """
+    if not may_hold_url(text):
+        return text, ()
     urls: list[str] = []
 
     def hide(match: re.Match[str]) -> str:
@@ -190,9 +192,13 @@ def render_dashes(text: str) -> str:
 
 
 # A tie `~` between a word (or an abbreviation's period) and what follows: `translation~(NAT)`,
-# `Fig.~3`, `factor~$\gamma$` (a sheltered formula), and a number's unit: `1~GB`. `~5%`,
+# `Fig.~3`, `factor~$\gamma$` (a sheltered formula), a number's unit: `1~GB`, and a dash
+# (`methods~--~document`). `~5%`,
 # `2~4` and `1~3` are prose and stay.
-_TIE = re.compile(r"(?:(?<=[A-Za-z]{2})|(?<=\.))~(?=[A-Za-z0-9(\[\x00\\])|(?<=[0-9])~(?=[A-Za-z])")
+_TIE = re.compile(
+    r"(?:(?<=[A-Za-z]{2})|(?<=\.))~(?=[A-Za-z0-9(\[\x00\\–—])|(?<=[0-9])~(?=[A-Za-z])"
+    r"|(?<=[–—])~(?=\S)"
+)
 
 
 def render_ties(text: str) -> str:

@@ -31,9 +31,12 @@ def trim(url: str) -> str:
 
 def find(text: str) -> list[str]:
     """Every URL in the text, as written, without the punctuation that ends its sentence."""
-    if "://" not in text and "www." not in text and not _names_code_host(text):
-        return []
-    return [trim(match[0]) for match in URL.finditer(text)]
+    return [trim(match[0]) for match in URL.finditer(text)] if may_hold_url(text) else []
+
+
+def may_hold_url(text: str) -> bool:
+    """A cheap test, true wherever `URL` matches: the text holds `://`, `www.` or a code host."""
+    return "://" in text or "www." in text or _names_code_host(text)
 
 
 def _names_code_host(text: str) -> bool:

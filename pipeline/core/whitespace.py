@@ -63,7 +63,7 @@ def join_hyphens(text: str) -> str:
     """Resolve the hyphens before a line end or a blank (see the module's docstring):
     `distri-⏎bution` -> `distribution`, `impor- tant` -> `important`, `state-of-the-⏎art`
     -> `state-of-the-art`, `high-⏎and` -> `high- and`."""
-    return _HYPHEN_BREAK.sub(_hyphen, text) if "-" in text else text
+    return _HYPHEN_BREAK.sub(_hyphen, text) if "- " in text or "-\n" in text else text
 
 
 def fold_whitespace(text: str) -> str:

@@ -27,7 +27,7 @@ def math(text: str) -> str:
         (r"$w_{t+1}$", "wₜ₊₁"),
         (r"$\frac{a+b}{2}$, $n = o(\sqrt{m})$", "(a+b)/2, n = o(√m)"),
         (r"${\sim}3\%$ and $>80\%$", "∼3% and >80%"),
-        (r"$x^*$, BERT$^\dagger$, $f^\prime$", "x*, BERT†, f′"),
+        (r"$x^*$, BERT$^\dagger$, $f^\prime$, Duty$^\circledR$", "x*, BERT†, f′, Duty®"),
         (r"$\{mt, src\} \rightarrow pe$", "{mt, src} → pe"),
         (r"$\rm{P}(\rm{Y})$, $\mathbb{R}^n$, $\epsilon$-greedy", "P(Y), ℝⁿ, ε-greedy"),
         (r"$\leq \geq \neq \pm \cdot \infty \to \in \sum \ldots \cdots$", "≤ ≥ ≠ ± ⋅ ∞ → ∈ ∑ … ⋯"),

@@ -105,6 +105,7 @@ def test_render_commands(text, expected):
             "this https URL (https://x.org/CK).",
         ),
         ("with 1~GB of memory", "with 1 GB of memory"),
+        ("evaluation methods~--~document-agnostic", "evaluation methods – document-agnostic"),
     ],
 )
 def test_links(text, expected):
