@@ -22,14 +22,10 @@ def zipf(word: str) -> float:
     return zipf_frequency(word, "en")
 
 
-# A word at least this frequent is a real word (`lingual` 2.8), not a fragment (`impor` 2.0).
-WORD_ZIPF = 2.5
-
-
 def is_word(word: str) -> bool:
-    """`word` is one real English word of letters (zipf at least `WORD_ZIPF`: `important`,
-    not `selfsupervised` nor `impor`)."""
-    return word.isalpha() and zipf(word) >= WORD_ZIPF
+    """`word` is one English word of letters that wordfreq knows (zipf above 0: `imbalanced`,
+    not `selfsupervised`); callers weigh how frequent it is."""
+    return word.isalpha() and zipf(word) > 0
 
 
 @lru_cache(maxsize=1 << 12)
