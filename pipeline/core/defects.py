@@ -6,17 +6,15 @@ Dedup ranks an abstract's copies by their defects before their length (see
 
 import re
 
+from pipeline.core.formulas import VERBATIM
+from pipeline.core.whitespace import SUSPENDED
+
 # The kinds of defect, one bit each in `defects`.
 TEX_DEBRIS = 1  # a `\command` or `\-` left outside a formula kept verbatim
 ALL_CAPS = 2  # mostly upper-case letters
 HYPHENATION = 4  # a word cut by a hyphen and a blank: `AUTO- REGRESSIVE`, `impor- tant`
 KINDS = {"tex_debris": TEX_DEBRIS, "all_caps": ALL_CAPS, "hyphenation": HYPHENATION}
 
-# A formula kept verbatim with its delimiters: its commands are no debris.
-_VERBATIM = re.compile(
-    r"\$\$.+?\$\$|\$[^$]+\$|\\\(.+?\\\)|\\\[.+?\\\]|\\begin\{([^{}]+)\}.*?\\end\{\1\}",
-    re.DOTALL,
-)
 _COMMAND = re.compile(r"\\(?:[A-Za-z]+|-)")
 # Upper-case letters are at most 34% of the letters of the 18,672 abstracts of the ACL
 # corpus (99.9% of them under 19%), and 99% or more in an upper-cased copy.
@@ -24,8 +22,9 @@ _CAPS_SHARE = 0.5
 _NOT_ASCII_LOWER = bytes(b for b in range(256) if not ord("a") <= b <= ord("z"))
 # A letter, a hyphen, a blank and a letter, unless the hyphen is suspended (`high- and
 # low-resource`, `first- as well as second-order`).
-_SUSPENDED = r"(?:and|or|nor|to|but|as well|versus|vs)\b"
-_HYPHEN_BLANK = re.compile(rf"[^\W\d_]- (?!{_SUSPENDED})[^\W\d_]", re.IGNORECASE)
+_HYPHEN_BLANK = re.compile(
+    rf"[^\W\d_]- (?!(?:{'|'.join(sorted(SUSPENDED))}|as well)\b)[^\W\d_]", re.IGNORECASE
+)
 
 
 def defects(text: str) -> int:
@@ -38,7 +37,7 @@ def defects(text: str) -> int:
 def has_tex_debris(text: str) -> bool:
     """A TeX command (`\\emph`, `\\cite`) or discretionary hyphen `\\-` outside the formulas
     kept verbatim (`$\\alpha$`, `\\(x\\)`, `\\begin{equation}...\\end{equation}`)."""
-    return "\\" in text and _COMMAND.search(_VERBATIM.sub(" ", text)) is not None
+    return "\\" in text and _COMMAND.search(VERBATIM.sub(" ", text)) is not None
 
 
 def is_all_caps(text: str) -> bool:

@@ -16,7 +16,7 @@ _PARAGRAPHS = re.compile(r"\n(?: ?\n)+")
 _HYPHEN_BREAK = re.compile(r"([^\W\d_]+)-( ?\n ?| )(?=([^\W\d_]+))")
 # What follows a suspended hyphen: `high- and low-resource`, `pre- or post-training`, and
 # French `intra- et inter-`.
-_SUSPENDED = frozenset(["and", "or", "nor", "to", "as", "but", "versus", "vs", "et", "ou"])
+SUSPENDED = frozenset(["and", "or", "nor", "to", "as", "but", "versus", "vs", "et", "ou"])
 # Words that follow a dash of punctuation, never the second half of a compound:
 # `the model- while`, `contexts- not`.
 _AFTER_DASH = frozenset({
@@ -48,7 +48,7 @@ def _hyphen(match: re.Match[str]) -> str:
     typeset, compound = "\n" not in gap, f"{left}-"
     if after == "-":  # a chain: `state-of- the-art`, `all- to-all`
         return compound
-    if right.lower() in _SUSPENDED:
+    if right.lower() in SUSPENDED:
         return f"{left}- "
     if right[:1].isupper() and not (left.isupper() and right.isupper()):
         named = (left[:1].isupper() and not left.endswith("s")) or left.lower() in _PREFIXES
