@@ -65,10 +65,10 @@ def invoke(*args):
     return result
 
 
-def test_stats(release):
+def test_stats(release, params):
     result = invoke("stats", release[0])
     assert result.exit_code == 0
-    assert "version 1.0.0" in result.output
+    assert f"version {params.publish()['version']}" in result.output
     assert "abstracts                        25" in result.output
 
 
