@@ -9,7 +9,7 @@ def span_ordered(df):
     return (df["byte_start"] < df["byte_end"]) & (df["line_start"] <= df["line_end"])
 
 
-@register_check_method(statistics=["column", "key", "value"], supported_types=[])
-def null_exactly_where(df, *, column: str, key: str, value: str):
-    """`column` is null exactly in the rows where `key` equals `value`."""
-    return df[column].isna() == (df[key] == value)
+@register_check_method(statistics=["column", "key", "values"], supported_types=[])
+def null_exactly_where(df, *, column: str, key: str, values: list[str]):
+    """`column` is null exactly in the rows where `key` is one of `values`."""
+    return df[column].isna() == df[key].isin(values)

@@ -5,7 +5,7 @@ from pandera.typing import Series
 
 import schemas.checks  # noqa: F401  (registers the checks named in Config)
 
-ENCODINGS = ("utf-8", "cp1252")
+ENCODINGS = ("utf-8", "cp1252", "utf-16-le", "utf-16-be", "utf-32-le", "utf-32-be")
 
 
 class RawSpan(pa.DataFrameModel):

@@ -22,7 +22,8 @@ class ParsedOccurrences(RawSpan):
     )
     encoding: Series[str] = pa.Field(
         isin=ENCODINGS,
-        description="how the span was decoded: utf-8, or the legacy fallback cp1252",
+        description="how the span was decoded: utf-8, the legacy fallback cp1252, or the "
+        "utf-16/utf-32 variant a byte-order mark declared",
     )
 
     class Config:

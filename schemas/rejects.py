@@ -11,8 +11,15 @@ REJECT_REASONS = {
     "placeholder": "a record whose whole text stands in for a missing abstract, such as `N/A`",
     "page_chrome": "a trailing paragraph of page furniture, such as `Download PDF`",
     "trailing_fragment": "a trailing paragraph that is no prose, such as a lone name",
-    "not_text": "a whole file that is not text (NUL bytes or mostly control bytes)",
+    "not_text": "a whole file that is not text (NUL bytes or mostly control bytes, or a "
+    "byte-order mark its bytes belie)",
+    "bad_compression": "a whole file that starts as a compressed file (gzip, bz2, xz, zstd) "
+    "but does not decompress",
 }
+
+
+# The reasons of a whole file that cannot be read as text: its reject holds no text.
+UNREADABLE = ("not_text", "bad_compression")
 
 
 class Rejects(RawSpan):
@@ -27,9 +34,9 @@ class Rejects(RawSpan):
     encoding: Series[str] = pa.Field(
         nullable=True,
         isin=ENCODINGS,
-        description="how the span was decoded (utf-8 or cp1252), null where it is not text",
+        description="how the span was decoded (as in occurrences), null where not text",
     )
 
     class Config:
         name = "rejects"
-        null_exactly_where = {"column": "text", "key": "reason", "value": "not_text"}
+        null_exactly_where = {"column": "text", "key": "reason", "values": list(UNREADABLE)}

@@ -1,5 +1,8 @@
 """Hypothesis strategies for raw dumps whose every span is known in advance."""
 
+import bz2
+import gzip
+import lzma
 from dataclasses import dataclass
 
 from hypothesis import strategies as st
@@ -28,6 +31,16 @@ WORDS = [
     "BLEU",
     "é-tude",
 ]
+# A dump's encoding, and the byte-order mark it may open with.
+BOMS = {
+    "utf-8": b"\xef\xbb\xbf",
+    "cp1252": b"",
+    "utf-16-le": b"\xff\xfe",
+    "utf-16-be": b"\xfe\xff",
+    "utf-32-le": b"\xff\xfe\x00\x00",
+    "utf-32-be": b"\x00\x00\xfe\xff",
+}
+ENCODINGS = list(BOMS)
 MARKERS = ["Abstract:", "ABSTRACT:", "abstract :", "Abstract:\n", "Abstract\n", "ABSTRACT \n"]
 NOISE = [
     ("Download PDF", "page_chrome"),
@@ -64,6 +77,7 @@ class Dump:
 
     data: bytes
     spans: list[tuple[int, int, str, str, str]]  # start, end, kind, text, encoding
+    encoding: str = "utf-8"  # the dump's
 
 
 @st.composite
@@ -107,9 +121,9 @@ def _record(draw, marker: str) -> Piece:
 @st.composite
 def dumps(draw) -> Dump:
     """A dump of abstracts, placeholders, empty markers, trailing noise and a preamble."""
-    newline = draw(st.sampled_from(["\n", "\r\n"]))
-    encoding = draw(st.sampled_from(["utf-8", "cp1252"]))
-    bom = encoding == "utf-8" and draw(st.booleans())
+    newlines = draw(st.sampled_from([["\n"], ["\r\n"], ["\r"], ["\n", "\r\n", "\r"]]))
+    encoding = draw(st.sampled_from(ENCODINGS))
+    bom = encoding != "cp1252" and (encoding != "utf-8" or draw(st.booleans()))
     pieces: list[Piece] = []
     if draw(st.booleans()):
         pieces += [
@@ -126,20 +140,37 @@ def dumps(draw) -> Dump:
         for noise, reason in draw(st.lists(st.sampled_from(NOISE), max_size=2)):
             pieces += [Piece(draw(_blank(at_least=1))), Piece(noise, reason)]
         pieces.append(Piece(draw(_blank())))
-    return _assemble(pieces, newline, encoding, bom)
+    return _assemble(pieces, lambda: draw(st.sampled_from(newlines)), encoding, bom)
 
 
-def _assemble(pieces: list[Piece], newline: str, encoding: str, bom: bool) -> Dump:
-    data = bytearray(b"\xef\xbb\xbf" if bom else b"")
-    spans = []
+def _assemble(pieces: list[Piece], newline, encoding: str, bom: bool) -> Dump:
+    """The dump's bytes, each line end drawn by `newline()`, with a byte-order mark where
+    `bom` (the encoding's own); its spans in those bytes."""
+    data = bytearray(BOMS[encoding] if bom else b"")
+    spans, last = [], ""
     for piece in pieces:
-        raw = piece.text.replace("\n", newline).encode(encoding)
+        text = ""
+        for c in piece.text:
+            end = newline() if c == "\n" else c
+            # a CR then an LF would be one line end (CRLF), not two
+            text += "\r\n" if end == "\n" and (text or last).endswith("\r") else end
+        last = text or last
+        raw = text.encode(encoding)
         if piece.kind:
-            text = raw.decode(encoding)
-            used = "utf-8" if text.isascii() else encoding
+            used = "utf-8" if text.isascii() and encoding == "cp1252" else encoding
             spans.append((len(data), len(data) + len(raw), piece.kind, text, used))
         data += raw
-    return Dump(bytes(data), spans)
+    return Dump(bytes(data), spans, encoding)
+
+
+def line_ends(data: bytes, end: int, encoding: str) -> int:
+    """How many line ends (LF, CRLF, lone CR) stand in the decoded `data[:end]`."""
+    text = data[:end].decode(encoding, errors="ignore")
+    return text.count("\n") + text.count("\r") - text.count("\r\n")
+
+
+# What a compressed dump starts with.
+COMPRESSORS = {"gzip": gzip.compress, "bz2": bz2.compress, "xz": lzma.compress}
 
 
 junk = st.binary(min_size=1, max_size=300).map(lambda b: b + b"\x00" + b)

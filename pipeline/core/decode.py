@@ -11,11 +11,6 @@ _CONTROL = bytes(b for b in range(32) if b not in WHITESPACE) + b"\x7f"
 _CP1252 = {b: bytes([b]).decode("cp1252", "ignore") or chr(b) for b in range(0x80, 0xA0)}
 
 
-def body_start(data: bytes) -> int:
-    """Offset of the first byte after a leading UTF-8 byte-order mark."""
-    return len(BOM) if data.startswith(BOM) else 0
-
-
 def is_text(data: bytes, max_control_ratio: float) -> bool:
     """False for NUL bytes, or for more control bytes than `max_control_ratio`."""
     if b"\x00" in data:

@@ -4,8 +4,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from pipeline.core.coverage import check_coverage
-from pipeline.core.decode import body_start, decode, is_text
+from pipeline.core.decode import decode, is_text
 from pipeline.core.segment import Rules, Span, segment
+from pipeline.core.view import Unreadable, compression, view
 
 
 @dataclass
@@ -16,6 +17,8 @@ class ParsedDump:
     rejects: list[dict] = field(default_factory=list)
     empty: bool = False
     not_text: bool = False
+    encoding: str | None = None  # a UTF-16/32 file's, declared by its byte-order mark
+    compression: str | None = None
 
 
 def _line_numbers(data: bytes, offsets: Iterable[int]) -> dict[int, int]:
@@ -29,36 +32,44 @@ def _line_numbers(data: bytes, offsets: Iterable[int]) -> dict[int, int]:
 
 def parse_dump(data: bytes, source: str, rules: Rules, max_control_ratio: float) -> ParsedDump:
     """Rows for every span of `data`, the raw file at `source` (relative to raw/)."""
-    start = body_start(data)
-    if not data[start:].strip():
-        return ParsedDump(empty=True)
-    if not is_text(data[start:], max_control_ratio):
-        start, spans = 0, [Span(0, len(data), "not_text")]
-    else:
-        body = data[start:]
-        spans = [
-            Span(a + start, b + start, reason)
-            for a, b, reason in segment(body, rules, lambda raw: decode(raw)[0])
-        ]
-    check_coverage(data, start, spans)
-    lines = _line_numbers(data, [o for s in spans for o in (s.start, s.end - 1)])
-    parsed = ParsedDump(not_text=spans[0].reason == "not_text")
+    try:
+        seen = view(data)
+    except Unreadable as unreadable:
+        return _unreadable(data, source, unreadable.reason)
+    body = seen.data[seen.start :]
+    if not body.strip():
+        return ParsedDump(empty=True, encoding=seen.encoding, compression=seen.compression)
+    if not is_text(body, max_control_ratio):
+        return _unreadable(data, source, "not_text")
+    spans = [
+        Span(a + seen.start, b + seen.start, reason)
+        for a, b, reason in segment(body, rules, lambda raw: decode(raw)[0])
+    ]
+    check_coverage(seen.data, seen.start, spans)
+    lines = _line_numbers(seen.data, [o for s in spans for o in (s.start, s.end - 1)])
+    bounds = [o for s in spans for o in (s.start, s.end)]
+    raw = dict(zip(bounds, seen.raw_offsets(bounds), strict=True))
+    parsed = ParsedDump(encoding=seen.encoding, compression=seen.compression)
     for span in spans:
+        text, encoding = seen.text(raw[span.start], raw[span.end])
         row = {
             "source": source,
-            "byte_start": span.start,
-            "byte_end": span.end,
+            "byte_start": raw[span.start],
+            "byte_end": raw[span.end],
             "line_start": lines[span.start],
             "line_end": lines[span.end - 1],
+            "encoding": encoding,
         }
-        if parsed.not_text:
-            parsed.rejects.append({**row, "reason": span.reason, "text": None, "encoding": None})
-            continue
-        text, encoding = decode(data[span.start : span.end])
         if span.reason is None:
-            parsed.occurrences.append({**row, "text_raw": text, "encoding": encoding})
+            parsed.occurrences.append({**row, "text_raw": text})
         else:
-            parsed.rejects.append(
-                {**row, "reason": span.reason, "text": text, "encoding": encoding}
-            )
+            parsed.rejects.append({**row, "reason": span.reason, "text": text})
     return parsed
+
+
+def _unreadable(data: bytes, source: str, reason: str) -> ParsedDump:
+    """A file that cannot be read as text: one reject spanning the whole file as received."""
+    row = {"source": source, "byte_start": 0, "byte_end": len(data), "line_start": 1}
+    row["line_end"] = data.count(b"\n", 0, len(data) - 1) + 1
+    reject = {**row, "reason": reason, "text": None, "encoding": None}
+    return ParsedDump(rejects=[reject], not_text=True, compression=compression(data))

@@ -154,7 +154,11 @@ raw file exactly once (a leading UTF-8 byte-order mark aside): nothing is lost.
    marker. Its paragraphs stay one abstract; a trailing paragraph of page furniture or a
    lone name is a reject. Text before the first marker is a reject, and so is a record
    that only says it has no abstract (`No abstract available`, `N/A`). Spans that are not
-   valid UTF-8 are decoded as cp1252 (`encoding` says which).
+   valid UTF-8 are decoded as cp1252 (`encoding` says which); a file with a UTF-16 or UTF-32
+   byte-order mark is decoded as it says, its offsets the file's own. LF, CRLF and a lone CR
+   all end lines. A compressed raw file (gzip, bz2, xz, zstd) is read as the bytes it
+   holds: its occurrences' and rejects' byte offsets and lines are into those decompressed
+   bytes.
 2. **Normalize.** HTML entities decoded, mojibake repaired, zero-width and control
    characters removed, exotic spaces made plain, URLs left intact. LaTeX is faithful or
    verbatim: a formula (`$...$`, `$$...$$`, `\\(...\\)`, `\\[...\\]`, math environments) is

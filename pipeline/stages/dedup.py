@@ -79,7 +79,7 @@ class Rows:
                     out.write(band.tobytes())
                 for name in names:
                     values[name].append(table.column(name).to_numpy())
-                legacy = pc.not_equal(table.column("encoding"), "utf-8")
+                legacy = pc.equal(table.column("encoding"), "cp1252")
                 values["is_legacy_decoded"].append(legacy.to_numpy())
                 sizes.append(table.num_rows)
         distinct, first, key = np.unique(_joined(digests), return_index=True, return_inverse=True)

@@ -96,12 +96,22 @@ def parse_file(
         "encodings": Counter(
             e for table in tables.values() for e in table.column("encoding").to_pylist() if e
         ),
+        "compression": parsed.compression,
     }
+    result["encoding"] = _file_encoding(parsed, result["encodings"])
     with atomic_dir(folder) as tmp:
         for file, table in tables.items():
             write_parquet(table, tmp / file)
         write_json(tmp / SUMMARY, result)
     return result, True, digest
+
+
+def _file_encoding(parsed, spans: Counter) -> str | None:
+    """How a file was read: what its byte-order mark declared, `cp1252` if any span fell
+    back to it, `utf-8`, or None for a file not read as text or empty."""
+    if parsed.encoding or not spans:
+        return parsed.encoding
+    return "cp1252" if spans["cp1252"] else "utf-8"
 
 
 def run(
@@ -141,6 +151,8 @@ def run(
         "rejects": sum(reasons.values()),
         "rejects_by_reason": dict(sorted(reasons.items())),
         "spans_by_encoding": dict(sorted(encodings.items())),
+        "files_by_encoding": _counts(s["encoding"] for s in summaries),
+        "compressed_files": _counts(s["compression"] for s in summaries),
         "by_source": {
             s["source"]: {"occurrences": s["occurrences"], "rejects": sum(s["reasons"].values())}
             for s in summaries
@@ -148,3 +160,8 @@ def run(
     }
     write_json(metrics, summary)
     return summary | {"parsed": parsed}
+
+
+def _counts(values) -> dict:
+    """How many of the values are each value, None aside, sorted."""
+    return dict(sorted(Counter(v for v in values if v).items()))

@@ -1,11 +1,12 @@
 """The parse rules on hand-written dumps and on generated ones (hypothesis)."""
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from pipeline.core.decode import WHITESPACE
 from pipeline.core.dump import parse_dump
-from tests.dumps import dumps, junk
+from pipeline.core.view import compression, view
+from tests.dumps import BOMS, COMPRESSORS, dumps, junk, line_ends
 
 
 def spans(parsed):
@@ -154,8 +155,9 @@ def test_empty_and_whitespace_files_yield_nothing(rules):
 def test_binary_file_is_one_not_text_reject(rules, data):
     parsed = parse_dump(data, "x.bin", rules, 0.1)
     assert parsed.not_text and not parsed.occurrences
+    reason = "bad_compression" if compression(data) else "not_text"
     assert [(r["byte_start"], r["byte_end"], r["reason"], r["text"]) for r in parsed.rejects] == [
-        (0, len(data), "not_text", None)
+        (0, len(data), reason, None)
     ]
 
 
@@ -164,35 +166,129 @@ def test_mostly_control_bytes_is_not_text(rules):
     assert not parse_dump(b"Abstract: \x01 a long enough text", "x", rules, 0.1).not_text
 
 
-def covered_once(data: bytes, rows) -> bool:
-    """Every non-whitespace byte after a BOM is in exactly one span; spans do not overlap."""
+def covered_once(data: bytes, rows, encoding: str = "utf-8") -> bool:
+    """Every byte of every non-whitespace character after a BOM is in exactly one span;
+    spans do not overlap."""
     counts = [0] * len(data)
     for row in rows:
         for i in range(row["byte_start"], row["byte_end"]):
             counts[i] += 1
-    skip = 3 if data.startswith(b"\xef\xbb\xbf") else 0
-    return all(
-        c <= 1 and (c == 1 or i < skip or data[i] in WHITESPACE) for i, c in enumerate(counts)
-    )
+    blank = [True] * len(data)
+    for start, end, char in characters(data, encoding):
+        blank[start:end] = [char.isspace() and char.isascii()] * (end - start)
+    return all(c <= 1 and (c == 1 or blank[i]) for i, c in enumerate(counts))
+
+
+def characters(data: bytes, encoding: str):
+    """(start, end, character) of each character of `data` after its byte-order mark; a
+    byte that is no character of `encoding` is taken as one (cp1252 read byte by byte)."""
+    bom = BOMS[encoding] if data.startswith(BOMS[encoding]) else b""
+    at = len(bom)
+    if encoding in ("utf-8", "cp1252"):
+        return [(i, i + 1, chr(data[i]) if data[i] < 128 else "x") for i in range(at, len(data))]
+    found = []
+    for char in data[at:].decode(encoding):
+        width = len(char.encode(encoding))
+        found.append((at, at + width, char))
+        at += width
+    return found
 
 
 @settings(max_examples=300)
-@given(dumps())
-def test_generated_dumps_give_exactly_their_spans(rules, dump):
-    parsed = parse_dump(dump.data, "gen.txt", rules, 0.1)
+@given(dumps(), st.sampled_from([None, *COMPRESSORS]))
+def test_generated_dumps_give_exactly_their_spans(rules, dump, compressed):
+    data = COMPRESSORS[compressed](dump.data) if compressed else dump.data
+    parsed = parse_dump(data, "gen.txt", rules, 0.1)
+    assert parsed.compression == compressed
     rows = parsed.occurrences + parsed.rejects
-    assert covered_once(dump.data, rows)
+    encoding = dump.encoding
+    assert covered_once(dump.data, rows, encoding)
     expected = [(start, end, kind, text) for start, end, kind, text, _ in dump.spans]
     assert spans(parsed) == expected
     encodings = {r["byte_start"]: r["encoding"] for r in rows}
     assert encodings == {start: encoding for start, *_, encoding in dump.spans}
     for row in rows:
-        assert row["line_start"] == dump.data.count(b"\n", 0, row["byte_start"]) + 1
-        assert row["line_end"] == dump.data.count(b"\n", 0, row["byte_end"] - 1) + 1
+        assert row["line_start"] == line_ends(dump.data, row["byte_start"], encoding) + 1
+        assert row["line_end"] == line_ends(dump.data, row["byte_end"] - 1, encoding) + 1
 
 
 @given(st.lists(st.one_of(dumps().map(lambda d: d.data), junk, st.binary()), max_size=3))
 def test_any_bytes_are_covered_exactly_once(rules, blobs):
     data = b"\n".join(blobs)
     parsed = parse_dump(data, "any.txt", rules, 0.1)
-    assert covered_once(data, parsed.occurrences + parsed.rejects)
+    if parsed.compression and not parsed.not_text:  # offsets into the bytes it holds
+        data = view(data).raw
+    assert covered_once(data, parsed.occurrences + parsed.rejects, parsed.encoding or "utf-8")
+
+
+# --- Dumps as they come from the wild ---------------------------------------------------------
+
+WILD = (
+    "Abstract: We study speech models on Zürich data.\n\n"
+    "Abstract: A second record about naïve tokens.\n"
+    "Abstract: A third one, right after.\n"
+)
+
+
+def test_old_mac_line_ends_separate_records(rules):
+    data = WILD.replace("\n", "\r").encode()
+    parsed = parse_dump(data, "mac.txt", rules, 0.1)
+    rows = [(r["text_raw"], r["line_start"], r["line_end"]) for r in parsed.occurrences]
+    assert rows == [
+        ("Abstract: We study speech models on Zürich data.", 1, 1),
+        ("Abstract: A second record about naïve tokens.", 3, 3),
+        ("Abstract: A third one, right after.", 4, 4),
+    ]
+    assert not parsed.rejects and covered_once(data, parsed.occurrences)
+
+
+def test_mixed_line_ends_keep_the_text_as_it_stands(rules):
+    data = b"Abstract: one\rtwo\r\nthree\n\rAbstract: next."
+    parsed = parse_dump(data, "mixed.txt", rules, 0.1)
+    assert [(r["text_raw"], r["line_end"]) for r in parsed.occurrences] == [
+        ("Abstract: one\rtwo\r\nthree", 3),
+        ("Abstract: next.", 5),
+    ]
+
+
+@pytest.mark.parametrize("encoding", ["utf-16-le", "utf-16-be", "utf-32-le"])
+def test_utf16_and_utf32_with_a_bom_are_decoded_at_their_own_offsets(rules, encoding):
+    data = BOMS[encoding] + WILD.replace("\n", "\r\n").encode(encoding)
+    parsed = parse_dump(data, "windows.txt", rules, 0.1)
+    assert parsed.encoding == encoding and not parsed.not_text
+    texts = [r["text_raw"] for r in parsed.occurrences]
+    assert texts == [line for line in WILD.split("\n") if line]
+    for row in parsed.occurrences:
+        assert data[row["byte_start"] : row["byte_end"]].decode(encoding) == row["text_raw"]
+        assert row["encoding"] == encoding
+    assert covered_once(data, parsed.occurrences, encoding)
+
+
+def test_a_bom_its_bytes_belie_is_not_text(rules):
+    parsed = parse_dump(b"\xff\xfeA\x00\x00\xd8", "odd.txt", rules, 0.1)
+    assert [r["reason"] for r in parsed.rejects] == ["not_text"]
+
+
+@pytest.mark.parametrize("kind", list(COMPRESSORS))
+def test_compressed_dumps_are_read_as_the_text_they_hold(rules, kind):
+    data = COMPRESSORS[kind](WILD.encode())
+    parsed = parse_dump(data, f"dump.txt.{kind}", rules, 0.1)
+    assert parsed.compression == kind
+    assert [(r["byte_start"], r["text_raw"]) for r in parsed.occurrences][1] == (
+        WILD.encode().index(b"Abstract: A second"),
+        "Abstract: A second record about naïve tokens.",
+    )
+
+
+def test_a_zstd_dump_is_read_too(rules):
+    zstandard = pytest.importorskip("zstandard")
+    data = zstandard.ZstdCompressor().compress(WILD.encode())
+    assert len(parse_dump(data, "dump.txt.zst", rules, 0.1).occurrences) == 3
+
+
+def test_a_broken_compressed_dump_is_one_reject_that_says_so(rules):
+    data = COMPRESSORS["gzip"](WILD.encode())[:30]
+    parsed = parse_dump(data, "cut.txt.gz", rules, 0.1)
+    assert [(r["byte_start"], r["byte_end"], r["reason"]) for r in parsed.rejects] == [
+        (0, len(data), "bad_compression")
+    ]

@@ -1,5 +1,6 @@
 """The parse stage on the seeds (golden), the real ACL corpus, and awkward raw folders."""
 
+import gzip
 import json
 import os
 import re
@@ -95,6 +96,26 @@ def test_awkward_raw_folder(tmp_path, parse_settings):
     assert summary["rejects_by_reason"]["not_text"] == 1
     assert_spans_match_raw(raw, occurrences, "text_raw")
     assert_spans_match_raw(raw, rejects, "text")
+
+
+def test_wild_dumps_are_counted_by_encoding_and_compression(tmp_path, parse_settings):
+    raw = tmp_path / "raw"
+    raw.mkdir()
+    text = "Abstract: We study speech.\r\rAbstract: A second one.\r"
+    (raw / "mac.txt").write_bytes(text.encode())
+    (raw / "windows.txt").write_bytes(b"\xff\xfe" + text.encode("utf-16-le"))
+    (raw / "packed.txt.gz").write_bytes(gzip.compress(text.encode("cp1252") + b"\xe9t\xe9."))
+    (raw / "cut.txt.gz").write_bytes(gzip.compress(text.encode())[:20])
+    occurrences, rejects, summary = run(raw, tmp_path, parse_settings)
+    assert [(r["source"], r["line_start"]) for r in occurrences.to_pylist()] == [
+        ("mac.txt", 1), ("mac.txt", 3), ("packed.txt.gz", 1), ("packed.txt.gz", 3),
+        ("windows.txt", 1), ("windows.txt", 3),
+    ]  # fmt: skip
+    assert [(r["source"], r["reason"]) for r in rejects.to_pylist()] == [
+        ("cut.txt.gz", "bad_compression")
+    ]
+    assert summary["files_by_encoding"] == {"cp1252": 1, "utf-16-le": 1, "utf-8": 1}
+    assert summary["compressed_files"] == {"gzip": 2}
 
 
 def test_one_placeholder_under_different_papers_is_never_published_nor_merged(tmp_path, params):
