@@ -7,6 +7,7 @@ import yaml
 
 from pipeline.core.dedup import DedupParams
 from pipeline.core.segment import Rules
+from schemas.occurrences import FIELDS
 
 
 class ConfigError(ValueError):
@@ -68,7 +69,13 @@ class Params:
         words = self.number(values, "max_fragment_words", int, 0, 1000, name)
         ratio = self.number(values, "max_control_ratio", float, 0.0, 1.0, name)
         placeholders = self.patterns(values, "placeholders", name)
-        rules = Rules(page_chrome=chrome, placeholders=placeholders, max_fragment_words=words)
+        fields = values.get("fields")
+        if not isinstance(fields, dict) or not set(fields) <= set(FIELDS):
+            raise ConfigError(
+                f"{self.path}: {name}fields: a mapping of columns ({', '.join(FIELDS)}) to labels"
+            )
+        labels = tuple((c, self.patterns(fields, c, f"{name}fields.")) for c in sorted(fields))
+        rules = Rules(chrome, placeholders, words, labels)
         return rules, ratio
 
     def batch_rows(self) -> int:

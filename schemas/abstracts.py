@@ -39,6 +39,10 @@ class Grouped(pa.DataFrameModel):
 class Abstracts(Grouped, TextFeatures, Identity):
     """One clean row per abstract, its duplicates merged."""
 
+    title: Series[str] = pa.Field(
+        nullable=True, description="the canonical copy's `Title:` line, null where it has none"
+    )
+
     class Config:
         name = "abstracts"
         strict = True

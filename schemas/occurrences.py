@@ -13,6 +13,10 @@ MATCH_KINDS = {
 }
 
 
+# The columns of labelled fields (`parse.fields` in params.yaml names its labels).
+FIELDS = ("title", "authors", "keywords", "doi", "url", "arxiv_id")
+
+
 class ParsedOccurrences(RawSpan):
     """One row per abstract found in a raw file, from its marker to its last character."""
 
@@ -25,6 +29,13 @@ class ParsedOccurrences(RawSpan):
         description="how the span was decoded: utf-8, the legacy fallback cp1252, or the "
         "utf-16/utf-32 variant a byte-order mark declared",
     )
+    # Labelled fields found with the record (`parse.fields`), null where absent.
+    title: Series[str] = pa.Field(nullable=True, description="the record's `Title:` line")
+    authors: Series[str] = pa.Field(nullable=True, description="its `Authors:` line, as written")
+    keywords: Series[str] = pa.Field(nullable=True, description="its `Keywords:` line")
+    doi: Series[str] = pa.Field(nullable=True, description="its `DOI:` line")
+    url: Series[str] = pa.Field(nullable=True, description="its `URL:` line")
+    arxiv_id: Series[str] = pa.Field(nullable=True, description="its `arXiv:` line")
 
     class Config:
         name = "parsed_occurrences"

@@ -8,6 +8,8 @@ from schemas.fields import ENCODINGS, RawSpan
 REJECT_REASONS = {
     "outside_abstract": "text before a file's first `Abstract:` marker, or in a file with none",
     "empty_abstract": "an `Abstract:` marker followed by no letter or digit before the next one",
+    "field": "a labelled line of a record (`Title:`, `Authors:`, `Keywords:`, `DOI:`, `URL:`, "
+    "`arXiv:`): its value is in the record's occurrence columns, never in its text",
     "placeholder": "a record whose whole text stands in for a missing abstract, such as `N/A`",
     "page_chrome": "a trailing paragraph of page furniture, such as `Download PDF`",
     "trailing_fragment": "a trailing paragraph that is no prose, such as a lone name",

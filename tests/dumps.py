@@ -44,11 +44,18 @@ ENCODINGS = list(BOMS)
 MARKERS = ["Abstract:", "ABSTRACT:", "abstract :", "Abstract:\n", "Abstract\n", "ABSTRACT \n"]
 NOISE = [
     ("Download PDF", "page_chrome"),
+    ("Download PDF  Cite this paper", "page_chrome"),
+    ("<<<< page 2 of 2 >>>>", "page_chrome"),
+    ("* * *", "page_chrome"),
+    ("© 2020 The Authors", "page_chrome"),
     ("[PDF]", "page_chrome"),
     ("Shammie", "trailing_fragment"),
     ("John Smith", "trailing_fragment"),
     ("Cite this paper", "page_chrome"),
 ]
+# Labelled lines: before a record (title, authors) and after its text (keywords, DOI).
+FIELDS_BEFORE = ["Title: Épitopes conformationnels", "Authors: Renée Lefèvre, J. Smith", "URL: x"]
+FIELDS_AFTER = ["Keywords: speech, data", "DOI: 10.18653/v1/2020.acl-main.1", "arXiv: 2503.1"]
 PREAMBLE = ["Shammie", "posted by the editor", "Home | Papers"]
 # Stand-ins for a missing abstract, in several wordings, cases, brackets and line breaks.
 PLACEHOLDERS = [
@@ -120,7 +127,8 @@ def _record(draw, marker: str) -> Piece:
 
 @st.composite
 def dumps(draw) -> Dump:
-    """A dump of abstracts, placeholders, empty markers, trailing noise and a preamble."""
+    """A dump of abstracts, placeholders, empty markers, labelled fields before and after
+    records, page furniture and trailing noise (prose after furniture too), a preamble."""
     newlines = draw(st.sampled_from([["\n"], ["\r\n"], ["\r"], ["\n", "\r\n", "\r"]]))
     encoding = draw(st.sampled_from(ENCODINGS))
     bom = encoding != "cp1252" and (encoding != "utf-8" or draw(st.booleans()))
@@ -131,14 +139,25 @@ def dumps(draw) -> Dump:
             Piece(draw(_blank())),
         ]
     for _ in range(draw(st.integers(0, 6))):
+        for field in draw(st.lists(st.sampled_from(FIELDS_BEFORE), max_size=2)):
+            pieces += [Piece(field, "field"), Piece(draw(st.sampled_from(["\n", "\n\n"])))]
         pieces.append(Piece(draw(st.sampled_from(["", "", "  ", "\t"]))))
         marker = draw(st.sampled_from(MARKERS))
         if draw(st.integers(0, 3)) == 0:
             pieces += [Piece(marker.rstrip(), "empty_abstract"), Piece(draw(_blank()))]
             continue
         pieces.append(draw(_record(marker)))
-        for noise, reason in draw(st.lists(st.sampled_from(NOISE), max_size=2)):
+        for field in draw(st.lists(st.sampled_from(FIELDS_AFTER), max_size=2)):
+            pieces += [Piece("\n"), Piece(field, "field")]
+        noises = draw(st.lists(st.sampled_from(NOISE), max_size=3))
+        for noise, reason in noises:
             pieces += [Piece(draw(_blank(at_least=1))), Piece(noise, reason)]
+        if noises and noises[0][1] == "page_chrome" and draw(st.booleans()):
+            # prose after page furniture is no longer the abstract's
+            pieces += [
+                Piece(draw(_blank(at_least=1))),
+                Piece("Related papers.", "outside_abstract"),
+            ]
         pieces.append(Piece(draw(_blank())))
     return _assemble(pieces, lambda: draw(st.sampled_from(newlines)), encoding, bom)
 

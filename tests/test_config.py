@@ -10,17 +10,30 @@ from tests.conftest import ROOT
 
 
 @pytest.mark.parametrize(
-    "placeholders, message",
+    "key, value, message",
     [
-        (None, "parse.placeholders: expected a list of regexes"),
-        ("N/A", "parse.placeholders: expected a list of regexes"),
-        (["n/a", "(tbd"], "parse.placeholders: bad pattern '(tbd'"),
+        ("placeholders", None, "parse.placeholders: expected a list of regexes"),
+        ("placeholders", "N/A", "parse.placeholders: expected a list of regexes"),
+        ("placeholders", ["n/a", "(tbd"], "parse.placeholders: bad pattern '(tbd'"),
+        ("fields", ["title"], "parse.fields: a mapping of columns (title, authors,"),
+        ("fields", {"venue": ["venue"]}, "parse.fields: a mapping of columns (title, authors,"),
+        ("fields", {"title": "title"}, "parse.fields.title: expected a list of regexes"),
+        ("fields", {"title": ["(title"]}, "parse.fields.title: bad pattern '(title'"),
     ],
 )
-def test_bad_placeholders_are_named(tmp_path, placeholders, message):
+def test_bad_parse_patterns_are_named(tmp_path, key, value, message):
     values = yaml.safe_load((ROOT / "params.yaml").read_text(encoding="utf-8"))
-    values["parse"]["placeholders"] = placeholders
+    values["parse"][key] = value
     path = tmp_path / "params.yaml"
     path.write_text(yaml.safe_dump(values), encoding="utf-8")
     with pytest.raises(ConfigError, match=re.escape(f"params.yaml: {message}")):
         Params(path).parse()
+
+
+def test_field_columns_are_occurrence_columns():
+    from schemas import Occurrences
+    from schemas.derive import arrow_schema
+    from schemas.occurrences import FIELDS
+
+    assert set(FIELDS) <= set(arrow_schema(Occurrences).names)
+    assert {column for column, _ in Params(ROOT / "params.yaml").parse()[0].fields} == set(FIELDS)

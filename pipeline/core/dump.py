@@ -42,14 +42,16 @@ def parse_dump(data: bytes, source: str, rules: Rules, max_control_ratio: float)
     if not is_text(body, max_control_ratio):
         return _unreadable(data, source, "not_text")
     spans = [
-        Span(a + seen.start, b + seen.start, reason)
-        for a, b, reason in segment(body, rules, lambda raw: decode(raw)[0])
+        Span(a + seen.start, b + seen.start, reason, record)
+        for a, b, reason, record in segment(body, rules, lambda raw: decode(raw)[0])
     ]
     check_coverage(seen.data, seen.start, spans)
     lines = _line_numbers(seen.data, [o for s in spans for o in (s.start, s.end - 1)])
     bounds = [o for s in spans for o in (s.start, s.end)]
     raw = dict(zip(bounds, seen.raw_offsets(bounds), strict=True))
     parsed = ParsedDump(encoding=seen.encoding, compression=seen.compression)
+    fields = {}  # record: its fields' values, the first given of each column
+    columns = dict.fromkeys(column for column, _ in rules.fields)
     for span in spans:
         text, encoding = seen.text(raw[span.start], raw[span.end])
         row = {
@@ -61,9 +63,15 @@ def parse_dump(data: bytes, source: str, rules: Rules, max_control_ratio: float)
             "encoding": encoding,
         }
         if span.reason is None:
-            parsed.occurrences.append({**row, "text_raw": text})
+            parsed.occurrences.append({**row, "text_raw": text, "record": span.record})
         else:
             parsed.rejects.append({**row, "reason": span.reason, "text": text})
+        if span.reason == "field":
+            column, value = rules.field(text)
+            if value is not None:
+                fields.setdefault(span.record, {}).setdefault(column, value)
+    for occurrence in parsed.occurrences:
+        occurrence |= columns | fields.get(occurrence.pop("record"), {})
     return parsed
 
 

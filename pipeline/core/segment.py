@@ -22,20 +22,26 @@ SENTENCE_END = ".!?;:)]\"'”’»…"
 
 
 class Span(NamedTuple):
-    """A half-open byte range; `reason` is None for an abstract, else a reject code."""
+    """A half-open byte range; `reason` is None for an abstract, else a reject code. A
+    record's span and its `field` spans carry the record's number (its marker's, from 0)."""
 
     start: int
     end: int
     reason: str | None
+    record: int | None = None
 
 
 # What may surround a paragraph matched whole against a list of wordings.
 FRAME = "[](){}<>|•·»«:.,;-–— "
 
 
-def _any_of(patterns: tuple[str, ...]) -> re.Pattern:
-    """One case-insensitive regex for any of `patterns` (none: matches nothing)."""
-    return re.compile("|".join(f"(?:{p})" for p in patterns) or "(?!)", re.IGNORECASE)
+def _any_of(patterns: tuple[str, ...], repeated: bool = False) -> re.Pattern:
+    """One case-insensitive regex for any of `patterns` (none: matches nothing); `repeated`,
+    for one or more of them in a row, parted by FRAME characters (`Download PDF | Cite`)."""
+    one = "|".join(f"(?:{p})" for p in patterns) or "(?!)"
+    if repeated:
+        one = f"(?:{one})(?:[{re.escape(FRAME)}]+(?:{one}))*"
+    return re.compile(one, re.IGNORECASE)
 
 
 def _says(wordings: re.Pattern, text: str) -> bool:
@@ -50,10 +56,21 @@ class Rules:
     page_chrome: tuple[str, ...]
     placeholders: tuple[str, ...]
     max_fragment_words: int
+    fields: tuple[tuple[str, tuple[str, ...]], ...] = ()  # (column, label patterns)
 
     def __post_init__(self):
-        object.__setattr__(self, "_chrome", _any_of(self.page_chrome))
+        object.__setattr__(self, "_chrome", _any_of(self.page_chrome, repeated=True))
         object.__setattr__(self, "_placeholders", _any_of(self.placeholders))
+        labels = "|".join(f"(?P<{column}>{'|'.join(p)})" for column, p in self.fields) or "(?!)"
+        line = rf"^[ \t]*(?:{labels})[ \t]*:"
+        object.__setattr__(self, "_field_line", re.compile(line.encode(), re.I | re.M))
+        object.__setattr__(self, "_field", re.compile(rf"{line}(?P<value>.*)\Z", re.I | re.S))
+
+    def field(self, line: str) -> tuple[str, str | None]:
+        """The column of a `field` line and its value (whitespace folded; None if empty)."""
+        match = self._field.match(line)
+        column = next(name for name, value in match.groupdict().items() if value is not None)
+        return column, " ".join(match["value"].split()) or None
 
     def record(self, text: str) -> str | None:
         """The reject reason of a record whose text after its marker is `text`, or None.
@@ -65,9 +82,16 @@ class Rules:
             return "placeholder"
         return None
 
+    def junk(self, paragraph: str) -> bool:
+        """Page furniture wherever it stands after a record's first paragraph: one or more
+        of `page_chrome` (`Download PDF  Cite this paper`, `<<<< page 2 of 2 >>>>`, a
+        copyright line), or symbols with no letter or digit (a rule: `* * *`)."""
+        symbols = paragraph.strip() and not any(c.isalnum() for c in paragraph)
+        return bool(symbols) or _says(self._chrome, paragraph)
+
     def noise(self, paragraph: str) -> str | None:
         """The reject reason of a trailing paragraph that is not abstract prose, or None."""
-        if _says(self._chrome, paragraph):
+        if self.junk(paragraph):
             return "page_chrome"
         words = paragraph.split()
         if (
@@ -98,27 +122,79 @@ def _paragraphs(data: bytes, start: int, end: int) -> Iterator[tuple[int, int]]:
     yield from _extent(data, start, end)
 
 
+def _units(data: bytes, start: int, end: int, rules: Rules) -> list[tuple[int, int, bool]]:
+    """(start, end, is a field line) of data[start:end]: its paragraphs, each parted at its
+    field lines, which are units of their own."""
+    units = []
+    for a, b in _paragraphs(data, start, end):
+        for line in rules._field_line.finditer(data, a, b):
+            line_end = data.find(b"\n", line.end(), b)
+            line_end = b if line_end < 0 else line_end
+            units += [(x, y, False) for x, y in _extent(data, a, line.start())]
+            units += [(x, y, True) for x, y in _extent(data, line.start(), line_end)]
+            a = line_end
+        units += [(x, y, False) for x, y in _extent(data, a, b)]
+    return units
+
+
+def _preceding(data: bytes, units: list[tuple[int, int, bool]], after: int) -> int:
+    """How many of the last `units` are fields that precede the next record: those of the
+    trailing run of fields that stand after its last blank line (`after`: where the
+    record's text ends)."""
+    k = len(units)
+    while k and units[k - 1][2]:
+        k -= 1
+    for first in range(len(units) - 1, k - 1, -1):
+        before = units[first - 1][1] if first else after
+        if BLANK_LINES.search(data, before, units[first][0]):
+            return len(units) - first
+    return 0
+
+
 def segment(data: bytes, rules: Rules, decode: Callable[[bytes], str]) -> list[Span]:
     """Spans of `data`, in order, covering each non-whitespace byte exactly once.
 
-    `decode` turns a paragraph's bytes into text, to judge whether it is prose.
+    A record runs from its marker to the next. Its text ends at its first field line or at
+    the first paragraph of page furniture after its first paragraph; trailing paragraphs
+    that are no prose (`Rules.noise`) are rejects too, and so is what follows page
+    furniture. `decode` turns bytes into text, to judge it.
     """
     markers = list(MARKER.finditer(data))
+    bounds = [m.start(1) for m in markers] + [len(data)]
+    units = _units(data, 0, bounds[0], rules)  # its fields: the first record's
     spans = [
-        Span(a, b, "outside_abstract")
-        for a, b in _paragraphs(data, 0, markers[0].start(1) if markers else len(data))
+        Span(a, b, "field", 0) if field and markers else Span(a, b, "outside_abstract")
+        for a, b, field in units
     ]
     for i, marker in enumerate(markers):
-        end = markers[i + 1].start(1) if i + 1 < len(markers) else len(data)
-        paragraphs = list(_paragraphs(data, marker.end(1), end))
-        noise = []
-        while len(paragraphs) > 1:
-            reason = rules.noise(decode(data[slice(*paragraphs[-1])]))
-            if reason is None:
-                break
-            noise.append(Span(*paragraphs.pop(), reason))
-        end = paragraphs[-1][1] if paragraphs else marker.end(1)
+        units = _units(data, marker.end(1), bounds[i + 1], rules)
+        body, rest = _cut(data, units, rules, decode)
+        end = body[-1][1] if body else marker.end(1)
         reason = rules.record(decode(data[marker.end(1) : end]))
-        spans.append(Span(marker.start(1), end, reason))
-        spans.extend(reversed(noise))
+        spans.append(Span(marker.start(1), end, reason, i))
+        ahead = _preceding(data, rest, end) if i + 1 < len(markers) else 0
+        for k, (a, b, field) in enumerate(rest):
+            if field:
+                spans.append(Span(a, b, "field", i + 1 if k >= len(rest) - ahead else i))
+            else:
+                spans.append(Span(a, b, rules.noise(decode(data[a:b])) or "outside_abstract"))
     return spans
+
+
+def _cut(data: bytes, units: list, rules: Rules, decode: Callable[[bytes], str]):
+    """A record's units parted into its text's and the rest: the text stops before the
+    first field line, before the first paragraph of page furniture after the first, and
+    before its trailing paragraphs that are no prose."""
+    body = []
+    for k, (a, b, field) in enumerate(units):
+        if field or (body and rules.junk(decode(data[a:b]))):
+            return _trimmed(data, body, units[k:], rules, decode)
+        body.append((a, b, field))
+    return _trimmed(data, body, [], rules, decode)
+
+
+def _trimmed(data: bytes, body: list, rest: list, rules: Rules, decode):
+    """`body` without its trailing paragraphs that are no prose, which go before `rest`."""
+    while len(body) > 1 and rules.noise(decode(data[slice(*body[-1][:2])])):
+        rest.insert(0, body.pop())
+    return body, rest

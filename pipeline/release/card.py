@@ -151,8 +151,10 @@ raw file exactly once (a leading UTF-8 byte-order mark aside): nothing is lost.
 
 1. **Parse.** A record starts at a line whose first non-blank characters are `Abstract`
    (any case) and a colon, or that holds only the word `Abstract`; it runs to the next
-   marker. Its paragraphs stay one abstract; a trailing paragraph of page furniture or a
-   lone name is a reject. Text before the first marker is a reject, and so is a record
+   marker. Its paragraphs stay one abstract; labelled lines (`Title:`, `Authors:`,
+   `Keywords:`, `DOI:`, `URL:`, `arXiv:`) are `field` rejects whose values are columns of
+   `occurrences` (and the canonical copy's `title` a column of `default`); page furniture
+   after the first paragraph and a trailing lone name are rejects. Text before the first marker is a reject, and so is a record
    that only says it has no abstract (`No abstract available`, `N/A`). Spans that are not
    valid UTF-8 are decoded as cp1252 (`encoding` says which); a file with a UTF-16 or UTF-32
    byte-order mark is decoded as it says, its offsets the file's own. LF, CRLF and a lone CR

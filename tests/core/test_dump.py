@@ -292,3 +292,71 @@ def test_a_broken_compressed_dump_is_one_reject_that_says_so(rules):
     assert [(r["byte_start"], r["byte_end"], r["reason"]) for r in parsed.rejects] == [
         (0, len(data), "bad_compression")
     ]
+
+
+LABELLED = (
+    "Title: Helices in proteins\n"
+    "Authors: A. Author, B. Author\n"
+    "Abstract: We study the alpha-helix-pull.\n"
+    "Keywords: helix, pull\n"
+    "Download PDF  Cite this paper\n\n"
+    "<<<< page 2 of 2 >>>>\n\n"
+    "© 2021 The Authors\n\n"
+    "Title: Épitopes conformationnels\n"
+    "Authors: Renée Lefèvre\n"
+    "Abstract: Nous étudions les épitopes.\n\n"
+    "Un second paragraphe du même résumé.\n"
+    "DOI: 10.1/x\n"
+)
+
+
+def test_labelled_fields_are_columns_of_their_record_never_its_text(rules):
+    parsed = parse_dump(LABELLED.encode(), "labelled.txt", rules, 0.1)
+    fields = ("title", "authors", "keywords", "doi", "url", "arxiv_id")
+    assert [(r["text_raw"], *(r[f] for f in fields)) for r in parsed.occurrences] == [
+        (
+            "Abstract: We study the alpha-helix-pull.",
+            "Helices in proteins", "A. Author, B. Author", "helix, pull", None, None, None,
+        ),
+        (
+            "Abstract: Nous étudions les épitopes.\n\nUn second paragraphe du même résumé.",
+            "Épitopes conformationnels", "Renée Lefèvre", None, "10.1/x", None, None,
+        ),
+    ]  # fmt: skip
+    assert [(r["reason"], r["text"]) for r in parsed.rejects] == [
+        ("field", "Title: Helices in proteins"),
+        ("field", "Authors: A. Author, B. Author"),
+        ("field", "Keywords: helix, pull"),
+        ("page_chrome", "Download PDF  Cite this paper"),
+        ("page_chrome", "<<<< page 2 of 2 >>>>"),
+        ("page_chrome", "© 2021 The Authors"),
+        ("field", "Title: Épitopes conformationnels"),
+        ("field", "Authors: Renée Lefèvre"),
+        ("field", "DOI: 10.1/x"),
+    ]
+    assert covered_once(LABELLED.encode(), parsed.occurrences + parsed.rejects)
+
+
+@pytest.mark.parametrize(
+    ("between", "keywords_of", "title_of"),
+    [
+        ("Keywords: k\nTitle: T\n", 0, 0),  # no blank line: all after the text is the first's
+        ("Keywords: k\n\nTitle: T\n", 0, 1),  # the last blank line parts the next's fields
+        ("\nKeywords: k\n\nTitle: T\n", 0, 1),
+        ("\nKeywords: k\nTitle: T\n", 1, 1),  # after a blank line, only fields: the next's
+    ],
+)
+def test_ambiguous_fields_between_two_records(rules, between, keywords_of, title_of):
+    text = f"Abstract: First text.\n{between}Abstract: Second text.\n"
+    rows = parse_dump(text.encode(), "x.txt", rules, 0.1).occurrences
+    assert [r["keywords"] for r in rows] == ["k" if i == keywords_of else None for i in (0, 1)]
+    assert [r["title"] for r in rows] == ["T" if i == title_of else None for i in (0, 1)]
+
+
+def test_prose_after_page_furniture_is_no_longer_the_abstract(rules):
+    text = "Abstract: Real text.\n\nSecond real paragraph.\n\nDownload PDF\n\nRelated: a list.\n"
+    parsed = parse_dump(text.encode(), "x.txt", rules, 0.1)
+    assert [r["text_raw"] for r in parsed.occurrences] == [
+        "Abstract: Real text.\n\nSecond real paragraph."
+    ]
+    assert [r["reason"] for r in parsed.rejects] == ["page_chrome", "outside_abstract"]

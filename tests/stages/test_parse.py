@@ -239,3 +239,35 @@ def test_a_file_as_it_was_last_run_is_not_read_again(tmp_path, parse_settings, m
     summary = stage.run(raw, tmp_path / "parse", tmp_path / "metrics.json", rules, ratio, workers=1)
     assert read == [touched.name] and summary["parsed"] == 0
     assert tree(tmp_path / "parse") == before
+
+
+def test_labelled_dumps_match_their_copies_and_publish_their_fields(tmp_path, params):
+    text = (
+        "We model the alpha-helix pull of conformational epitopes with a graph network "
+        "trained on crystal structures, and release the code and the data."
+    )
+    raw = tmp_path / "raw"
+    raw.mkdir()
+    (raw / "a.txt").write_text(
+        f"Title: Helix pull\nAuthors: A. Author\nAbstract: {text}\nKeywords: helix\n"
+        "Download PDF  Cite this paper\n\n<<<< page 2 of 2 >>>>\n\n"
+        "Title: Épitopes conformationnels\nAuthors: Renée Lefèvre\n"
+        f"Abstract: {text[:90]}\nDOI: 10.1/x\n",
+        encoding="utf-8",
+    )
+    (raw / "b.txt").write_text(f"Abstract: {text}\n\n© 2021 The Authors\n", encoding="utf-8")
+    release = run_pipeline(raw, tmp_path / "out", params)
+    [abstract] = read_config(release, "default").to_pylist()
+    assert (abstract["text"], abstract["n_occurrences"], abstract["title"]) == (
+        text,
+        3,
+        "Helix pull",
+    )
+    occurrences = read_config(release, "occurrences").to_pylist()
+    assert [(o["source"], o["match"], o["title"], o["doi"]) for o in occurrences] == [
+        ("a.txt", "exact", "Helix pull", None),
+        ("a.txt", "truncated", "Épitopes conformationnels", "10.1/x"),
+        ("b.txt", "exact", None, None),
+    ]
+    datasets_reasons = [r["reason"] for r in read_config(release, "rejects").to_pylist()]
+    assert datasets_reasons.count("field") == 6 and datasets_reasons.count("page_chrome") == 3
