@@ -19,6 +19,7 @@ MARKER = re.compile(
 # A newline, then one or more lines holding only whitespace.
 BLANK_LINES = re.compile(rb"\n(?:[ \t\r\x0b\x0c]*\n)+")
 SENTENCE_END = ".!?;:)]\"'”’»…"
+_CLOSING = ")]\"'”’»"  # what may follow a sentence's final stop
 
 
 class Span(NamedTuple):
@@ -122,19 +123,39 @@ def _paragraphs(data: bytes, start: int, end: int) -> Iterator[tuple[int, int]]:
     yield from _extent(data, start, end)
 
 
-def _units(data: bytes, start: int, end: int, rules: Rules) -> list[tuple[int, int, bool]]:
-    """(start, end, is a field line) of data[start:end]: its paragraphs, each parted at its
-    field lines, which are units of their own."""
+def _units(data: bytes, start: int, end: int, rules: Rules, decode, prose: bool = True) -> list:
+    """(start, end, is a field) of data[start:end]: its paragraphs, each parted at its field
+    lines. After a record's marker (`prose`), a label with no blank after its colon is a
+    field only where it opens its paragraph or follows a line that ends a sentence, a field,
+    or is no prose (furniture, a lone name): inside hard-wrapped prose (`(Kim and Linzen,
+    2020)⏎arXiv:2010.05465 reports`) it is prose, while `DOI: 10.1/x` under a copy cut
+    off mid-word is a field. A field runs on over the lines after it that are neither a
+    field nor furniture (a hard-wrapped `Keywords:` line)."""
     units = []
     for a, b in _paragraphs(data, start, end):
-        for line in rules._field_line.finditer(data, a, b):
-            line_end = data.find(b"\n", line.end(), b)
-            line_end = b if line_end < 0 else line_end
-            units += [(x, y, False) for x, y in _extent(data, a, line.start())]
-            units += [(x, y, True) for x, y in _extent(data, line.start(), line_end)]
-            a = line_end
-        units += [(x, y, False) for x, y in _extent(data, a, b)]
+        if not rules._field_line.search(data, a, b):  # the common case: no field at all
+            units.append((a, b, False))
+            continue
+        here, ended = len(units), True
+        for line in _lines(data, a, b):
+            text = decode(data[slice(*line)])
+            line_start = data.rfind(b"\n", 0, line[0]) + 1  # blanks before a label too
+            label = rules._field_line.match(data, line_start, line[1])
+            field = label is not None and (ended or data[label.end() : label.end() + 1] in b" \t")
+            goes_on = len(units) > here and units[-1][2] and not rules.junk(text)
+            if len(units) > here and not field and (goes_on or not units[-1][2]):
+                units[-1] = (units[-1][0], line[1], units[-1][2])
+            else:
+                units.append((*line, field))
+            stop = text.rstrip(_CLOSING)[-1:] in (".", "!", "?", "…")
+            ended = not prose or field or stop or rules.noise(text) is not None
     return units
+
+
+def _lines(data: bytes, start: int, end: int) -> Iterator[tuple[int, int]]:
+    """The non-whitespace extents of the lines of data[start:end]."""
+    for line in re.finditer(rb"[^\n]+", data[start:end]):
+        yield from _extent(data, start + line.start(), start + line.end())
 
 
 def _preceding(data: bytes, units: list[tuple[int, int, bool]], after: int) -> int:
@@ -161,13 +182,13 @@ def segment(data: bytes, rules: Rules, decode: Callable[[bytes], str]) -> list[S
     """
     markers = list(MARKER.finditer(data))
     bounds = [m.start(1) for m in markers] + [len(data)]
-    units = _units(data, 0, bounds[0], rules)  # its fields: the first record's
+    units = _units(data, 0, bounds[0], rules, decode, prose=False)  # fields: the first record's
     spans = [
         Span(a, b, "field", 0) if field and markers else Span(a, b, "outside_abstract")
         for a, b, field in units
     ]
     for i, marker in enumerate(markers):
-        units = _units(data, marker.end(1), bounds[i + 1], rules)
+        units = _units(data, marker.end(1), bounds[i + 1], rules, decode)
         body, rest = _cut(data, units, rules, decode)
         end = body[-1][1] if body else marker.end(1)
         reason = rules.record(decode(data[marker.end(1) : end]))

@@ -360,3 +360,30 @@ def test_prose_after_page_furniture_is_no_longer_the_abstract(rules):
         "Abstract: Real text.\n\nSecond real paragraph."
     ]
     assert [r["reason"] for r in parsed.rejects] == ["page_chrome", "outside_abstract"]
+
+
+def test_a_label_inside_hard_wrapped_prose_is_prose(rules):
+    # arxiv-2025: a citation that happens to open a wrapped line, and a link after "the"
+    text = (
+        "Abstract: The COGS benchmark (Kim and Linzen, 2020)\n"
+        "arXiv:2010.05465 reports 0% accuracy. The code can be accessed using the\n"
+        "link:https://github.com/x/y\n"
+    )
+    parsed = parse_dump(text.encode(), "x.txt", rules, 0.1)
+    assert [r["text_raw"] for r in parsed.occurrences] == [text.strip()] and not parsed.rejects
+
+
+def test_a_hard_wrapped_indented_field_is_one_field(rules):
+    # arxiv-2025: the authors' own keywords under the abstract, wrapped
+    text = (
+        "Abstract: Reusing transformations is\ndifficult.\n"
+        "  Keywords: defect detection, language model, semantic-preserving\n"
+        "transformation, ensemble\n"
+    )
+    parsed = parse_dump(text.encode(), "x.txt", rules, 0.1)
+    [occurrence] = parsed.occurrences
+    assert occurrence["text_raw"] == "Abstract: Reusing transformations is\ndifficult."
+    assert occurrence["keywords"] == (
+        "defect detection, language model, semantic-preserving transformation, ensemble"
+    )
+    assert [r["reason"] for r in parsed.rejects] == ["field"]
