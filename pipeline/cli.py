@@ -59,7 +59,7 @@ def parse(raw, out, metrics, params):
     """Cut every raw dump into abstract occurrences and rejects."""
     settings = Params(params)
     rules, ratio = settings.parse()
-    s = parse_stage.run(raw, out, metrics, rules, ratio, settings.workers)
+    s = parse_stage.run(raw, out, metrics, rules, ratio, settings.workers, settings.chunk_bytes())
     return (
         f"{s['files']} files ({s['parsed']} parsed, the others unchanged; {s['empty_files']} "
         f"empty, {s['not_text_files']} not text), {s['occurrences']} occurrences, "

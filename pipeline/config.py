@@ -78,6 +78,10 @@ class Params:
         rules = Rules(chrome, placeholders, words, labels)
         return rules, ratio
 
+    def chunk_bytes(self) -> int:
+        """How many bytes of a big raw file a parse worker takes at a time, at least."""
+        return self.number(self.section("parse"), "chunk_bytes", int, 1024, 2**40, "parse.")
+
     def batch_rows(self) -> int:
         return self.number(self.section("normalize"), "batch_rows", int, 1, 10**7, "normalize.")
 

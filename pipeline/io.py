@@ -64,6 +64,34 @@ def write_parquet(table, path: Path, row_group_rows: int = 100_000) -> None:
             writer.write_table(table, row_group_size=row_group_rows)
 
 
+class RowGroupWriter:
+    """A Parquet file written from tables of any sizes in row groups of exactly `rows` rows
+    (the last one fewer; none at all for no rows), so that its bytes depend on its rows, not
+    on how they came: they are those of `write_parquet` of all the rows at once."""
+
+    def __init__(self, path: Path, schema: pa.Schema, rows: int = 100_000):
+        self.writer = pq.ParquetWriter(path, schema, **PARQUET)
+        self.rows, self.pending = rows, schema.empty_table()
+
+    def write(self, table: pa.Table) -> None:
+        self.pending = pa.concat_tables([self.pending, table])
+        while self.pending.num_rows >= self.rows:
+            self._group(self.pending.slice(0, self.rows))
+            self.pending = self.pending.slice(self.rows)
+
+    def _group(self, table: pa.Table) -> None:
+        # Where a column's Arrow chunks meet moves the Parquet pages: one chunk, one layout.
+        self.writer.write_table(table.combine_chunks(), row_group_size=self.rows)
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, kind, *_):
+        if kind is None and self.pending.num_rows:
+            self._group(self.pending)
+        self.writer.close()
+
+
 class ValidatedWriter:
     """A Parquet file written piece by piece: pieces are gathered to `batch_rows` rows,
     validated against `model` (validation has a fixed cost per call), then written."""

@@ -37,3 +37,15 @@ def test_field_columns_are_occurrence_columns():
 
     assert set(FIELDS) <= set(arrow_schema(Occurrences).names)
     assert {column for column, _ in Params(ROOT / "params.yaml").parse()[0].fields} == set(FIELDS)
+
+
+@pytest.mark.parametrize("value", [None, 0, 1000, 1.5e7, "16 MiB"])
+def test_a_bad_chunk_size_is_named(tmp_path, value):
+    values = yaml.safe_load((ROOT / "params.yaml").read_text(encoding="utf-8"))
+    values["parse"]["chunk_bytes"] = value
+    path = tmp_path / "params.yaml"
+    path.write_text(yaml.safe_dump(values), encoding="utf-8")
+    message = f"params.yaml: parse.chunk_bytes: expected a int in [1024, {2**40}], got {value!r}"
+    with pytest.raises(ConfigError, match=re.escape(message)):
+        Params(path).chunk_bytes()
+    assert Params(ROOT / "params.yaml").chunk_bytes() == 16 << 20

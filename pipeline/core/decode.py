@@ -4,6 +4,8 @@ UTF-8 first; bytes that are not valid UTF-8 fall back to cp1252, whose five
 undefined bytes map to the C1 controls of the same value (as browsers do).
 """
 
+from collections.abc import Iterable
+
 BOM = b"\xef\xbb\xbf"
 WHITESPACE = b" \t\n\r\x0b\x0c"
 _CONTROL = bytes(b for b in range(32) if b not in WHITESPACE) + b"\x7f"
@@ -13,10 +15,18 @@ _CP1252 = {b: bytes([b]).decode("cp1252", "ignore") or chr(b) for b in range(0x8
 
 def is_text(data: bytes, max_control_ratio: float) -> bool:
     """False for NUL bytes, or for more control bytes than `max_control_ratio`."""
-    if b"\x00" in data:
-        return False
-    controls = len(data) - len(data.translate(None, _CONTROL))
-    return controls <= max_control_ratio * len(data)
+    return are_text((data,), max_control_ratio)
+
+
+def are_text(blocks: Iterable[bytes], max_control_ratio: float) -> bool:
+    """`is_text` of the bytes of `blocks` one after the other, read a block at a time."""
+    controls = length = 0
+    for block in blocks:
+        if b"\x00" in block:
+            return False
+        controls += len(block) - len(block.translate(None, _CONTROL))
+        length += len(block)
+    return controls <= max_control_ratio * length
 
 
 def decode(raw: bytes) -> tuple[str, str]:

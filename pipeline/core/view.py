@@ -93,7 +93,7 @@ def view(data: bytes) -> View:
         if data.startswith(bom):
             return _transcoded(data, len(bom), encoding, kind)
     start = len(BOM) if data.startswith(BOM) else 0
-    return View(data, _lf(data), start, None, kind)
+    return View(data, lf(data), start, None, kind)
 
 
 def _transcoded(data: bytes, bom: int, encoding: str, kind: str | None) -> View:
@@ -108,10 +108,10 @@ def _transcoded(data: bytes, bom: int, encoding: str, kind: str | None) -> View:
     widths = 1 + (points >= 0x80) + (points >= 0x800) + astral
     units = np.full(len(points), 4) if "32" in encoding else 2 + 2 * astral
     units, widths = units.astype(np.int64), widths.astype(np.int64)
-    return View(data, _lf(utf8), 0, encoding, kind, units, widths, bom)
+    return View(data, lf(utf8), 0, encoding, kind, units, widths, bom)
 
 
-def _lf(data: bytes) -> bytes:
+def lf(data: bytes) -> bytes:
     """A lone CR made LF, in place: old Mac line ends are line ends."""
     return _LONE_CR.sub(b"\n", data) if b"\r" in data else data
 

@@ -1,18 +1,28 @@
-"""The parse stage: every file under raw/ to its `occurrences` and `rejects` tables."""
+"""The parse stage: every file under raw/ to its `occurrences` and `rejects` tables.
+
+A file is parsed by a worker into its part, a big one a chunk at a time by every worker
+(pipeline/core/chunks.py), the chunks' rows written here in order into its one part."""
 
 import hashlib
 import json
+import os
 from collections import Counter
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import replace
 from functools import partial
+from itertools import chain, groupby
 from pathlib import Path
+from typing import BinaryIO, NamedTuple
 
 import pyarrow as pa
 
 from pipeline import parts
+from pipeline.core.chunks import CHUNK_BYTES, Chunk, parse_chunk, plan
 from pipeline.core.coverage import CoverageError
-from pipeline.core.dump import parse_dump
+from pipeline.core.dump import ParsedDump
 from pipeline.core.segment import Rules
-from pipeline.io import atomic_dir, write_json, write_parquet
+from pipeline.io import RowGroupWriter, atomic_dir, write_json, write_parquet
 from pipeline.parallel import ordered_map
 from pipeline.parallel import workers as processes
 from pipeline.parts import OCCURRENCES, PARTS, part_name
@@ -23,6 +33,8 @@ from schemas.derive import arrow_schema, validate
 # Each part's rejects, and all of them gathered in the stage's folder.
 REJECTS = "rejects.parquet"
 SUMMARY = "summary.json"  # a part's counts
+# Rows of a part's row groups: what the stage holds of a file's rows before writing them.
+ROW_GROUP_ROWS = 10_000
 
 
 class ParseError(RuntimeError):
@@ -37,9 +49,12 @@ def raw_files(raw: Path) -> list[tuple[str, Path]]:
     return sorted(files)
 
 
-def _read(path: Path) -> bytes:
+@contextmanager
+def _opened(path: Path) -> Iterator[BinaryIO]:
+    """The raw file at `path`, open for reading; ParseError if it cannot be read."""
     try:
-        return path.read_bytes()
+        with path.open("rb") as file:
+            yield file
     except OSError as error:
         raise ParseError(f"{path}: cannot read: {error.strerror}") from None
 
@@ -51,33 +66,92 @@ def _stat(path: Path) -> str:
     return f"{stat.st_size}:{stat.st_mtime_ns}:{stat.st_ino}"
 
 
-def _digest(data: bytes) -> str:
-    return hashlib.blake2b(data, digest_size=16).hexdigest()
+def _digest(path: Path) -> str:
+    """The digest of a file's bytes, read a block at a time."""
+    with _opened(path) as file:
+        return hashlib.file_digest(file, lambda: hashlib.blake2b(digest_size=16)).hexdigest()
 
 
-def parse_file(
-    task: tuple[str, Path, str | None], rules: Rules, max_control_ratio: float, out: Path
-) -> tuple[dict, bool, str]:
-    """Parse and validate one raw file into its part of `out`, unless the part exists;
-    return the part's summary, whether it was parsed now, and the digest of the file's
-    bytes. A digest in the task (the file is as it was last run) spares reading the file
-    when its part exists."""
-    source, path, digest = task
+class _Bytes:
+    """The bytes of an open file as `plan` takes them (a length and slices), read when
+    sliced: none are held, nor mapped."""
 
-    def part(digest: str) -> Path:
-        return out / PARTS / part_name(repr(rules), repr(max_control_ratio), source, digest)
+    def __init__(self, file: BinaryIO):
+        self.fd, self.size = file.fileno(), os.fstat(file.fileno()).st_size
 
-    data = None
-    if not (digest and (part(digest) / SUMMARY).exists()):
-        data = _read(path)
-        digest = _digest(data)
-    folder = part(digest)
-    if (folder / SUMMARY).exists():
-        return json.loads((folder / SUMMARY).read_text(encoding="utf-8")), False, digest
+    def __len__(self) -> int:
+        return self.size
+
+    def __getitem__(self, where: slice) -> bytes:
+        start, stop, _ = where.indices(self.size)
+        return os.pread(self.fd, max(0, stop - start), start)
+
+
+class Task(NamedTuple):
+    """A chunk of the raw file at `path` to parse into its part `folder`, or (no chunk) the
+    part, which exists."""
+
+    source: str
+    path: Path
+    size: int
+    digest: str
+    folder: Path
+    chunk: Chunk | None = None
+
+
+def _tasks(
+    files: Iterable[tuple[tuple[str, Path], int, str | None]],
+    out: Path,
+    rules: Rules,
+    max_control_ratio: float,
+    chunk_bytes: int,
+) -> Iterator[Task]:
+    """The tasks of each raw file ((source, path), size, digest if known), in order: its part
+    if it exists, else its chunks. A known digest (the file is as it was last run) spares
+    reading the file when its part exists."""
+
+    def folder(source: str, digest: str) -> Path:
+        name = part_name(repr(rules), repr(max_control_ratio), source, digest)
+        return out / PARTS / name
+
+    for (source, path), size, digest in files:
+        if not (digest and (folder(source, digest) / SUMMARY).exists()):
+            digest = _digest(path)
+        task = Task(source, path, size, digest, folder(source, digest))
+        if (task.folder / SUMMARY).exists():
+            yield task
+            continue
+        chunks = [Chunk(0, size)]
+        if size > chunk_bytes:
+            with _opened(path) as file:
+                chunks = plan(_Bytes(file), chunk_bytes, rules, max_control_ratio)
+        yield from (task._replace(chunk=chunk) for chunk in chunks)
+
+
+def parse_task(task: Task, rules: Rules, max_control_ratio: float) -> tuple[Task, object]:
+    """The task and its result: the summary of its part, read if the part exists, written
+    if the chunk is the whole file; else the chunk's validated tables and what was counted."""
+    if task.chunk is None:
+        return task, json.loads((task.folder / SUMMARY).read_text(encoding="utf-8"))
+    parsed = _parsed(task, rules, max_control_ratio)
+    return task, _write_part(task, [parsed]) if task.chunk.whole else parsed
+
+
+def _parsed(
+    task: Task, rules: Rules, max_control_ratio: float
+) -> tuple[dict[str, pa.Table], ParsedDump]:
+    """A task's chunk parsed: its rows as validated tables, and what was counted on the way."""
+    chunk = task.chunk
+    with _opened(task.path) as file:
+        file.seek(chunk.start)
+        data = file.read(chunk.end - chunk.start)
     try:
-        parsed = parse_dump(data, source, rules, max_control_ratio)
+        parsed = parse_chunk(data, chunk, task.source, rules, max_control_ratio)
     except CoverageError as error:
-        raise ParseError(f"{path}:{error} (lossless invariant broken: please report)") from None
+        where = "" if chunk.whole else f" (in the chunk from line {chunk.line}, byte {chunk.start})"
+        raise ParseError(
+            f"{task.path}:{error}{where} (lossless invariant broken: please report)"
+        ) from None
     tables = {}
     for file, model, rows in (
         (OCCURRENCES, ParsedOccurrences, parsed.occurrences),
@@ -85,25 +159,59 @@ def parse_file(
     ):
         tables[file] = pa.Table.from_pylist(rows, schema=arrow_schema(model))
         validate(model, tables[file])
-    result = {
-        "source": source,
-        "part": folder.name,
-        "bytes": len(data),
-        "empty": parsed.empty,
-        "not_text": parsed.not_text,
-        "occurrences": tables[OCCURRENCES].num_rows,
-        "reasons": Counter(tables[REJECTS].column("reason").to_pylist()),
-        "encodings": Counter(
-            e for table in tables.values() for e in table.column("encoding").to_pylist() if e
-        ),
-        "compression": parsed.compression,
-    }
-    result["encoding"] = _file_encoding(parsed, result["encodings"])
-    with atomic_dir(folder) as tmp:
-        for file, table in tables.items():
-            write_parquet(table, tmp / file)
+    return tables, replace(parsed, occurrences=[], rejects=[])
+
+
+def _gathered(results: Iterator[tuple[Task, object]], bar) -> tuple[dict, bool, str]:
+    """A raw file's summary, whether it was parsed now, and its digest, from the results of
+    its tasks: the chunks of a file cut in several are written here, in order, into its
+    part (a worker wrote the part of a file parsed whole)."""
+    task, result = next(results)
+    if task.chunk is None or task.chunk.whole:
+        bar.update(task.size)
+        return result, task.chunk is not None, task.digest
+    return _write_part(task, _ticked(chain([(task, result)], results), bar)), True, task.digest
+
+
+def _ticked(results: Iterator[tuple[Task, object]], bar) -> Iterator:
+    """The results of chunks; the bar moves by each chunk's bytes once it is written."""
+    for task, result in results:
+        yield result
+        bar.update(task.chunk.end - task.chunk.start)
+
+
+def _write_part(task: Task, chunks: Iterable[tuple[dict[str, pa.Table], ParsedDump]]) -> dict:
+    """Write the parsed chunks of one raw file, in order, into its part; return the part's
+    summary. Every chunk's rows were validated: their spans lie within it, so the rows of
+    all are unique and in order too."""
+    counted, reasons, encodings, occurrences = [], Counter(), Counter(), 0
+    with (
+        atomic_dir(task.folder) as tmp,
+        RowGroupWriter(tmp / OCCURRENCES, arrow_schema(ParsedOccurrences), ROW_GROUP_ROWS) as found,
+        RowGroupWriter(tmp / REJECTS, arrow_schema(Rejects), ROW_GROUP_ROWS) as rejected,
+    ):
+        writers = {OCCURRENCES: found, REJECTS: rejected}
+        for tables, parsed in chunks:
+            for file, table in tables.items():
+                writers[file].write(table)
+                encodings.update(e for e in table.column("encoding").to_pylist() if e)
+            reasons.update(tables[REJECTS].column("reason").to_pylist())
+            occurrences += tables[OCCURRENCES].num_rows
+            counted.append(parsed)
+        result = {
+            "source": task.source,
+            "part": task.folder.name,
+            "bytes": task.size,
+            "empty": all(parsed.empty for parsed in counted),
+            "not_text": any(parsed.not_text for parsed in counted),
+            "occurrences": occurrences,
+            "reasons": reasons,
+            "encodings": encodings,
+            "compression": counted[0].compression,
+            "encoding": _file_encoding(counted[0], encodings),
+        }
         write_json(tmp / SUMMARY, result)
-    return result, True, digest
+    return result
 
 
 def _file_encoding(parsed, spans: Counter) -> str | None:
@@ -115,10 +223,17 @@ def _file_encoding(parsed, spans: Counter) -> str | None:
 
 
 def run(
-    raw: Path, out: Path, metrics: Path, rules: Rules, max_control_ratio: float, workers: int
+    raw: Path,
+    out: Path,
+    metrics: Path,
+    rules: Rules,
+    max_control_ratio: float,
+    workers: int,
+    chunk_bytes: int = CHUNK_BYTES,
 ) -> dict:
     """Parse every raw file into its part of `out` (reusing the parts of files parsed
-    before) and gather the rejects of all into out/rejects.parquet, which is small.
+    before), a file larger than `chunk_bytes` a chunk at a time across the workers, and
+    gather the rejects of all into out/rejects.parquet, which is small.
 
     Return the metrics, and how many files were `parsed` now (the others were reused)."""
     files = raw_files(raw)
@@ -126,14 +241,19 @@ def run(
     seen = out.with_name(f"{out.name}.files.json")  # "stat source" -> digest, as last run
     known = json.loads(seen.read_text(encoding="utf-8")) if seen.exists() else {}
     keys = [f"{_stat(path)} {source}" for source, path in files]
-    tasks = [(*file, known.get(key)) for file, key in zip(files, keys, strict=True)]
-    job = partial(parse_file, rules=rules, max_control_ratio=max_control_ratio, out=out)
-    results = ordered_map(job, tasks, processes(workers, len(files)))
+    sizes = [path.stat().st_size for _, path in files]
+    listed = zip(files, sizes, map(known.get, keys), strict=True)
+    tasks = _tasks(listed, out, rules, max_control_ratio, chunk_bytes)
+    job = partial(parse_task, rules=rules, max_control_ratio=max_control_ratio)
+    most = sum(max(1, -(-size // chunk_bytes)) for size in sizes)  # tasks at most
+    results = ordered_map(job, tasks, processes(workers, most))
     summaries, digests, parsed = [], [], 0
-    for summary, new, digest in progress(results, total=len(files), unit="file"):
-        summaries.append(summary)
-        digests.append(digest)
-        parsed += new
+    with progress(total=sum(sizes), unit="B", unit_scale=True, unit_divisor=1024) as bar:
+        by_file = groupby(results, key=lambda result: result[0].folder)
+        for summary, new, digest in (_gathered(tasks, bar) for _, tasks in by_file):
+            summaries.append(summary)
+            digests.append(digest)
+            parsed += new
     parts.finish(out, [{"source": s["source"], "part": s["part"]} for s in summaries], {REJECTS})
     write_json(seen, dict(zip(keys, digests, strict=True)))
     write_parquet(parts.read(out, REJECTS, arrow_schema(Rejects)), out / REJECTS)

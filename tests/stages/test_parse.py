@@ -12,6 +12,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from pipeline import parts
+from pipeline.core import chunks
 from pipeline.core.coverage import CoverageError
 from pipeline.release.reader import read_config
 from pipeline.stages import parse as stage
@@ -164,7 +165,7 @@ def test_a_failed_run_leaves_the_previous_output(tmp_path, parse_settings, monke
     def broken(*args):
         raise CoverageError("line 3: byte 40 is in no span")
 
-    monkeypatch.setattr(stage, "parse_dump", broken)
+    monkeypatch.setattr(chunks, "parse_dump", broken)
     with pytest.raises(stage.ParseError, match=r"000_f4866acc28c20d3f.txt:line 3: byte 40"):
         run(raw, tmp_path, parse_settings)
     assert tree(tmp_path / "parse") == before
@@ -232,8 +233,8 @@ def test_a_file_as_it_was_last_run_is_not_read_again(tmp_path, parse_settings, m
     shutil.copytree(SEEDS, raw)
     stage.run(raw, tmp_path / "parse", tmp_path / "metrics.json", rules, ratio, workers=1)
     before = tree(tmp_path / "parse")
-    read, read_bytes = [], Path.read_bytes
-    monkeypatch.setattr(Path, "read_bytes", lambda path: read.append(path.name) or read_bytes(path))
+    read, opened = [], stage._opened
+    monkeypatch.setattr(stage, "_opened", lambda path: read.append(path.name) or opened(path))
     touched = raw / "001_1f7b1064df59799a.txt"
     os.utime(touched, ns=(touched.stat().st_atime_ns, touched.stat().st_mtime_ns + 1))
     summary = stage.run(raw, tmp_path / "parse", tmp_path / "metrics.json", rules, ratio, workers=1)
@@ -271,3 +272,77 @@ def test_labelled_dumps_match_their_copies_and_publish_their_fields(tmp_path, pa
     ]
     datasets_reasons = [r["reason"] for r in read_config(release, "rejects").to_pylist()]
     assert datasets_reasons.count("field") == 6 and datasets_reasons.count("page_chrome") == 3
+
+
+def big_raw_folder(raw: Path) -> Path:
+    """The seeds as one dump with a preamble, fields and every line end, and dumps that are
+    not cut: small, compressed, UTF-16."""
+    raw.mkdir()
+    seeds = b"\n".join(p.read_bytes().strip() for p in sorted(SEEDS.iterdir()))
+    dump = b"Home | Papers\r\n\r\n" + seeds.replace(b".\n\nAbstract", b".\r\rAbstract")
+    dump += b"\r\n\r\nTitle: Last\nAbstract: The last one.\n"
+    (raw / "big.txt").write_bytes(dump)
+    (raw / "small.txt").write_bytes(b"Abstract: A small one.\n")
+    (raw / "packed.txt.gz").write_bytes(gzip.compress(dump))
+    (raw / "windows.txt").write_bytes(b"\xff\xfe" + dump.decode().encode("utf-16-le"))
+    return raw
+
+
+def outputs(raw: Path, tmp_path: Path, parse_settings, sizes) -> list:
+    """The parse stage's output folder and summary for each chunk size."""
+    rules, ratio, _ = parse_settings
+    found = []
+    for chunk_bytes in sizes:
+        out = tmp_path / str(chunk_bytes)
+        summary = stage.run(raw, out / "parse", out / "parse.json", rules, ratio, 2, chunk_bytes)
+        found.append((tree(out), summary))
+    return found
+
+
+def test_the_output_is_the_same_whatever_the_chunk_size(tmp_path, parse_settings):
+    rules, ratio, _ = parse_settings
+    raw = big_raw_folder(tmp_path / "raw")
+    assert len(chunks.plan((raw / "big.txt").read_bytes(), 1024, rules, ratio)) > 10
+    found = outputs(raw, tmp_path, parse_settings, (chunks.CHUNK_BYTES, 1024, 3000, 10_000))
+    assert all(output == found[0] for output in found[1:])
+    summary = found[0][1]
+    assert summary["occurrences"] == 3 * 27 + 1
+    assert summary["by_source"]["windows.txt"] == summary["by_source"]["big.txt"]
+
+
+def test_a_file_in_chunks_is_written_as_if_whole_pages_too(tmp_path, parse_settings):
+    """Megabytes of text in a part: its Parquet pages do not move with the chunks."""
+    raw = tmp_path / "raw"
+    raw.mkdir()
+    (raw / "many.txt").write_bytes(b"\n".join(p.read_bytes() for p in SEEDS.iterdir()) * 60)
+    first, cut = outputs(raw, tmp_path, parse_settings, (chunks.CHUNK_BYTES, 200_000))
+    assert first == cut and first[1]["occurrences"] > 1000
+
+
+def test_the_progress_bar_counts_bytes_so_a_big_file_shows_progress(
+    tmp_path, parse_settings, monkeypatch
+):
+    rules, ratio, _ = parse_settings
+    raw = big_raw_folder(tmp_path / "raw")
+    bars = []
+
+    class Bar(list):
+        def __init__(self, **options):
+            self.options = options
+            bars.append(self)
+
+        def __enter__(self):
+            return self
+
+        def __exit__(self, *_):
+            pass
+
+        update = list.append
+
+    monkeypatch.setattr(stage, "progress", Bar)
+    stage.run(raw, tmp_path / "parse", tmp_path / "parse.json", rules, ratio, 1, 1024)
+    [bar] = bars
+    sizes = {p.name: p.stat().st_size for p in raw.iterdir()}
+    assert bar.options["total"] == sum(bar) == sum(sizes.values())
+    assert bar[-3:] == [sizes[name] for name in ("packed.txt.gz", "small.txt", "windows.txt")]
+    assert len(bar) > 10  # big.txt, a chunk at a time
