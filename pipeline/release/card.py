@@ -155,9 +155,10 @@ raw file exactly once (a leading UTF-8 byte-order mark aside): nothing is lost.
    `Keywords:`, `DOI:`, `URL:`, `arXiv:`) are `field` rejects whose values are columns of
    `occurrences` (and the canonical copy's `title` a column of `default`); page furniture
    after the first paragraph and a trailing lone name are rejects. Text before the first
-   marker is a reject, and so is a record that only says it has no abstract (`No abstract available`, `N/A`). Spans that are not
-   valid UTF-8 are decoded as cp1252 (`encoding` says which); a file with a UTF-16 or UTF-32
-   byte-order mark is decoded as it says, its offsets the file's own. LF, CRLF and a lone CR
+   marker is a reject, and so is a record that only says it has no abstract (`No abstract
+   available`, `N/A`). Spans that are not valid UTF-8 are decoded as cp1252 (`encoding`
+   says which); a file with a UTF-16 or UTF-32 byte-order mark is decoded as it says, its
+   offsets the file's own. LF, CRLF and a lone CR
    all end lines. A compressed raw file (gzip, bz2, xz, zstd) is read as the bytes it
    holds: its occurrences' and rejects' byte offsets and lines are into those decompressed
    bytes.
