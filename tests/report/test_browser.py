@@ -69,7 +69,7 @@ def test_seeds_report_renders_searches_and_keeps_html_as_text(browser, tmp_path,
     shutil.copytree(SEEDS, tmp_path / "raw")
     (tmp_path / "raw" / "zz-html.txt").write_text(INJECTED, encoding="utf-8")
     browser.get((build_report(tmp_path / "raw", tmp_path, params)).as_uri())
-    assert browser.title == "Abstracts 1.0.0: data report"
+    assert browser.title == f"Abstracts {params.publish()['version']}: data report"
     assert "25\nabstracts" in browser.find_element(By.ID, "counts").text
     assert len(search(browser, "")) == 25
     rows = search(browser, "llama 4 model family")
