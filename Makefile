@@ -19,6 +19,7 @@ $(STAMP): requirements.lock pyproject.toml
 	touch $@
 
 dataset: $(STAMP)
+	@$(BIN)/abstracts check
 	$(BIN)/dvc repro
 
 test: $(STAMP)

@@ -7,10 +7,11 @@ import yaml
 
 from pipeline.core.dedup import DedupParams
 from pipeline.core.segment import Rules
+from pipeline.errors import UserError
 from schemas.occurrences import FIELDS
 
 
-class ConfigError(ValueError):
+class ConfigError(UserError, ValueError):
     """params.yaml is missing, malformed, or holds a bad value."""
 
 
@@ -127,6 +128,12 @@ class Params:
         self.number(values, "shard_max_bytes", int, 1, 2**40, name)
         self.number(values, "row_group_rows", int, 1, 10**8, name)
         return values
+
+    def check(self) -> None:
+        """Check every value, naming the first bad one."""
+        for read in (self.parse, self.chunk_bytes, self.batch_rows, self.dedup, self.lengths):
+            read()
+        self.publish(), self.report_rows(), self.workers
 
     def report_rows(self) -> int:
         """How many abstracts the HTML report's searchable table holds."""

@@ -7,6 +7,8 @@ from contextlib import contextmanager
 from functools import partial
 from multiprocessing import Pool
 
+from schemas.derive import load_validation
+
 
 def workers(setting: int, tasks: int) -> int:
     """Processes to start: `setting` (0 for one per core), at most one per task, at least 1."""
@@ -17,10 +19,12 @@ def workers(setting: int, tasks: int) -> int:
 def mapper(processes: int) -> Iterator[Callable[[Callable, Iterable], Iterator]]:
     """An ordered `map` across `processes` worker processes, forked now: a caller that will
     hold much memory starts them first, so that they share none of it (a fork keeps alive
-    every page its parent changes after it)."""
+    every page its parent changes after it). Validation is loaded first, once: the workers
+    validate what they write."""
     if processes == 1:
         yield map
         return
+    load_validation()
     with Pool(processes) as pool:
         yield partial(_ordered, pool, processes)
 

@@ -8,6 +8,8 @@ import pandera.errors
 import pandera.pandas as pa
 import pyarrow
 
+from pipeline.errors import UserError
+
 _ARROW_TYPES = {
     "str": pyarrow.string(),
     "int64": pyarrow.int64(),
@@ -16,7 +18,7 @@ _ARROW_TYPES = {
 }
 
 
-class TableError(ValueError):
+class TableError(UserError, ValueError):
     """Rows that break their table's schema."""
 
 
@@ -69,6 +71,13 @@ def validate(model: type[pa.DataFrameModel], table: pyarrow.Table, limit: int = 
                 what = f"{case.check} on {case.column} = {case.failure_case!r}"
             lines.append(f"  {where}: {what}")
         raise TableError("\n".join(lines)) from None
+
+
+def load_validation() -> None:
+    """Load what `validate` needs now rather than at its first call: pandera's pandas backend,
+    which imports pandera's data-synthesis strategies, and so `hypothesis` where it is
+    installed (a quarter of a second). Worker processes forked after it share it."""
+    pa.DataFrameSchema().validate(pd.DataFrame())
 
 
 def export(model: type[pa.DataFrameModel]) -> str:

@@ -1,6 +1,7 @@
 """Shared fixtures: the project's own params, the seeds, the real corpus, project copies."""
 
 import os
+import re
 import tempfile
 from pathlib import Path
 
@@ -44,6 +45,13 @@ def acl_corpus():
 @pytest.fixture
 def project(tmp_path):
     return copy_project(tmp_path / "project", tmp_path / "home")
+
+
+def set_version(copy: Path, version: str) -> None:
+    """Set publish.version in the params.yaml of a project copy, as releasing one does."""
+    path = copy / "params.yaml"
+    text = re.sub(r"(?m)^  version: .*$", f"  version: {version}", path.read_text(), count=1)
+    path.write_text(text)
 
 
 def tree(folder):

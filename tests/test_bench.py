@@ -46,3 +46,41 @@ def test_bench_measures_every_stage_and_the_floor(tmp_path, acl_corpus):
     assert results["floor"]["wall"] > 0
     assert results["ratio"] == results["full"]["total"]["wall"] / results["floor"]["wall"]
     assert results["incremental"]["total"]["wall"] > 0 and results["incremental_pct"] > 0
+    # Then the start-up of the command line and of every stage, as bench/startup.py prints it.
+    assert re.search(r"^start-up, best of \d+ runs$", done.stdout, re.M), done.stdout
+    timed = results["startup"]["commands"]
+    assert "abstracts --help" in timed
+    assert all(f"import pipeline.stages.{stage}" in timed for stage in stages)
+
+
+# `python -c pass`, then `abstracts --help`, then each stage: the best wall s and its CPU s,
+# the goal ("-" for none) and whether it was met.
+ROW = re.compile(r"(\S.*?) +(\d+\.\d\d) +(\d+\.\d\d) +(-|< [\d.]+ s)(?:  (PASS|MISS))?")
+
+
+def test_startup_times_the_command_line_and_every_stage_against_its_goal():
+    done = subprocess.run(
+        [sys.executable, "bench/startup.py", "--runs", "2"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    title, header, *lines = done.stdout.splitlines()
+    assert title == "start-up, best of 2 runs"
+    assert header.split() == ["command", "wall", "s", "CPU", "s", "goal"]
+    rows = {}
+    for line in lines:
+        row = ROW.fullmatch(line)
+        assert row, line
+        rows[row[1]] = row.groups()[1:]
+    stages = list(yaml.safe_load((ROOT / "dvc.yaml").read_text())["stages"])
+    modules = [f"import pipeline.stages.{stage}" for stage in stages]
+    assert list(rows) == ["python -c pass", "abstracts --help", *modules]
+    assert rows["python -c pass"][2:] == ("-", None)
+    assert rows["abstracts --help"][2] == "< 0.5 s"
+    assert all(rows[module][2] == "< 1 s" for module in modules)
+    for label, (wall, cpu, goal, verdict) in rows.items():
+        assert float(wall) > 0 and float(cpu) > 0, label
+        if goal != "-":
+            assert verdict == ("PASS" if float(wall) < float(goal.split()[1]) else "MISS"), label

@@ -1,5 +1,8 @@
 """The `abstracts` command: help everywhere, and user mistakes told in one clear line."""
 
+import subprocess
+import sys
+
 import pytest
 from click.testing import CliRunner
 
@@ -65,3 +68,13 @@ def test_bad_params(tmp_path, params, message):
     assert result.exit_code == 1
     assert message in result.output
     assert "Traceback" not in result.output
+
+
+def test_the_command_starts_without_the_heavy_libraries():
+    """Each subcommand imports what it needs when it runs, so `abstracts --help` loads none
+    of them (its time is measured in `make bench`)."""
+    code = "import sys, pipeline.cli; print(*sys.modules)"
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    loaded = {name.split(".")[0] for name in done.stdout.split()}
+    assert "click" in loaded
+    assert not loaded & {"pandas", "pyarrow", "pandera", "numpy", "datasets", "dvc", "yaml"}

@@ -10,7 +10,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from pipeline.release.diff import Diff, diff
+from pipeline.release.diff import Diff, advice, diff, next_version
+from pipeline.release.history import order
 from pipeline.release.layout import CONFIGS
 
 # id -> (text, n_occurrences), from a small alphabet so that texts and counts collide.
@@ -63,3 +64,18 @@ def test_diff_says_what_changed_whatever_the_shards(old, new, shard_rows):
 def test_only_a_removed_id_is_a_major_bump(kinds, bump):
     kinds = {kind: ["0123456789abcdef"] if kind in kinds else [] for kind in KINDS}
     assert Diff(**kinds).bump == bump
+
+
+@given(
+    old=st.tuples(*[st.integers(0, 3)] * 3),
+    new=st.tuples(*[st.integers(0, 3)] * 3),
+    bump=st.sampled_from(["major", "minor", "patch"]),
+)
+def test_the_advice_accepts_exactly_the_versions_at_or_above_the_bump(old, new, bump):
+    old, new = (".".join(map(str, v)) for v in (old, new))
+    needed = next_version(old, bump)
+    said = advice(old, new, bump)
+    assert said.startswith(f"bump: {bump} from {old}, so {needed} or above; labelled {new}: ")
+    right = order(new) >= order(needed)
+    assert said.endswith(": right") == right
+    assert said.endswith(f"too low: set publish.version to {needed} and rebuild") != right

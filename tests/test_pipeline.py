@@ -9,7 +9,7 @@ import pytest
 from pipeline import parts
 from schemas import ParsedOccurrences
 from schemas.derive import arrow_schema
-from tests.conftest import copy_project, sh, tree
+from tests.conftest import copy_project, set_version, sh, tree
 
 
 def occurrences(copy):
@@ -29,6 +29,9 @@ def test_dvc_repro_builds_what_is_committed(project):
     assert "rejects_by_reason.outside_abstract" in metrics
     plots = json.loads(sh("dvc", "plots", "show", "--json", cwd=copy, env=env).stdout)["data"]
     assert sorted(plots) == ["metrics/plots/lengths.csv", "metrics/plots/sources.csv"]
+    sh("dvc", "plots", "show", cwd=copy, env=env)  # writes dvc_plots/, which git ignores
+    assert (copy / "dvc_plots/index.html").exists()
+    assert sh("git", "status", "--porcelain", cwd=copy, env=env).stdout == ""
 
 
 @pytest.mark.slow
@@ -36,6 +39,7 @@ def test_a_new_dump_reruns_what_depends_on_raw_only(project):
     copy, env = project
     sh("dvc", "repro", cwd=copy, env=env)
     (copy / "raw" / "new.txt").write_text("Abstract: A new one.\n", encoding="utf-8")
+    set_version(copy, "1.2.0")  # new data: a new version
     out = sh("dvc", "repro", cwd=copy, env=env).stdout
     assert "Running stage 'parse'" in out and "Running stage 'schemas'" not in out
     assert occurrences(copy).num_rows == 27
@@ -46,9 +50,11 @@ def test_an_incremental_build_equals_a_clean_build(project, tmp_path, acl_corpus
     copy, env = project
     for dump in sorted(acl_corpus.glob("*.txt"))[:3]:
         shutil.copy(dump, copy / "raw" / dump.name)
+    set_version(copy, "1.2.0")
     sh("dvc", "repro", cwd=copy, env=env)
     sh("abstracts", "register", cwd=copy, env=env)  # the ids kept are an input too
     assert (copy / "registry/ids.tsv").stat().st_size
+    set_version(copy, "1.3.0")
     # A new dump: a copy of a seed abstract (joins an existing abstract) and a new one.
     seed = next((copy / "raw").glob("000_*.txt")).read_bytes()
     new = acl_corpus.joinpath(sorted(p.name for p in acl_corpus.glob("*.txt"))[3]).read_bytes()
@@ -59,7 +65,8 @@ def test_an_incremental_build_equals_a_clean_build(project, tmp_path, acl_corpus
     clean, env = copy_project(tmp_path / "clean", tmp_path / "home")
     shutil.rmtree(clean / "raw")
     shutil.copytree(copy / "raw", clean / "raw")
-    shutil.copy(copy / "registry/ids.tsv", clean / "registry/ids.tsv")
+    for kept in ("registry/ids.tsv", "registry/releases.tsv", "params.yaml"):
+        shutil.copy(copy / kept, clean / kept)
     sh("dvc", "repro", cwd=clean, env=env)
     for folder in ("build/parse", "build/normalize", "build/dedup", "dist", "metrics"):
         assert tree(copy / folder) == tree(clean / folder), folder

@@ -12,6 +12,7 @@ from pipeline.config import Params
 from pipeline.core.defects import ALL_CAPS, TEX_DEBRIS, defects
 from pipeline.core.ids import RegistryError, raw_digest
 from pipeline.core.normalize import normalize
+from pipeline.release import record
 from pipeline.release.diff import diff
 from pipeline.release.reader import read_config
 from tests.conftest import ROOT, run_pipeline
@@ -53,7 +54,7 @@ def test_published_ids_stay_and_a_complete_copy_improves_its_abstract(tmp_path, 
     raw, ids = tmp_path / "raw", tmp_path / "registry" / "ids.tsv"
     dumps(raw, "a.txt", [SPEECH, PARSING, TRUNCATED])
     first = texts(run_pipeline(raw, tmp_path / "v1", params, ids))
-    assert registry.register(tmp_path / "v1" / "abstracts", ids)["added"] == 3
+    assert record.register(tmp_path / "v1" / "abstracts", ids)["added"] == 3
     assert defects(normalize(f"Abstract: {WORSE[0]}")) & ALL_CAPS
     assert defects(normalize(f"Abstract: {WORSE[1]}")) & TEX_DEBRIS
     dumps(raw, "b.txt", [*WORSE, COMPLETE])
@@ -88,7 +89,7 @@ def test_a_copy_bridging_two_published_abstracts_merges_neither(tmp_path, params
     dumps(raw, "a.txt", [one, two])
     first = texts(run_pipeline(raw, tmp_path / "v1", params, ids))
     assert len(first) == 2
-    registry.register(tmp_path / "v1" / "abstracts", ids)
+    record.register(tmp_path / "v1" / "abstracts", ids)
     dumps(raw, "b.txt", [bridge])
     release = run_pipeline(raw, tmp_path / "v2", params, ids)
     assert texts(release).keys() == first.keys()
@@ -112,7 +113,7 @@ def test_a_stricter_rule_never_splits_a_published_abstract(tmp_path, params):
     dumps(raw, "a.txt", [longer])
     dumps(raw, "b.txt", [SPEECH])
     (first,) = texts(run_pipeline(raw, tmp_path / "v1", params, ids))
-    registry.register(tmp_path / "v1" / "abstracts", ids)
+    record.register(tmp_path / "v1" / "abstracts", ids)
     strict = params_with(tmp_path, "near_threshold: 0.7", "near_threshold: 0.99")
     assert len(texts(run_pipeline(raw, tmp_path / "strict", strict))) == 2
     release = run_pipeline(raw, tmp_path / "v2", strict, ids)
@@ -132,7 +133,7 @@ def test_register_is_idempotent_append_only_and_sorted(tmp_path, params):
     raw, ids = tmp_path / "raw", tmp_path / "registry" / "ids.tsv"
     dumps(raw, "a.txt", [SPEECH, PARSING, SPEECH])  # an exact copy: one line for both
     release = run_pipeline(raw, tmp_path / "v1", params, ids)
-    assert registry.register(release, ids) == {"occurrences": 3, "added": 2, "lines": 2}
+    assert record.register(release, ids) == {"occurrences": 3, "added": 2, "lines": 2}
     data = ids.read_bytes()
     digests = sorted(raw_digest(f"Abstract: {text}") for text in (SPEECH, PARSING))
     found = texts(release)
@@ -140,29 +141,29 @@ def test_register_is_idempotent_append_only_and_sorted(tmp_path, params):
         f"{d:016x}" for d in digests
     ]
     assert {line.split("\t")[1] for line in data.decode().splitlines()} == found.keys()
-    assert registry.register(release, ids) == {"occurrences": 3, "added": 0, "lines": 2}
+    assert record.register(release, ids) == {"occurrences": 3, "added": 0, "lines": 2}
     assert ids.read_bytes() == data
     dumps(raw, "b.txt", [COMPLETE])
     release = run_pipeline(raw, tmp_path / "v2", params, ids)
-    assert registry.register(release, ids)["added"] == 1
+    assert record.register(release, ids)["added"] == 1
     assert set(data.decode().splitlines()) < set(ids.read_text().splitlines())
 
 
 def test_register_refuses_a_release_not_built_with_the_registry(tmp_path, params):
     raw, ids = tmp_path / "raw", tmp_path / "ids.tsv"
     dumps(raw, "a.txt", [TRUNCATED])
-    registry.register(run_pipeline(raw, tmp_path / "v1", params, ids), ids)
+    record.register(run_pipeline(raw, tmp_path / "v1", params, ids), ids)
     dumps(raw, "b.txt", [COMPLETE])
     release = run_pipeline(raw, tmp_path / "v2", params)  # built without it: a new id
     with pytest.raises(RegistryError, match="was not built with this registry"):
-        registry.register(release, ids)
+        record.register(release, ids)
 
 
 def test_a_malformed_registry_is_one_clear_error(tmp_path, params):
     raw, ids = tmp_path / "raw", tmp_path / "ids.tsv"
     dumps(raw, "a.txt", [SPEECH, PARSING])
     release = run_pipeline(raw, tmp_path / "v1", params, ids)
-    registry.register(release, ids)
+    record.register(release, ids)
     good = ids.read_bytes()
     ids.write_bytes(good + b"0123\tnot an id\n")
     result = CliRunner().invoke(main, ["register", str(release), "--registry", str(ids)])

@@ -18,9 +18,13 @@ from pipeline.io import read_rows
 from pipeline.release.diff import next_version
 from pipeline.release.layout import CONFIGS, shard
 from pipeline.release.reader import read_config, shards
-from tests.conftest import ACL, SEEDS, copy_project, run_pipeline, sh
+from tests.conftest import ACL, ROOT, SEEDS, copy_project, run_pipeline, set_version, sh
 
 pytestmark = pytest.mark.slow
+
+VERSION = Params(ROOT / "params.yaml").publish()["version"]  # recorded as released
+NEXT = next_version(VERSION, "minor")
+MINOR_RIGHT = f"bump: minor from {VERSION}, so {NEXT} or above; labelled {NEXT}: right"
 
 
 def tree(folder):
@@ -32,23 +36,22 @@ def tree(folder):
     }
 
 
-def release(copy, env, tag):
-    """The release steps: build, register the ids, rebuild (dedup only, to the same links),
-    commit and tag."""
+def release(copy, env):
+    """The release steps: build, register, rebuild (to the same data), commit and tag."""
     sh("dvc", "repro", cwd=copy, env=env)
     sh("abstracts", "register", cwd=copy, env=env)
     sh("dvc", "repro", cwd=copy, env=env)
     sh("git", "add", "-A", cwd=copy, env=env)
     sh("git", "commit", "-qm", "release", "--allow-empty", cwd=copy, env=env)
-    sh("git", "tag", tag, cwd=copy, env=env)
+    sh("git", "tag", f"v{VERSION}", cwd=copy, env=env)
 
 
 @pytest.fixture(scope="module")
 def released(tmp_path_factory):
-    """A project copy built by `dvc repro`, registered, committed, tagged v1.0.0 and pushed."""
+    """A project copy built by `dvc repro`, registered, committed, tagged and pushed."""
     base = tmp_path_factory.mktemp("released")
     copy, env = copy_project(base / "project", base / "home")
-    release(copy, env, "v1.0.0")
+    release(copy, env)
     sh("dvc", "push", cwd=copy, env=env)
     return copy, env
 
@@ -63,25 +66,26 @@ def test_a_registered_release_is_up_to_date_and_registers_nothing_more(released)
 
 
 def test_a_complete_copy_keeps_the_published_id_and_diff_says_changed(project):
-    """A user's story: v1.0.0 holds a truncated abstract; a dump with its complete text
-    arrives; the next build shows the complete text under the same id, a minor bump."""
+    """A user's story: the last release holds a truncated abstract; a dump with its complete
+    text arrives; the next build shows the complete text under the same id, a minor bump."""
     copy, env = project
-    release(copy, env, "v1.0.0")
+    release(copy, env)
     truncated = next(
         line
         for line in (copy / "raw/000_f4866acc28c20d3f.txt").read_text().splitlines()
         if line.endswith("publicly avail")
     )
     (copy / "raw" / "new.txt").write_text(f"{truncated}able.\n")
+    set_version(copy, NEXT)
     sh("dvc", "repro", cwd=copy, env=env)
     (improved,) = [
         a["id"]
         for a in read_config(copy / "dist/abstracts", "default").to_pylist()
         if a["text"].endswith("We've also made the code publicly available.")
     ]
-    done = sh("abstracts", "diff", "v1.0.0", cwd=copy, env=env)
+    done = sh("abstracts", "diff", cwd=copy, env=env)  # against the last release
     assert f"added: 0\nremoved: 0\nchanged: 1\n  {improved}\n" in done.stdout
-    assert _minor_bump(copy) in done.stdout
+    assert MINOR_RIGHT in done.stdout
 
 
 def card(folder):
@@ -133,14 +137,14 @@ def test_push_then_pull_in_a_fresh_clone_gives_the_same_bytes(released, tmp_path
 
 def test_dvc_get_at_a_tag(released, tmp_path):
     copy, env = released
-    out = tmp_path / "abstracts-1.0.0"
+    out = tmp_path / f"abstracts-{VERSION}"
     sh(
         "dvc",
         "get",
         str(copy),
         "dist/abstracts",
         "--rev",
-        "v1.0.0",
+        f"v{VERSION}",
         "-o",
         str(out),
         cwd=tmp_path,
@@ -183,24 +187,54 @@ def test_a_publish_killed_midway_leaves_the_old_release(released):
 
 
 def test_diff_reports_exactly_the_new_abstracts(project, tmp_path):
+    """Against the last release, found in the history of releases and fetched at the commit
+    that recorded it; any failure is one `Error:` line."""
     copy, env = project
     sh("dvc", "repro", cwd=copy, env=env)
-    sh("git", "add", "-A", cwd=copy, env=env)
-    sh("git", "commit", "-qm", "v1", "--allow-empty", cwd=copy, env=env)
-    sh("git", "tag", "v1.0.0", cwd=copy, env=env)
+    first = sh("abstracts", "diff", cwd=copy, env=env).stdout
+    assert "the first release recorded in registry/releases.tsv" in first
     old = datasets.load_dataset(str(copy / "dist/abstracts"))["train"]
     shutil.copy(ACL / "2018.lilt.txt", copy / "raw" / "new.txt")
+    set_version(copy, NEXT)
     sh("dvc", "repro", cwd=copy, env=env)
     new = datasets.load_dataset(str(copy / "dist/abstracts"), download_mode="force_redownload")
     added = sorted(set(new["train"]["id"]) - set(old["id"]))
     assert len(added) == 1
-    for old_release in ("v1.0.0", str(tmp_path / "missing")):
-        done = sh("abstracts", "diff", old_release, cwd=copy, env=env, check=False)
-        if old_release == "v1.0.0":
-            assert f"added: 1\n  {added[0]}\nremoved: 0\nchanged: 0\nrecounted: 0\n" in done.stdout
-            assert _minor_bump(copy) in done.stdout
-        else:
-            assert done.returncode == 1 and "neither a folder nor a revision" in done.stderr
+    for old_release in ([], [VERSION], ["HEAD"]):
+        done = sh("abstracts", "diff", *old_release, cwd=copy, env=env)
+        assert f"added: 1\n  {added[0]}\nremoved: 0\nchanged: 0\nrecounted: 0\n" in done.stdout
+        assert MINOR_RIGHT in done.stdout
+
+    patch = next_version(VERSION, "patch")  # above the last release, but too low a bump
+    set_version(copy, patch)
+    sh("dvc", "repro", cwd=copy, env=env)
+    done = sh("abstracts", "diff", cwd=copy, env=env)
+    assert f"labelled {patch}: too low: set publish.version to {NEXT} and rebuild" in done.stdout
+
+    nothing = sh("git", "hash-object", "-t", "tree", "/dev/null", cwd=copy, env=env).stdout
+    bare = sh("git", "commit-tree", nothing.strip(), "-m", "no release", cwd=copy, env=env)
+    for wrong, message in (
+        (str(tmp_path / "missing"), "missing: no such folder, and could not get dist/abstracts"),
+        (bare.stdout.strip(), "no such folder, and could not get dist/abstracts"),
+        ("9.9.9", "9.9.9: no such release in registry/releases.tsv, and no such folder"),
+    ):
+        done = sh("abstracts", "diff", wrong, cwd=copy, env=env, check=False)
+        assert done.returncode == 1 and done.stdout == "", done.stderr
+        assert done.stderr.startswith("Error: ") and done.stderr.count("\n") == 1, done.stderr
+        assert message in done.stderr
+
+
+def test_diff_compares_two_release_folders_anywhere(released, tmp_path):
+    copy, env = released
+    old, new = tmp_path / "old", tmp_path / "new"
+    shutil.copytree(copy / "dist/abstracts", old)
+    shutil.copytree(copy / "dist/abstracts", new)
+    done = sh("abstracts", "diff", str(old), str(new), cwd=tmp_path, env=env)
+    assert "added: 0\nremoved: 0\nchanged: 0\nrecounted: 0\nbump: none" in done.stdout
+    shutil.copytree(new, tmp_path / "dist/abstracts")
+    done = sh("abstracts", "diff", cwd=tmp_path, env=env, check=False)
+    assert done.returncode == 1
+    assert "Error: registry/releases.tsv: no history of releases here" in done.stderr
 
 
 def test_an_empty_config_is_declared_and_streams_no_rows(tmp_path, params):
@@ -259,7 +293,10 @@ def test_a_release_in_many_shards_holds_the_same_rows(tmp_path, params, acl_corp
     assert (tmp_path / "sharded.html").read_text() == (tmp_path / f"{dist.name}.html").read_text()
 
 
-def _minor_bump(copy):
-    """What `abstracts diff` advises for a minor change, from the project's own version."""
-    version = Params(copy / "params.yaml").publish()["version"]
-    return f"bump: minor (params version {version}; next {next_version(version, 'minor')})"
+def test_get_fetches_a_released_version_by_its_number(released, tmp_path):
+    copy, env = released
+    out = tmp_path / "got"
+    sh("abstracts", "get", VERSION, "--out", str(out), cwd=copy, env=env)
+    assert tree(out) == tree(copy / "dist/abstracts")
+    done = sh("abstracts", "get", VERSION, "--out", str(out), cwd=copy, env=env, check=False)
+    assert done.returncode == 1 and f"Error: {out}: already exists" in done.stderr

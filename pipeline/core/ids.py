@@ -13,6 +13,8 @@ from collections import defaultdict
 
 import numpy as np
 
+from pipeline.errors import UserError
+
 LINE = 34  # 16 hex digits, a tab, 16 hex digits, a newline
 _DIGITS = np.frombuffer(b"0123456789abcdef", np.uint8)
 _VALUE = np.full(256, 255, np.uint8)  # each byte's hex value, 255 if not a digit
@@ -22,7 +24,7 @@ _WELL_FORMED = re.compile(rb"[0-9a-f]{16}\t[0-9a-f]{16}")
 _WRITTEN = "the file is written by `abstracts register` (fix the line, or take it from git)"
 
 
-class RegistryError(ValueError):
+class RegistryError(UserError, ValueError):
     """The registry is malformed, or disagrees with a release."""
 
 

@@ -1,15 +1,19 @@
 """The published tables, made by joining dedup's links to the normalized parts."""
 
+import functools
 from collections.abc import Iterator
 from pathlib import Path
 
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from pipeline import parts
 from pipeline.release.layout import CONFIGS
+from pipeline.release.reader import ReleaseError
 from schemas.abstracts import Grouped
 from schemas.derive import arrow_schema
+from schemas.fields import KEY
 from schemas.occurrences import Linked
 
 # The columns each config takes from dedup's links (by their name there); the others come
@@ -20,16 +24,22 @@ FROM_LINKS = {
 }
 
 
+class LinksError(ReleaseError):
+    """Dedup's links do not match the normalized parts: dedup must run again."""
+
+
 def tables(config: str, normalized: Path, links: Path) -> Iterator[pa.Table]:
     """The `default` (one row per abstract, its canonical copy) or `occurrences` config,
-    part by part, in part order: the normalized columns with the linked ones."""
+    part by part, in part order: the normalized columns with the linked ones, joined row by
+    row once every row's span key (`KEY`) is checked to be the same on both sides."""
     schema = arrow_schema(CONFIGS[config])
     taken = FROM_LINKS[config]
     own = [n for n in schema.names if n not in taken]
     files = parts.paths(normalized, parts.OCCURRENCES)
     sizes = [pq.ParquetFile(path).metadata.num_rows for path in files]
     for path, link in zip(files, _cut(links, sizes), strict=True):
-        table = pq.read_table(path, columns=own)
+        table = pq.read_table(path, columns=list(dict.fromkeys([*own, *KEY])))
+        _check(table, link, path, links)
         if config == "default":
             keep = link.column("is_canonical")
             table, link = table.filter(keep), link.filter(keep)
@@ -39,12 +49,26 @@ def tables(config: str, normalized: Path, links: Path) -> Iterator[pa.Table]:
         )
 
 
+def _check(part: pa.Table, link: pa.Table, path: Path, links: Path) -> None:
+    """Raise LinksError, naming the first row that differs, unless the `part` read from
+    `path` and its `link` rows from `links` hold the same span keys in the same order."""
+    same = functools.reduce(pc.and_, (pc.equal(part[n], link[n]) for n in KEY))
+    if pc.all(same).as_py():
+        return
+    row = pc.index(same, False).as_py()
+    here, there = ({n: t[n][row].as_py() for n in KEY} for t in (part, link))
+    raise LinksError(
+        f"{path}: row {row} is {here} but {links} has {there} there: the links do not "
+        "follow the normalized parts; run dedup again"
+    )
+
+
 def _cut(path: Path, sizes: list[int], batch_rows: int = 65_536) -> Iterator[pa.Table]:
     """The Parquet table at `path` cut into consecutive tables of `sizes` rows, read a batch
     at a time; it must hold exactly that many rows."""
     source = pq.ParquetFile(path)
     if source.metadata.num_rows != sum(sizes):
-        raise ValueError(
+        raise LinksError(
             f"{path}: {source.metadata.num_rows} links for {sum(sizes)} normalized occurrences"
         )
     batches = source.iter_batches(batch_size=batch_rows)

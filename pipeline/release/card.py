@@ -1,10 +1,6 @@
 """The dataset card, README.md: YAML front matter for `datasets`, and the user's manual."""
 
 import pyarrow as pa
-from datasets import Features
-from datasets.info import DatasetInfo, DatasetInfosDict
-from datasets.splits import SplitDict, SplitInfo
-from huggingface_hub import DatasetCardData
 
 from pipeline.release.layout import CONFIGS, SPLIT, pattern
 from schemas import MATCH_KINDS, REJECT_REASONS
@@ -31,7 +27,13 @@ def front_matter(
 ) -> str:
     """The YAML header: configs, dataset_info (features and split sizes) and metadata.
 
-    `sizes` maps a config to (bytes of data, bytes of its files)."""
+    `sizes` maps a config to (bytes of data, bytes of its files). The YAML is `datasets`'
+    own, imported here only: it takes longer to import than the publish stage to start."""
+    from datasets import Features
+    from datasets.info import DatasetInfo, DatasetInfosDict
+    from datasets.splits import SplitDict, SplitInfo
+    from huggingface_hub import DatasetCardData
+
     card = DatasetCardData(
         pretty_name=meta["pretty_name"],
         license=meta["license"],

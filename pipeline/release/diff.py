@@ -7,6 +7,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from pipeline.core.dedup import digest
+from pipeline.release.history import order
 from pipeline.release.reader import config_tables, version
 
 
@@ -59,6 +60,17 @@ def diff(old: Path, new: Path) -> Diff:
             pc.and_(same, pc.not_equal(both["n_occurrences_old"], both["n_occurrences_new"]))
         ),
     )
+
+
+def advice(old: str, new: str, bump: str) -> str:
+    """What the bump from version `old` means for a release labelled `new`."""
+    if bump == "none":
+        return "bump: none (no abstract added, removed, changed or recounted)"
+    needed = next_version(old, bump)
+    depth = {"major": 1, "minor": 2, "patch": 3}[bump]
+    fits = order(new)[:depth] > order(old)[:depth]
+    verdict = "right" if fits else f"too low: set publish.version to {needed} and rebuild"
+    return f"bump: {bump} from {old}, so {needed} or above; labelled {new}: {verdict}"
 
 
 def next_version(version: str, bump: str) -> str:

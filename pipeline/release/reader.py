@@ -7,10 +7,12 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from pipeline.errors import UserError
+from pipeline.release import checksums
 from pipeline.release.layout import CONFIGS
 
 
-class ReleaseError(ValueError):
+class ReleaseError(UserError, ValueError):
     """A release folder is missing, incomplete or unreadable."""
 
 
@@ -37,6 +39,19 @@ def version(folder: Path) -> str:
             raise ReleaseError(f"{folder}/data/{config}: no Parquet shard; not a release folder")
     schema = _read(shards(folder, "default")[0], folder, pq.read_schema)
     return (schema.metadata or {}).get(b"abstracts.version", b"unknown").decode()
+
+
+def checked(folder: Path) -> str:
+    """The version of the release in `folder`, once its files match their checksums."""
+    number = version(folder)
+    problems = checksums.check(folder)
+    if problems:
+        raise ReleaseError(
+            f"{folder}: {problems[0]}{f' (and {len(problems) - 1} more)' if problems[1:] else ''}"
+            "; the release is damaged: get it again (`dvc checkout`, `dvc pull`, or `make "
+            "dataset`), then `abstracts verify`"
+        )
+    return number
 
 
 def config_tables(

@@ -7,7 +7,6 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.compute as pc
 import yaml
-from datasets import Features
 
 from pipeline.release import checksums
 from pipeline.release.layout import CONFIGS, published_schema
@@ -77,6 +76,8 @@ def _config_problems(
     """What is wrong with one config, read a shard at a time: its schema and version, its
     rows against `model`, its row count and features against the card's `info`; and
     whether it could be read."""
+    from datasets import Features  # slow to import: only once there is a config to check
+
     if not shards(folder, config):
         return [f"{config}: no Parquet file"], False
     schema, rows, problems = published_schema(config, version), 0, []

@@ -1,19 +1,20 @@
 """The dedup stage: which abstract each normalized occurrence is a copy of.
 
 It decides and does not copy: out/links.parquet holds, for every occurrence in part
-order, its abstract's id, how it matched, whether it is the canonical copy, and the
-abstract's derived columns. Publish joins the links to the normalized parts. Memory holds
-only what grouping needs: each occurrence's key digest and a few numbers, and one LSH band
-at a time (the bands wait in scratch files). Texts are read a chunk at a time: the keys
-that are candidates to join another are copied to a scratch file first. An abstract
-published before keeps its id: the registry of published occurrences (`pipeline.core.ids`)
-says which.
+order, its span key (`source`, `byte_start`: publish checks it), its abstract's id, how it
+matched, whether it is the canonical copy, and the abstract's derived columns. Publish
+joins the links to the normalized parts. Memory holds only what grouping needs: each
+occurrence's key digest and a few numbers, and one LSH band at a time (the bands wait in
+scratch files); span keys are read back from the parts a batch at a time as links are
+written. Texts are read a chunk at a time: the keys that are candidates to join another
+are copied to a scratch file first. An abstract published before keeps its id: the
+registry of published occurrences (`pipeline.core.ids`) says which.
 """
 
 import contextlib
 import os
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -30,8 +31,8 @@ from pipeline.io import ValidatedWriter, atomic_dir, replacing, take_rows, write
 from pipeline.parallel import mapper, workers
 from schemas import FLAGS, MATCH_KINDS, Links, NormalizedOccurrences
 from schemas.derive import arrow_schema
+from schemas.fields import KEY
 
-LINKS = "links.parquet"
 # The flags that normalize computed; dedup derives the others (schemas.abstracts.Grouped).
 TEXT_FLAGS = tuple(f for f in FLAGS if f in arrow_schema(NormalizedOccurrences).names)
 # How a copy matched, by its code in `matched`.
@@ -282,6 +283,12 @@ def matched(rows: Rows, best: np.ndarray, keys: Keys, chunk: int = 20_000) -> np
     return match
 
 
+def _span_keys(files: list[Path], batch_rows: int) -> Iterator[pa.RecordBatch]:
+    """Every row's span key (`KEY`), read from the parts a batch at a time, in part order."""
+    for path in files:
+        yield from pq.ParquetFile(path).iter_batches(batch_rows, columns=list(KEY))
+
+
 def run(
     normalized: Path,
     out: Path,
@@ -326,10 +333,13 @@ def run(
     }
     derived = {name: values[best] for name, values in derived.items()}
     matches = dict(zip(KINDS, np.bincount(match, minlength=len(KINDS)).tolist(), strict=True))
-    with atomic_dir(out) as tmp, ValidatedWriter(tmp / LINKS, Links) as links:
-        for start in range(0, n, links.batch_rows):
-            span = slice(start, min(start + links.batch_rows, n))
+    with atomic_dir(out) as tmp, ValidatedWriter(tmp / parts.LINKS, Links) as links:
+        start = 0
+        for batch in _span_keys(files, links.batch_rows):
+            span = slice(start, start + batch.num_rows)
+            start = span.stop
             columns = {
+                **{name: batch.column(name) for name in KEY},
                 "abstract_id": abstract_ids[span],
                 "match": KINDS[match[span]],
                 "is_canonical": is_canonical[span],

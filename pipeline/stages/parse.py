@@ -22,22 +22,21 @@ from pipeline.core.chunks import CHUNK_BYTES, Chunk, parse_chunk, plan
 from pipeline.core.coverage import CoverageError
 from pipeline.core.dump import ParsedDump
 from pipeline.core.segment import Rules
+from pipeline.errors import UserError
 from pipeline.io import RowGroupWriter, atomic_dir, write_json, write_parquet
 from pipeline.parallel import ordered_map
 from pipeline.parallel import workers as processes
-from pipeline.parts import OCCURRENCES, PARTS, part_name
+from pipeline.parts import OCCURRENCES, PARTS, REJECTS, part_name
 from pipeline.progress import progress
 from schemas import REJECT_REASONS, ParsedOccurrences, Rejects
 from schemas.derive import arrow_schema, validate
 
-# Each part's rejects, and all of them gathered in the stage's folder.
-REJECTS = "rejects.parquet"
 SUMMARY = "summary.json"  # a part's counts
 # Rows of a part's row groups: what the stage holds of a file's rows before writing them.
 ROW_GROUP_ROWS = 10_000
 
 
-class ParseError(RuntimeError):
+class ParseError(UserError, RuntimeError):
     """A raw file could not be parsed; the message names it."""
 
 
@@ -45,8 +44,10 @@ def raw_files(raw: Path) -> list[tuple[str, Path]]:
     """Every file under `raw`, as (path relative to raw with / separators, path), sorted."""
     if not raw.is_dir():
         raise ParseError(f"{raw}: no such folder; put the raw dumps in {raw}/")
-    files = ((p.relative_to(raw).as_posix(), p) for p in raw.rglob("*") if p.is_file())
-    return sorted(files)
+    files = sorted((p.relative_to(raw).as_posix(), p) for p in raw.rglob("*") if p.is_file())
+    if not files:
+        raise ParseError(f"{raw}: no file in it; put the raw dumps in {raw}/")
+    return files
 
 
 @contextmanager
@@ -273,11 +274,7 @@ def run(
         "spans_by_encoding": dict(sorted(encodings.items())),
         "files_by_encoding": _counts(s["encoding"] for s in summaries),
         "compressed_files": _counts(s["compression"] for s in summaries),
-        "by_source": {
-            s["source"]: {"occurrences": s["occurrences"], "rejects": sum(s["reasons"].values())}
-            for s in summaries
-        },
-    }
+    }  # as many figures however many files: the report plots them per file
     write_json(metrics, summary)
     return summary | {"parsed": parsed}
 

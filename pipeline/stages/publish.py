@@ -9,13 +9,14 @@ import pyarrow.parquet as pq
 
 from pipeline.io import atomic_dir, write_json, write_text
 from pipeline.parallel import ordered_map, workers
-from pipeline.release import card, checksums
+from pipeline.parts import LINKS, REJECTS
+from pipeline.release import card, checksums, history
 from pipeline.release.assemble import tables
 from pipeline.release.croissant import croissant
+from pipeline.release.history import Release, data_sha256
 from pipeline.release.layout import CONFIGS, published_schema
+from pipeline.release.reader import ReleaseError
 from pipeline.release.shards import Shards, write_shards
-from pipeline.stages.dedup import LINKS
-from pipeline.stages.parse import REJECTS
 
 
 def _rows(path: Path, rows: int):
@@ -50,13 +51,21 @@ def run(
     out: Path,
     meta: dict,
     processes: int = 1,
+    releases: Path | None = None,
 ) -> dict[str, int]:
     """Publish the three configs to `out`; return their row counts.
 
     `inputs` are the folders of the parse, normalize and dedup stages (keys `parsed`,
     `normalized`, `dedup`); `meta` the `publish:` section of the params; `stats` the parse
     and dedup metrics. Configs are written in `processes` processes (0: one per core).
+    `out` is left as it was if there is no abstract, or if `releases` (the history of
+    released versions) holds the version with other data.
     """
+    if not stats["abstracts"]:
+        raise ReleaseError(
+            f"no abstract to publish: the {stats['files']} files in raw/ hold none "
+            f"({stats['rejects']} rejects); add dumps to raw/. {out} is left as it was"
+        )
     schemas = {config: published_schema(config, meta["version"]) for config in CONFIGS}
     rows, sizes = {}, {}
     with atomic_dir(out) as tmp:
@@ -66,6 +75,9 @@ def run(
             rows[config] = written.rows
             sizes[config] = (written.nbytes, sum((tmp / s).stat().st_size for s in written.names))
         digests = {name: checksums.sha256(tmp / name) for name in checksums.files(tmp)}  # data
+        if releases:
+            release = Release(meta["version"], meta["date_published"], data_sha256(digests))
+            history.check(releases, release)
         write_text(
             tmp / "README.md",
             card.front_matter(meta, schemas, rows, sizes)

@@ -2,6 +2,7 @@
 
 import random
 import shutil
+from functools import partial
 from types import SimpleNamespace
 
 import numpy as np
@@ -11,15 +12,18 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from pipeline import synth
+from pipeline import parts, synth
 from pipeline.core import dedup as core_dedup
 from pipeline.core.dedup import dedup_key, shingles
 from pipeline.core.defects import ALL_CAPS, TEX_DEBRIS, defects
 from pipeline.core.normalize import normalize
+from pipeline.io import ValidatedWriter
+from pipeline.parts import LINKS
 from pipeline.release.reader import read_config
 from pipeline.stages import dedup, parse
 from pipeline.stages import normalize as normalize_stage
-from pipeline.stages.dedup import LINKS, Keys
+from pipeline.stages.dedup import Keys
+from schemas.fields import KEY
 from tests.conftest import SEEDS, run_pipeline
 
 
@@ -184,6 +188,19 @@ def test_dumps_without_abstracts_are_linked_to_nothing(tmp_path, params):
     summary = dedup.run(tmp_path / "normalize", tmp_path / "dedup", tmp_path / "dedup.json", *args)
     assert summary["occurrences"] == 0 and summary["abstracts"] == 0
     assert pq.read_table(tmp_path / "dedup" / LINKS).num_rows == 0
+
+
+def test_links_hold_each_occurrences_span_key_in_part_order(tmp_path, params, monkeypatch):
+    """Written in batches that straddle the parts, the links are the same."""
+    run_pipeline(SEEDS, tmp_path, params)
+    links = pq.read_table(tmp_path / "dedup" / LINKS)
+    files = parts.paths(tmp_path / "normalize", parts.OCCURRENCES)
+    keys = [row for path in files for row in pq.read_table(path, columns=list(KEY)).to_pylist()]
+    assert len(files) > 1 and links.select(KEY).to_pylist() == keys
+    monkeypatch.setattr(dedup, "ValidatedWriter", partial(ValidatedWriter, batch_rows=4))
+    args = (params.dedup(), params.lengths(), 1)
+    dedup.run(tmp_path / "normalize", tmp_path / "batched", tmp_path / "batched.json", *args)
+    assert pq.read_table(tmp_path / "batched" / LINKS).equals(links)
 
 
 @settings(max_examples=30, deadline=None)

@@ -61,7 +61,7 @@ def test_seeds_golden(tmp_path, parse_settings):
     llama = [r["source"] for r in occurrences.to_pylist() if "Metas Llama 4" in r["text_raw"]]
     assert llama == sorted(p.name for p in SEEDS.iterdir())
     assert_spans_match_raw(SEEDS, occurrences, "text_raw")
-    assert summary["by_source"]["001_1f7b1064df59799a.txt"] == {"occurrences": 10, "rejects": 0}
+    assert Counter(occurrences["source"].to_pylist())["001_1f7b1064df59799a.txt"] == 10
 
 
 def test_acl_corpus_every_marked_block_accounted_for(tmp_path, parse_settings, acl_corpus):
@@ -305,9 +305,10 @@ def test_the_output_is_the_same_whatever_the_chunk_size(tmp_path, parse_settings
     assert len(chunks.plan((raw / "big.txt").read_bytes(), 1024, rules, ratio)) > 10
     found = outputs(raw, tmp_path, parse_settings, (chunks.CHUNK_BYTES, 1024, 3000, 10_000))
     assert all(output == found[0] for output in found[1:])
-    summary = found[0][1]
-    assert summary["occurrences"] == 3 * 27 + 1
-    assert summary["by_source"]["windows.txt"] == summary["by_source"]["big.txt"]
+    assert found[0][1]["occurrences"] == 3 * 27 + 1
+    kept = parts.read(tmp_path / "1024/parse", parts.OCCURRENCES, arrow_schema(ParsedOccurrences))
+    sources = Counter(kept["source"].to_pylist())
+    assert sources["windows.txt"] == sources["big.txt"]
 
 
 def test_a_file_in_chunks_is_written_as_if_whole_pages_too(tmp_path, parse_settings):
@@ -346,3 +347,16 @@ def test_the_progress_bar_counts_bytes_so_a_big_file_shows_progress(
     assert bar.options["total"] == sum(bar) == sum(sizes.values())
     assert bar[-3:] == [sizes[name] for name in ("packed.txt.gz", "small.txt", "windows.txt")]
     assert len(bar) > 10  # big.txt, a chunk at a time
+
+
+def test_the_metrics_do_not_grow_with_the_files(tmp_path, parse_settings):
+    """A metric per file would make `dvc metrics show` a column per file: the report plots
+    per-file counts instead."""
+    raw = tmp_path / "raw"
+    shutil.copytree(SEEDS, raw)
+    few = run(raw, tmp_path / "few", parse_settings)[2]
+    for seed in SEEDS.iterdir():
+        shutil.copy(seed, raw / f"copy-{seed.name}")
+    many = run(raw, tmp_path / "many", parse_settings)[2]
+    assert many["files"] == 2 * few["files"] and set(many) == set(few)
+    assert all(many[key].keys() == few[key].keys() for key in few if isinstance(few[key], dict))

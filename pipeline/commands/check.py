@@ -1,0 +1,21 @@
+"""`abstracts check`: what `make dataset` checks before `dvc repro`."""
+
+import click
+
+from pipeline.commands.options import option, params
+
+
+@click.command("check")
+@option("--raw", "raw", "Folder of raw dumps.")
+@params
+def command(raw, params):
+    """Check what a build needs, in a moment: raw/ and every value in params.yaml.
+
+    `make dataset` runs it before `dvc repro`, so that a missing folder or a bad value is
+    one clear line before anything starts."""
+    from pipeline.config import Params
+    from pipeline.stages.parse import raw_files
+
+    files = raw_files(raw)
+    Params(params).check()
+    return f"{params} and {raw}/ ({len(files)} files) are ready to build"

@@ -1,0 +1,46 @@
+"""`abstracts publish`: the publish stage."""
+
+from pathlib import Path
+
+import click
+
+from pipeline.commands.options import PATH, option, params
+
+
+@click.command("publish")
+@option("--dedup", "build/dedup", "Folder of the dedup stage's output (the links).")
+@option("--normalized", "build/normalize", "Folder of the normalize stage's output.")
+@option("--parsed", "build/parse", "Folder of the parse stage's output (for the rejects).")
+@option("--out", "dist/abstracts", "The release folder to write.")
+@click.option(
+    "--metrics",
+    "metrics",
+    type=PATH,
+    multiple=True,
+    show_default=True,
+    default=[Path("metrics/parse.json"), Path("metrics/dedup.json")],
+    help="Metrics files whose figures go into the card (repeatable).",
+)
+@option("--changelog", "CHANGELOG.md", "The changelog copied into the card.")
+@option("--releases", "registry/releases.tsv", "The versions released so far, with their data.")
+@params
+def command(dedup, normalized, parsed, out, metrics, changelog, releases, params):
+    """Publish dist/abstracts: Parquet configs, dataset card, Croissant, checksums.
+
+    Refuses to publish no abstract, or other data under a released version."""
+    from pipeline.config import Params
+    from pipeline.stages import publish
+
+    settings = Params(params)
+    values = settings.publish()
+    rows = publish.run(
+        {"dedup": dedup, "normalized": normalized, "parsed": parsed},
+        publish.load_stats(*metrics),
+        changelog.read_text(encoding="utf-8"),
+        out,
+        values,
+        settings.workers,
+        releases,
+    )
+    counts = ", ".join(f"{config} {n} rows" for config, n in rows.items())
+    return f"version {values['version']}: {counts} -> {out}"
