@@ -54,6 +54,7 @@ def test_an_incremental_build_equals_a_clean_build(project, tmp_path, acl_corpus
     sh("dvc", "repro", cwd=copy, env=env)
     sh("abstracts", "register", cwd=copy, env=env)  # the ids kept are an input too
     assert (copy / "registry/ids.tsv").stat().st_size
+    assert (copy / "registry/releases.tsv").read_text().splitlines()[-1].startswith("1.2.0\t")
     set_version(copy, "1.3.0")
     # A new dump: a copy of a seed abstract (joins an existing abstract) and a new one.
     seed = next((copy / "raw").glob("000_*.txt")).read_bytes()

@@ -166,7 +166,8 @@ def test_a_malformed_registry_is_one_clear_error(tmp_path, params):
     record.register(release, ids)
     good = ids.read_bytes()
     ids.write_bytes(good + b"0123\tnot an id\n")
-    result = CliRunner().invoke(main, ["register", str(release), "--registry", str(ids)])
+    args = ["register", str(release), "--registry", str(ids)]
+    result = CliRunner().invoke(main, [*args, "--releases", str(tmp_path / "releases.tsv")])
     assert result.exit_code == 1 and "Traceback" not in result.output
     assert f"Error: {ids}:3: expected `<16 hex digits><tab><16 hex digits>`" in result.output
     ids.write_bytes(good[34:] + good[:34])
