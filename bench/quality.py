@@ -13,14 +13,14 @@ import time
 from pathlib import Path
 
 import pyarrow.parquet as pq
+from workspace import corpus
 
-from pipeline import synth
+from pipeline import parts, synth
 from pipeline.config import Params
 from pipeline.core.dedup import dedup_key
 from pipeline.core.normalize import normalize as normalize_text
 from pipeline.stages import dedup, normalize, parse
 
-ACL = Path(__file__).resolve().parents[2] / "shared" / "corpora" / "acl-anthology"
 PER_DUMP = 2000
 
 
@@ -30,7 +30,7 @@ def main() -> None:
     arguments.add_argument("--workers", type=int, default=0)
     options = arguments.parse_args()
     params = Params(Path("params.yaml"))
-    originals = synth.read_abstracts(ACL)
+    originals = synth.read_abstracts(corpus("acl-anthology"))
     items = list(synth.blocks(originals, options.n, 0.3, seed=7))
     with tempfile.TemporaryDirectory() as folder:
         root = Path(folder)
@@ -63,7 +63,7 @@ def main() -> None:
                 f"{name:9} {wall:6.1f} s wall  {len(items) / wall:8.0f} abstracts/s  "
                 f"(main process CPU {time.process_time() - cpu:.1f} s)"
             )
-        links = pq.read_table(root / "dedup" / dedup.LINKS, columns=["abstract_id"])
+        links = pq.read_table(root / "dedup" / parts.LINKS, columns=["abstract_id"])
     # Dumps hold the blocks in order, and links follow them (raw-file order, then bytes).
     # Originals equal after normalization (the corpus has a few) are one abstract in truth.
     predicted = links.column("abstract_id").to_pylist()

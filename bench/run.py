@@ -28,12 +28,11 @@ from pathlib import Path
 import pyarrow.parquet as pq
 import startup
 import yaml
-from workspace import ROOT, copy_project
+from workspace import ROOT, copy_project, corpus
 
 from pipeline import synth
 from pipeline.release import history
 
-ACL = ROOT.parent / "shared" / "corpora" / "acl-anthology"
 PER_DUMP = 2000
 # Reading smaps_rollup walks a process's page tables: at 1M abstracts, ~20 ms a sample.
 INTERVAL = 0.25
@@ -320,7 +319,7 @@ def main() -> None:
     options = arguments.parse_args()
     n, workdir = options.n, options.workdir.resolve()
     workdir.mkdir(parents=True, exist_ok=True)
-    originals = synth.read_abstracts(ACL)
+    originals = synth.read_abstracts(corpus("acl-anthology"))
     print(f"dumps of {n:,} abstracts in {workdir / f'raw-{n}'}", file=sys.stderr)
     raw = dumps(originals, n, workdir)
     copy, env = project(raw, workdir, n)

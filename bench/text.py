@@ -16,12 +16,13 @@ import random
 import re
 from pathlib import Path
 
+from workspace import corpus
+
 from pipeline.config import Params
 from pipeline.core.dump import parse_dump
 from pipeline.core.features import features
 from pipeline.core.formulas import VERBATIM
 
-CORPORA = Path(__file__).resolve().parents[2] / "shared" / "corpora"
 FLAGS = ("is_truncated", "has_lost_characters", "has_math")
 # A TeX command as written: a backslash and letters.
 COMMAND = re.compile(r"\\[A-Za-z]+")
@@ -74,7 +75,7 @@ def main() -> None:
     options = arguments.parse_args()
     params = Params(Path("params.yaml"))
     everything = []
-    for folder in options.corpora or [CORPORA / "acl-anthology", CORPORA / "arxiv-2025"]:
+    for folder in options.corpora or [corpus("acl-anthology"), corpus("arxiv-2025")]:
         figures, rows = measure(folder, params)
         print(json.dumps({"corpus": folder.name, **figures}))
         everything += [{"corpus": folder.name, **row} for row in rows]

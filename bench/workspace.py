@@ -7,6 +7,16 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
+CORPORA = ROOT.parent / "shared" / "corpora"
+
+
+def corpus(name: str) -> Path:
+    """The real corpus `name` in ../shared/corpora, beside the project; exit if it is not
+    there."""
+    path = CORPORA / name
+    if not path.is_dir():
+        sys.exit(f"{path}: no such folder; the benchmarks read the real corpora there")
+    return path
 
 
 def sh(*args, cwd, env, check=True):

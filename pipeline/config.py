@@ -25,7 +25,10 @@ class Params:
         except FileNotFoundError:
             raise ConfigError(f"{path}: no such file; run from the project's top folder") from None
         except yaml.YAMLError as error:
-            raise ConfigError(f"{path}: not valid YAML: {error}") from None
+            mark = getattr(error, "problem_mark", None)
+            where = f"{path}:{mark.line + 1}" if mark else f"{path}"
+            problem = getattr(error, "problem", None) or str(error).splitlines()[0]
+            raise ConfigError(f"{where}: not valid YAML: {problem}") from None
         if not isinstance(values, dict):
             raise ConfigError(f"{path}: expected a mapping of sections")
         self.values = values
@@ -39,9 +42,11 @@ class Params:
     def number(self, where: dict, key: str, kind: type, low: float, high: float, name: str):
         value = where.get(key)
         if not isinstance(value, kind) or isinstance(value, bool) or not low <= value <= high:
+            got = f"got {value!r}" if key in where else "it is missing"
+            article = "an" if kind.__name__[0] in "aeiou" else "a"
             raise ConfigError(
-                f"{self.path}: {name}{key}: expected a {kind.__name__} in [{low}, {high}], "
-                f"got {value!r}"
+                f"{self.path}: {name}{key}: expected {article} {kind.__name__} in "
+                f"[{low}, {high}], {got}"
             )
         return value
 

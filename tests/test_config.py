@@ -45,7 +45,7 @@ def test_a_bad_chunk_size_is_named(tmp_path, value):
     values["parse"]["chunk_bytes"] = value
     path = tmp_path / "params.yaml"
     path.write_text(yaml.safe_dump(values), encoding="utf-8")
-    message = f"params.yaml: parse.chunk_bytes: expected a int in [1024, {2**40}], got {value!r}"
+    message = f"params.yaml: parse.chunk_bytes: expected an int in [1024, {2**40}], got {value!r}"
     with pytest.raises(ConfigError, match=re.escape(message)):
         Params(path).chunk_bytes()
     assert Params(ROOT / "params.yaml").chunk_bytes() == 16 << 20

@@ -208,8 +208,12 @@ def test_diff_reports_exactly_the_new_abstracts(project, tmp_path):
     patch = next_version(VERSION, "patch")  # above the last release, but too low a bump
     set_version(copy, patch)
     sh("dvc", "repro", cwd=copy, env=env)
-    done = sh("abstracts", "diff", cwd=copy, env=env)
-    assert f"labelled {patch}: too low: set publish.version to {NEXT} and rebuild" in done.stdout
+    done = sh("abstracts", "diff", "--show", "0", cwd=copy, env=env, check=False)
+    assert "added: 1\n  ... and 1 more\n" in done.stdout
+    assert f"labelled {patch}: too low\n" in done.stdout and done.returncode == 1
+    assert f"labelled {patch}, below what the change needs: set publish.version to {NEXT}" in (
+        done.stderr
+    )
 
     nothing = sh("git", "hash-object", "-t", "tree", "/dev/null", cwd=copy, env=env).stdout
     bare = sh("git", "commit-tree", nothing.strip(), "-m", "no release", cwd=copy, env=env)

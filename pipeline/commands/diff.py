@@ -24,9 +24,9 @@ def command(old, new, show, releases):
     OLD and NEW are release folders, released versions (1.1.0, fetched at the commit that
     recorded them in the history of releases) or git revisions (fetched with DVC). NEW
     defaults to dist/abstracts; OLD to the last release before NEW (the last recorded, if
-    NEW is no release)."""
+    NEW is no release). Exits 1 if NEW's version is below what the change needs."""
     from pipeline.release import diff, fetch
-    from pipeline.release.reader import version
+    from pipeline.release.reader import ReleaseError, version
 
     with tempfile.TemporaryDirectory() as tmp:
         new_folder = fetch.folder(new, Path(tmp), releases)
@@ -40,5 +40,11 @@ def command(old, new, show, releases):
     click.echo(f"{old} ({versions[0]}) -> {new} ({versions[1]})")
     for kind in ("added", "removed", "changed", "recounted"):
         ids = getattr(change, kind)
-        click.echo(f"{kind}: {len(ids)}" + "".join(f"\n  {i}" for i in ids[:show]))
+        more = [f"... and {len(ids) - show} more"] if len(ids) > show else []
+        click.echo(f"{kind}: {len(ids)}" + "".join(f"\n  {i}" for i in [*ids[:show], *more]))
     click.echo(diff.advice(*versions, change.bump))
+    if not diff.fits(*versions, change.bump):
+        raise ReleaseError(
+            f"{new} is labelled {versions[1]}, below what the change needs: set "
+            f"publish.version to {diff.next_version(versions[0], change.bump)} and rebuild"
+        )

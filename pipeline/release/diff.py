@@ -62,14 +62,18 @@ def diff(old: Path, new: Path) -> Diff:
     )
 
 
+def fits(old: str, new: str, bump: str) -> bool:
+    """Whether version `new` is at least the `bump` from version `old`."""
+    depth = {"none": 0, "major": 1, "minor": 2, "patch": 3}[bump]
+    return order(new)[:depth] >= order(next_version(old, bump))[:depth]
+
+
 def advice(old: str, new: str, bump: str) -> str:
     """What the bump from version `old` means for a release labelled `new`."""
     if bump == "none":
         return "bump: none (no abstract added, removed, changed or recounted)"
     needed = next_version(old, bump)
-    depth = {"major": 1, "minor": 2, "patch": 3}[bump]
-    fits = order(new)[:depth] > order(old)[:depth]
-    verdict = "right" if fits else f"too low: set publish.version to {needed} and rebuild"
+    verdict = "right" if fits(old, new, bump) else "too low"
     return f"bump: {bump} from {old}, so {needed} or above; labelled {new}: {verdict}"
 
 

@@ -25,14 +25,24 @@ def get(where: str, out: Path, releases: Path) -> Path:
     DVC cache or remote."""
     from dvc.exceptions import DvcException
     from dvc.repo import Repo
+    from dvc_data.index.index import DataIndexError
 
     rev = recorded_at(where, releases) if VERSION.fullmatch(where) else where
     try:
         Repo.get(".", "dist/abstracts", out=str(out), rev=rev)
+    except FileNotFoundError:
+        raise ReleaseError(
+            f"{where}: no such folder, and no dist/abstracts at that revision"
+        ) from None
+    except DataIndexError:
+        raise ReleaseError(
+            f"{where}: its dist/abstracts is in neither the DVC cache nor the remote: push it "
+            "from a clone that has it (`dvc push` at that revision), or give a release folder"
+        ) from None
     except (DvcException, OSError) as error:
         raise ReleaseError(
-            f"{where}: no such folder, and could not get dist/abstracts at such a revision "
-            f"({error}); give a release folder, or `dvc pull` the revision's release"
+            f"{where}: neither a folder nor a revision with a release ({error}); give a "
+            "release folder, a released version or a git revision"
         ) from None
     return out
 

@@ -33,7 +33,10 @@ def _read(shard: Path, folder: Path, read: Callable):
 def version(folder: Path) -> str:
     """The version of the release in `folder`, once it is known to hold every config."""
     if not folder.is_dir():
-        raise ReleaseError(f"{folder}: no such folder; build it with `make dataset`")
+        raise ReleaseError(
+            f"{folder}: no such folder; give a release folder (`make dataset` builds "
+            "dist/abstracts)"
+        )
     for config in CONFIGS:
         if not shards(folder, config):
             raise ReleaseError(f"{folder}/data/{config}: no Parquet shard; not a release folder")

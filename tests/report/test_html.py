@@ -84,7 +84,7 @@ def test_show(release):
 def test_a_missing_or_corrupt_release_is_one_clear_line(release, tmp_path):
     missing = invoke("stats", tmp_path / "nope")
     assert missing.exit_code == 1
-    assert f"Error: {tmp_path}/nope: no such folder; build it with `make dataset`" in missing.output
+    assert f"Error: {tmp_path}/nope: no such folder; give a release folder" in missing.output
     corrupt = tmp_path / "corrupt"
     shutil.copytree(release[0], corrupt)
     (corrupt / "data/default/train-00000-of-00001.parquet").write_bytes(b"not parquet")
