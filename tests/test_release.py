@@ -218,8 +218,8 @@ def test_diff_reports_exactly_the_new_abstracts(project, tmp_path):
     nothing = sh("git", "hash-object", "-t", "tree", "/dev/null", cwd=copy, env=env).stdout
     bare = sh("git", "commit-tree", nothing.strip(), "-m", "no release", cwd=copy, env=env)
     for wrong, message in (
-        (str(tmp_path / "missing"), "missing: no such folder, and could not get dist/abstracts"),
-        (bare.stdout.strip(), "no such folder, and could not get dist/abstracts"),
+        (str(tmp_path / "missing"), "missing: neither a folder nor a revision with a release"),
+        (bare.stdout.strip(), "no such folder, and no dist/abstracts at that revision"),
         ("9.9.9", "9.9.9: no such release in registry/releases.tsv, and no such folder"),
     ):
         done = sh("abstracts", "diff", wrong, cwd=copy, env=env, check=False)
@@ -304,3 +304,13 @@ def test_get_fetches_a_released_version_by_its_number(released, tmp_path):
     assert tree(out) == tree(copy / "dist/abstracts")
     done = sh("abstracts", "get", VERSION, "--out", str(out), cwd=copy, env=env, check=False)
     assert done.returncode == 1 and f"Error: {out}: already exists" in done.stderr
+
+
+def test_get_says_when_a_release_is_in_neither_cache_nor_remote(released, tmp_path):
+    copy, env = released
+    clone = tmp_path / "clone"
+    sh("git", "clone", "-q", str(copy), str(clone), cwd=tmp_path, env=env)
+    elsewhere = env | {"HOME": str(tmp_path / "home")}  # another machine: another remote
+    done = sh("abstracts", "get", VERSION, cwd=clone, env=elsewhere, check=False)
+    assert done.returncode == 1 and done.stderr.count("\n") == 1, done.stderr
+    assert "its dist/abstracts is in neither the DVC cache nor the remote" in done.stderr
