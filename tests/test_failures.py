@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from pipeline.release.diff import next_version
-from tests.conftest import ROOT, copy_project, set_version, sh, tree
+from tests.conftest import ACL, copy_project, set_version, sh, tree
 
 pytestmark = pytest.mark.slow
 
@@ -104,7 +104,7 @@ def test_an_empty_raw_folder_or_one_without_abstracts_publishes_nothing(project)
 
 def test_other_data_under_a_released_version_is_refused(project):
     copy, env = project
-    shutil.copy(ROOT.parent / "shared/corpora/acl-anthology/2018.lilt.txt", copy / "raw")
+    shutil.copy(ACL / "2018.lilt.txt", copy / "raw")
     before = state(copy, env)[1]
     message = fails("dvc", "repro", cwd=copy, env=env)
     assert "was released with other data (registry/releases.tsv)" in message
