@@ -38,10 +38,12 @@ text: $(STAMP)
 	$(BIN)/python bench/text.py --sample $(SAMPLE)
 
 # Wall, CPU, peak memory and throughput of each stage of `dvc repro` on N synthetic abstracts
-# (in build/bench/), against the floor; `make bench N=1000000` for the goals' scale.
+# (in build/bench/), against the floor; `make bench N=1000000` for the goals' scale, and
+# WORKLOAD=copies for a crawl's (each original copied 49 times).
+WORKLOAD ?= mixed
 bench: N = 100000
 bench: $(STAMP)
-	$(BIN)/python bench/run.py $(N)
+	$(BIN)/python bench/run.py $(N) --workload $(WORKLOAD)
 
 lint: $(STAMP)
 	$(BIN)/ruff check pipeline schemas tests bench

@@ -1,15 +1,18 @@
 """Time the real pipeline (dvc repro) on N synthetic abstracts, stage by stage, against the floor.
 
-    python bench/run.py N [--workdir build/bench]
+    python bench/run.py N [--workload mixed|copies] [--workdir build/bench]
 
 Grows N abstracts from the ACL corpus into dumps of 2,000 (exact, near and truncated copies,
-noise lines, varying blank lines) in WORKDIR/raw-N, made once and reused; times the floor
+noise lines, varying blank lines) in WORKDIR/raw-WORKLOAD-N, made once and reused. The
+`mixed` workload copies 30% of its abstracts once; `copies`, a crawl's, copies each of
+N/50 originals 49 times (re-wrapped, recased, edited, truncated). Times the floor
 (bench/floor.py) on them; runs `dvc repro --force` in a fresh copy of the project,
-WORKDIR/project-N, whose raw/ links the dumps, then adds one dump and runs `dvc repro`.
+WORKDIR/project-WORKLOAD-N, whose raw/ links the dumps, then adds one dump of the same
+workload and runs `dvc repro`.
 Each build is sampled from /proc every 250 ms: per stage (the `abstracts STAGE` process and
 its descendants) wall time, CPU time and peak memory (summed Pss). Prints a table per build
 and the goals, then each stage's fixed start-up against its goal (bench/startup.py); writes
-every figure to WORKDIR/results-N.json.
+every figure to WORKDIR/results-WORKLOAD-N.json.
 """
 
 import argparse
@@ -34,6 +37,12 @@ from pipeline import synth
 from pipeline.release import history
 
 PER_DUMP = 2000
+# How each workload's abstracts are made (`synth.blocks`): 30% copied once, or a crawl's
+# 49 copies of every original.
+WORKLOADS = {
+    "mixed": {"duplicate_rate": 0.3, "copies": 1},
+    "copies": {"duplicate_rate": 1.0, "copies": 49},
+}
 # Reading smaps_rollup walks a process's page tables: at 1M abstracts, ~20 ms a sample.
 INTERVAL = 0.25
 TICK = os.sysconf("SC_CLK_TCK")
@@ -182,21 +191,22 @@ def measure(args: list[str], cwd: Path, env: dict, log: Path, stages: list[str])
     return Run(wall, cpu, sampler.usage, period, sampler.cpu)
 
 
-def dumps(originals: list[str], n: int, workdir: Path) -> Path:
-    """WORKDIR/raw-N: `n` synthetic abstracts in dumps of PER_DUMP, made once."""
-    folder = workdir / f"raw-{n}"
+def dumps(originals: list[str], n: int, workload: str, workdir: Path) -> Path:
+    """WORKDIR/raw-WORKLOAD-N: `n` synthetic abstracts in dumps of PER_DUMP, made once."""
+    folder = workdir / f"raw-{workload}-{n}"
     if not folder.is_dir():
-        partial = workdir / f"raw-{n}.partial"
+        partial = folder.with_name(f"{folder.name}.partial")
         shutil.rmtree(partial, ignore_errors=True)
-        synth.write_dumps(synth.blocks(originals, n, 0.3, seed=7), partial, PER_DUMP, seed=7)
+        made = synth.blocks(originals, n, **WORKLOADS[workload], seed=7)
+        synth.write_dumps(made, partial, PER_DUMP, seed=7)
         partial.rename(folder)
     return folder
 
 
-def project(raw: Path, workdir: Path, n: int) -> tuple[Path, dict]:
-    """A fresh copy of the project, WORKDIR/project-N, whose raw/ (kept out of git) holds
+def project(raw: Path, workdir: Path, tag: str) -> tuple[Path, dict]:
+    """A fresh copy of the project, WORKDIR/project-TAG, whose raw/ (kept out of git) holds
     hard links to the dumps of `raw`, and the environment to run it in."""
-    target, home = workdir / f"project-{n}", workdir / f"home-{n}"
+    target, home = workdir / f"project-{tag}", workdir / f"home-{tag}"
     for old in (target, home):
         shutil.rmtree(old, ignore_errors=True)
     copy, env = copy_project(target, home, skip=("raw", "registry"))
@@ -213,10 +223,10 @@ def project(raw: Path, workdir: Path, n: int) -> tuple[Path, dict]:
     return copy, env
 
 
-def add_dump(originals: list[str], raw: Path, workdir: Path) -> None:
-    """One more dump of PER_DUMP abstracts, copies of existing ones among them, as
-    raw/synth_new.txt (written apart first: raw/'s other files are hard links)."""
-    items = list(synth.blocks(originals, PER_DUMP, 0.3, seed=8))
+def add_dump(originals: list[str], workload: str, raw: Path, workdir: Path) -> None:
+    """One more dump of PER_DUMP abstracts of the workload, copies of existing ones among
+    them, as raw/synth_new.txt (written apart first: raw/'s other files are hard links)."""
+    items = list(synth.blocks(originals, PER_DUMP, **WORKLOADS[workload], seed=8))
     with tempfile.TemporaryDirectory(dir=workdir) as folder:
         [path] = synth.write_dumps(items, Path(folder), PER_DUMP, seed=8)
         path.rename(raw / "synth_new.txt")
@@ -289,14 +299,14 @@ def summary(floor: Run, texts: int, full: Run, incremental: Run) -> dict:
     return {"ratio": ratio, "incremental_pct": percent, "peak_mib": peak}
 
 
-def floor_run(copy: Path, env: dict, workdir: Path, n: int) -> tuple[Run, int]:
+def floor_run(copy: Path, env: dict, workdir: Path, tag: str) -> tuple[Run, int]:
     """Measure bench/floor.py on the project copy's raw/; return the run and the texts."""
     print("the floor", file=sys.stderr)
     for path in (copy / "raw").iterdir():  # read once: the floor and dvc repro both run warm
         path.read_bytes()
-    out = workdir / f"floor-{n}.parquet"
+    out = workdir / f"floor-{tag}.parquet"
     args = [sys.executable, str(ROOT / "bench" / "floor.py"), str(copy / "raw"), str(out)]
-    floor = measure(args, copy, env, workdir / f"floor-{n}.log", [])
+    floor = measure(args, copy, env, workdir / f"floor-{tag}.log", [])
     return floor, pq.ParquetFile(out).metadata.num_rows
 
 
@@ -315,28 +325,33 @@ def build(name: str, args: list[str], copy: Path, env: dict, log: Path, count: i
 def main() -> None:
     arguments = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     arguments.add_argument("n", type=int)
+    arguments.add_argument("--workload", choices=sorted(WORKLOADS), default="mixed")
     arguments.add_argument("--workdir", type=Path, default=ROOT / "build" / "bench")
     options = arguments.parse_args()
-    n, workdir = options.n, options.workdir.resolve()
+    n, workload, workdir = options.n, options.workload, options.workdir.resolve()
+    tag = f"{workload}-{n}"
     workdir.mkdir(parents=True, exist_ok=True)
     originals = synth.read_abstracts(corpus("acl-anthology"))
-    print(f"dumps of {n:,} abstracts in {workdir / f'raw-{n}'}", file=sys.stderr)
-    raw = dumps(originals, n, workdir)
-    copy, env = project(raw, workdir, n)
+    print(f"dumps of {n:,} abstracts in {workdir / f'raw-{tag}'}", file=sys.stderr)
+    raw = dumps(originals, n, workload, workdir)
+    copy, env = project(raw, workdir, tag)
     size, files = sum(p.stat().st_size for p in raw.iterdir()), len(list(raw.iterdir()))
     note = "" if n == GOAL_N else f" (the goals are set at N = {GOAL_N:,})"
     print(
-        f"{os.cpu_count()} cores; N = {n:,}: {size / 1e6:,.1f} MB of dumps in {files} files{note}"
+        f"{os.cpu_count()} cores; N = {n:,} ({workload}): {size / 1e6:,.1f} MB of dumps in "
+        f"{files} files{note}"
     )
 
-    floor, texts = floor_run(copy, env, workdir, n)
-    full = build("full build", ["dvc", "repro", "--force"], copy, env, workdir / f"full-{n}.log", n)
-    add_dump(originals, copy / "raw", workdir)
+    floor, texts = floor_run(copy, env, workdir, tag)
+    log = workdir / f"full-{tag}.log"
+    full = build("full build", ["dvc", "repro", "--force"], copy, env, log, n)
+    add_dump(originals, workload, copy / "raw", workdir)
     name = f"incremental build, one new dump of {PER_DUMP:,} abstracts"
-    log = workdir / f"incremental-{n}.log"
+    log = workdir / f"incremental-{tag}.log"
     incremental = build(name, ["dvc", "repro"], copy, env, log, n + PER_DUMP)
     print()
-    results = {"cores": os.cpu_count(), "n": n, "raw_bytes": size, "files": files}
+    results = {"cores": os.cpu_count(), "n": n, "workload": workload, "raw_bytes": size}
+    results["files"] = files
     results["floor"] = {
         **figures(floor.wall, floor.cpu, floor.usage["total"].peak, size, n),
         "texts": texts,
@@ -361,7 +376,7 @@ def main() -> None:
         "help_s": startup.GOAL_HELP_S,
         "stage_startup_s": startup.GOAL_STAGE_S,
     }
-    (workdir / f"results-{n}.json").write_text(json.dumps(results, indent=2) + "\n")
+    (workdir / f"results-{tag}.json").write_text(json.dumps(results, indent=2) + "\n")
 
 
 if __name__ == "__main__":

@@ -83,12 +83,18 @@ def truncated_variant(text: str, rng: random.Random) -> str:
 
 
 def blocks(
-    originals: list[str], n: int, duplicate_rate: float, seed: int, window: int = WINDOW
+    originals: list[str],
+    n: int,
+    duplicate_rate: float,
+    seed: int,
+    window: int = WINDOW,
+    copies: int = 1,
 ) -> Iterator[Block]:
     """`n` abstracts: originals in turn (after the first round, fresh variants of them, so
-    that every original is distinct), each followed by a copy with probability
-    `duplicate_rate` (exact, near or truncated in equal shares), in a shuffled order,
-    `window` blocks at a time (an original and its copy are in the same window)."""
+    that every original is distinct), each followed by `copies` tries at a copy, each made
+    with probability `duplicate_rate` (exact, near or truncated in equal shares), in a
+    shuffled order, `window` blocks at a time (an original and its copies are in the same
+    window)."""
     rng = random.Random(seed)
     vocabulary = sorted(
         {w for text in originals[:500] for w in text.split() if w.isascii() and w.isalpha()}
@@ -101,16 +107,17 @@ def blocks(
             text = fresh_variant(text, rng, vocabulary)
         made.append(Block(text, serial, "original"))
         count += 1
-        if rng.random() < duplicate_rate and count < n:
-            kind = rng.choice(["exact", "near", "truncated"])
-            if kind == "exact":
-                copy = exact_variant(text, rng)
-            elif kind == "near":
-                copy = near_variant(text, rng, vocabulary)
-            else:
-                copy = truncated_variant(text, rng)
-            made.append(Block(copy, serial, kind))
-            count += 1
+        for _ in range(copies):
+            if rng.random() < duplicate_rate and count < n:
+                kind = rng.choice(["exact", "near", "truncated"])
+                if kind == "exact":
+                    copy = exact_variant(text, rng)
+                elif kind == "near":
+                    copy = near_variant(text, rng, vocabulary)
+                else:
+                    copy = truncated_variant(text, rng)
+                made.append(Block(copy, serial, kind))
+                count += 1
         serial += 1
         if len(made) >= window or count >= n:
             rng.shuffle(made)

@@ -39,7 +39,7 @@ def test_bench_measures_every_stage_and_the_floor(tmp_path, acl_corpus):
     assert floor and ratio, done.stdout
     assert float(floor[1]) > 0 and float(ratio[1]) > 0
 
-    results = json.loads((tmp_path / f"results-{N}.json").read_text())
+    results = json.loads((tmp_path / f"results-mixed-{N}.json").read_text())
     assert results["n"] == N and results["floor"]["texts"] == N
     for stage in [*stages, "total"]:
         assert all(value > 0 for value in results["full"][stage].values()), stage

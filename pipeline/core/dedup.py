@@ -270,6 +270,24 @@ def _components(n: int, pairs: np.ndarray) -> np.ndarray:
     return roots
 
 
+def _forest(pairs: np.ndarray, roots: np.ndarray) -> np.ndarray:
+    """Which of `pairs` make a spanning forest of the graph they draw between the groups of
+    `roots`, in order: each joins two groups that no earlier pair of the forest joined."""
+    parent: dict[int, int] = {}
+
+    def find(node: int) -> int:
+        while (up := parent.get(node, node)) != node:
+            parent[node] = node = parent.get(up, up)
+        return node
+
+    keep = np.zeros(len(pairs), bool)
+    for n, (a, b) in enumerate(roots[pairs].tolist()):
+        a, b = find(a), find(b)
+        if a != b:
+            parent[max(a, b)], keep[n] = min(a, b), True
+    return keep
+
+
 def cluster(
     pairs: np.ndarray,
     heads: np.ndarray,
@@ -277,24 +295,40 @@ def cluster(
     params: DedupParams,
     pmap: Callable[[Callable, Iterable], Iterable] = map,
     known: np.ndarray | None = None,
+    complete: Callable[[np.ndarray], np.ndarray] | None = None,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """For distinct keys, given as their near-duplicate `candidates` and their `key_head`s,
-    the index of each key's group root (its smallest member), whether each candidate pair
-    is near, and the pairs of keys joined (near or a prefix), shape (k, 2).
+    the index of each key's group root (its smallest member), each candidate pair's verdict
+    (1 near, 0 not, -1 not verified: its keys were joined without it), and the pairs of
+    keys joined (near or a prefix), shape (k, 2).
 
-    `known` may hold each pair's verdict from an earlier run (1 near, 0 not, -1 unknown):
-    only the unknown pairs are verified. `keys(needed)` is called once, with the keys of
-    the pairs to verify, of near pairs and of shared heads, and returns a `Fetch` that
-    reads any of them; they are read a chunk at a time. Pairs are verified by `pmap`, an
-    ordered `map` (`parallel.mapper` spreads it over processes)."""
+    A pair whose keys are already joined is not verified: rounds verify, in parallel, a
+    spanning forest of the pairs still between groups, until none is (under heavy
+    duplication most pairs fall inside a group). The groups are those of verifying every
+    pair. `complete(roots)` may name the keys whose group needs all its near pairs anyway.
+
+    `known` may hold each pair's verdict from an earlier run: only unknown pairs are
+    verified. `keys(needed)` is called once, with the keys of the pairs that may be
+    verified, of near pairs and of shared heads, and returns a `Fetch` that reads any of
+    them, a chunk at a time. Pairs are verified by `pmap`, an ordered `map`
+    (`parallel.mapper` spreads it over processes)."""
     near = np.full(len(pairs), -1, np.int8) if known is None else known.astype(np.int8)
     todo = near < 0
     bucketed = _bucketed(heads)
     fetch = keys(np.union1d(pairs[near != 0].ravel(), bucketed))
-    near[todo] = verified(fetch, pairs[todo], params, pmap)
     prefixes = itertools.chain.from_iterable(_prefix_pairs(fetch, heads, bucketed))
-    joined = np.r_[pairs[near == 1].ravel(), np.fromiter(prefixes, np.int64)].reshape(-1, 2)
-    return _components(len(heads), joined), near == 1, joined
+    prefixes = np.fromiter(prefixes, np.int64).reshape(-1, 2)
+
+    def verify(chosen: np.ndarray) -> np.ndarray:
+        near[chosen], todo[chosen] = verified(fetch, pairs[chosen], params, pmap), False
+        return _components(len(heads), np.r_[pairs[near == 1], prefixes])
+
+    roots = verify(np.empty(0, np.int64))
+    while (between := todo & (roots[pairs[:, 0]] != roots[pairs[:, 1]])).any():
+        roots = verify(np.flatnonzero(between)[_forest(pairs[between], roots)])
+    if complete is not None:
+        roots = verify(np.flatnonzero(todo & complete(roots)[pairs[:, 0]]))
+    return roots, near, np.r_[pairs[near == 1], prefixes]
 
 
 def match_kind(key: str, canonical_key: str) -> str:

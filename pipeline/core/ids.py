@@ -106,12 +106,8 @@ def owners(roots: np.ndarray, key: np.ndarray, code: np.ndarray, joined: np.ndar
     bridges published abstracts) is not merged: each unregistered row takes the id of the
     registered key nearest to its key over the group's joined pairs, the smallest id on ties.
     """
-    group = roots[key]
-    has = code >= 0
-    span = np.int64(code.max(initial=-1)) + 1
-    both = np.unique(group[has].astype(np.int64) * span + code[has])
-    at, codes = np.divmod(both, span)
-    count = np.bincount(at, minlength=len(roots))
+    group, has = roots[key], code >= 0
+    at, codes, count = _ids_by_group(roots, key, code)
     only = np.full(len(roots), -1, np.int64)
     only[at[count[at] == 1]] = codes[count[at] == 1]
     owner = np.where(has, code, only[group])
@@ -122,6 +118,22 @@ def owners(roots: np.ndarray, key: np.ndarray, code: np.ndarray, joined: np.ndar
         free = bridged[~has[bridged]]
         owner[free] = [nearest[k] for k in key[free].tolist()]
     return owner
+
+
+def _ids_by_group(roots: np.ndarray, key: np.ndarray, code: np.ndarray):
+    """Each (group root, registered id) held by some row, once, as two arrays; and how many
+    ids each group holds, by root."""
+    has = code >= 0
+    span = np.int64(code.max(initial=-1)) + 1
+    both = np.unique(roots[key][has].astype(np.int64) * span + code[has])
+    at, codes = np.divmod(both, span)
+    return at, codes, np.bincount(at, minlength=len(roots))
+
+
+def bridged(roots: np.ndarray, key: np.ndarray, code: np.ndarray) -> np.ndarray:
+    """Which distinct keys are in a group holding several registered ids (arguments as for
+    `owners`): `owners` splits such a group over its joined pairs, all of them."""
+    return _ids_by_group(roots, key, code)[2][roots] > 1
 
 
 def _sources(keys: np.ndarray, codes: np.ndarray) -> dict[int, int]:

@@ -16,6 +16,7 @@ import os
 import tempfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 
 import numpy as np
@@ -26,7 +27,7 @@ import pyarrow.parquet as pq
 from pipeline import parts, registry
 from pipeline.core.dedup import DedupParams, band_pairs, candidates, cluster, match_kind
 from pipeline.core.flags import length_flags
-from pipeline.core.ids import owners
+from pipeline.core.ids import bridged, owners
 from pipeline.io import ValidatedWriter, atomic_dir, replacing, take_rows, write_json
 from pipeline.parallel import mapper, workers
 from schemas import FLAGS, MATCH_KINDS, Links, NormalizedOccurrences
@@ -173,9 +174,17 @@ class Verdicts:
             np.savez(file, pairs=pairs.view("V32").ravel(), near=near, stamp=self.stamp)
 
 
-def groups(rows: Rows, keys: Keys, params: DedupParams, pmap: Callable, verdicts: Verdicts):
+def groups(
+    rows: Rows,
+    keys: Keys,
+    params: DedupParams,
+    pmap: Callable,
+    verdicts: Verdicts,
+    code: np.ndarray,
+):
     """For each distinct key, the distinct key of its group's root; and the pairs of distinct
-    keys joined. Only the keys of candidate pairs and shared heads are copied, to `keys`;
+    keys joined (all of them in a group that `code`, each row's registered id, says is
+    bridged). Only the keys of candidate pairs and shared heads are copied, to `keys`;
     pairs verified in the last run are not again."""
     first = keys.path.with_name("first.npy")
     np.save(first, rows.first)
@@ -183,7 +192,8 @@ def groups(rows: Rows, keys: Keys, params: DedupParams, pmap: Callable, verdicts
     pairs = candidates(codes, len(rows.first))
     digests = rows.digests[pairs]
     known = verdicts.known(digests)
-    roots, near, joined = cluster(pairs, rows.key_heads, keys.copy, params, pmap, known)
+    complete = partial(bridged, key=rows.key, code=code)
+    roots, near, joined = cluster(pairs, rows.key_heads, keys.copy, params, pmap, known, complete)
     verdicts.save(digests, near)
     return roots, joined
 
@@ -194,17 +204,24 @@ def _band_pairs(task: tuple[Path, Path]) -> np.ndarray:
     return band_pairs(np.fromfile(band, dtype=np.uint64)[np.load(first)])
 
 
-def identify(rows: Rows, roots: np.ndarray, joined: np.ndarray, registered: tuple):
+def registered_codes(rows: Rows, registered: tuple) -> tuple[np.ndarray, pa.Array]:
+    """Each row's registered id as a code (-1: none), given the `registered` (digests, ids)
+    of the rows; and the ids by code."""
+    digests, names = registered
+    names, codes = np.unique(names, return_inverse=True)
+    named = pa.array(names, pa.binary(16)).cast(pa.string())
+    return _codes(rows.raw_hashes, digests, codes), named
+
+
+def identify(rows: Rows, roots: np.ndarray, joined: np.ndarray, code: np.ndarray, named):
     """Each row's abstract (a number), canonical row and abstract id, given the groups'
-    `roots` and `joined` pairs (`groups`) and the `registered` (digests, ids) of the rows.
+    `roots` and `joined` pairs (`groups`), and each row's registered id as a `code` into
+    `named` (`registered_codes`).
 
     An abstract takes the id registered for its rows (`owners`: a group bridging several is
     split between them, never merged), or else its canonical copy's `key_id`; if another
     abstract holds that id, it joins that one (whose first canonical key it has)."""
-    digests, names = registered
-    names, codes = np.unique(names, return_inverse=True)
-    owner = owners(roots, rows.key, _codes(rows.raw_hashes, digests, codes), joined)
-    named = pa.array(names, pa.binary(16)).cast(pa.string())
+    owner = owners(roots, rows.key, code, joined)
     unit, best = _abstracts(rows, roots, owner)
     taken = pc.fill_null(pc.index_in(rows.ids.take(best), value_set=named), -1).to_numpy()
     clash = (owner < 0) & (taken >= 0)
@@ -309,10 +326,11 @@ def run(
         rows = Rows.load(files, params.bands, Path(scratch))
         keys = Keys(rows, Path(scratch) / "keys.bin")
         verdicts = Verdicts(out.with_name(f"{out.name}.pairs.npz"), params)
-        roots, joined = groups(rows, keys, params, pmap, verdicts)
         wanted = np.unique(rows.raw_hashes)
         known = registry.read(id_registry, wanted) if id_registry else registry.EMPTY
-        group, best, abstract_ids = identify(rows, roots, joined, known)
+        code, named = registered_codes(rows, known)
+        roots, joined = groups(rows, keys, params, pmap, verdicts, code)
+        group, best, abstract_ids = identify(rows, roots, joined, code, named)
         match = matched(rows, best, keys)
     n = len(rows.key)
     is_canonical = best == np.arange(n)

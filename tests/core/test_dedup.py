@@ -174,31 +174,63 @@ def near_keys():
     return sorted({dedup_key(t) for o in originals for t in (o, near_variant(o, rng, WORDS))})
 
 
+def counting():
+    """A `pmap` that counts the pairs it is given to verify, in `.checked`."""
+
+    def pmap(function, tasks):
+        tasks = list(tasks)
+        pmap.checked += sum(len(task[1]) for task in tasks)
+        return map(function, tasks)
+
+    pmap.checked = 0
+    return pmap
+
+
+def every_pair_verified(keys, pairs, heads_, known=None):
+    """The groups of verifying every unknown candidate pair: the reference."""
+    near = verified(fetch(keys), pairs, PARAMS).astype(np.int8)
+    if known is not None:
+        near = np.where(known < 0, near, known)
+    prefixes = sorted(prefix_pairs_by_definition(keys, PARAMS.truncated_min_words))
+    joined = np.r_[pairs[near == 1], np.array(prefixes, np.int64).reshape(-1, 2)]
+    return _components(len(keys), joined)
+
+
 @settings(max_examples=30, deadline=None)
 @given(st.data())
-def test_pairs_known_from_a_run_before_are_not_verified_again(data):
+def test_pairs_inside_a_group_or_known_are_not_verified_and_the_groups_stay(data):
     keys = near_keys()
     pairs, heads_ = candidate_pairs(keys), heads(keys)
-    roots, near, _ = cluster(pairs, heads_, lambda _: fetch(keys), PARAMS)
+    pmap = counting()
+    roots, near, joined = cluster(pairs, heads_, lambda _: fetch(keys), PARAMS, pmap)
+    assert roots.tolist() == every_pair_verified(keys, pairs, heads_).tolist()
+    assert pmap.checked == (near >= 0).sum() < len(pairs)  # pairs inside a group skipped
+    truly = verified(fetch(keys), pairs, PARAMS)
+    assert (near[near >= 0] == truly[near >= 0]).all()
+    # Known verdicts (from a run before, or drawn: flipped, they flip the groups) are
+    # taken as they are, and never verified again.
     known = np.array(
         data.draw(st.lists(st.sampled_from([-1, 0, 1]), min_size=len(pairs), max_size=len(pairs))),
         np.int8,
     )
-    checked = []
+    pmap = counting()
+    again, verdicts, _ = cluster(pairs, heads_, lambda _: fetch(keys), PARAMS, pmap, known=known)
+    assert again.tolist() == every_pair_verified(keys, pairs, heads_, known).tolist()
+    assert (verdicts[known >= 0] == known[known >= 0]).all()
+    assert pmap.checked <= (known < 0).sum()
 
-    def pmap(function, tasks):
-        tasks = list(tasks)
-        checked.extend(len(task[1]) for task in tasks)
-        return map(function, tasks)
 
-    again, verdicts, _ = cluster(
-        pairs, heads_, lambda _: fetch(keys), PARAMS, pmap, known=np.where(known < 0, -1, near)
-    )
-    assert verdicts.tolist() == near.tolist() and again.tolist() == roots.tolist()
-    assert sum(checked) == (known < 0).sum()  # only the pairs not known are verified
-    # A known verdict is taken as it is: flipped, it flips the result.
-    _, taken, _ = cluster(pairs, heads_, lambda _: fetch(keys), PARAMS, known=known)
-    assert taken.tolist() == np.where(known < 0, near, known).astype(bool).tolist()
+def test_a_group_asked_complete_has_every_near_pair_verified():
+    keys = near_keys()
+    pairs, heads_ = candidate_pairs(keys), heads(keys)
+    roots, near, _ = cluster(pairs, heads_, lambda _: fetch(keys), PARAMS)
+    first = roots[pairs[near < 0][0, 0]]  # a group with a pair left unverified
+    asked = lambda found: found == first  # noqa: E731
+    again, complete, joined = cluster(pairs, heads_, lambda _: fetch(keys), PARAMS, complete=asked)
+    inside = roots[pairs[:, 0]] == first
+    assert again.tolist() == roots.tolist() and (complete[inside] >= 0).all()
+    truly = verified(fetch(keys), pairs, PARAMS)
+    assert {tuple(p) for p in joined.tolist()} >= {tuple(p) for p in pairs[inside & truly].tolist()}
 
 
 def prefix_pairs_by_definition(keys, min_words):
