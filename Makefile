@@ -39,7 +39,8 @@ text: $(STAMP)
 
 # Wall, CPU, peak memory and throughput of each stage of `dvc repro` on N synthetic abstracts
 # (in build/bench/), against the floor; `make bench N=1000000` for the goals' scale, and
-# WORKLOAD=copies for a crawl's (each original copied 49 times).
+# WORKLOAD=copies for a crawl's (each original copied 49 times), WORKLOAD=acl for the real ACL
+# corpus (176 small files; N is ignored).
 WORKLOAD ?= mixed
 bench: N = 100000
 bench: $(STAMP)

@@ -38,10 +38,12 @@ from pipeline.release import history
 
 PER_DUMP = 2000
 # How each workload's abstracts are made (`synth.blocks`): 30% copied once, or a crawl's
-# 49 copies of every original.
+# 49 copies of every original; `acl` is the real ACL corpus as it is (N is ignored), its
+# new dump made as `mixed` does.
 WORKLOADS = {
     "mixed": {"duplicate_rate": 0.3, "copies": 1},
     "copies": {"duplicate_rate": 1.0, "copies": 49},
+    "acl": {"duplicate_rate": 0.3, "copies": 1},
 }
 # Reading smaps_rollup walks a process's page tables: at 1M abstracts, ~20 ms a sample.
 INTERVAL = 0.25
@@ -192,7 +194,10 @@ def measure(args: list[str], cwd: Path, env: dict, log: Path, stages: list[str])
 
 
 def dumps(originals: list[str], n: int, workload: str, workdir: Path) -> Path:
-    """WORKDIR/raw-WORKLOAD-N: `n` synthetic abstracts in dumps of PER_DUMP, made once."""
+    """WORKDIR/raw-WORKLOAD-N: `n` synthetic abstracts in dumps of PER_DUMP, made once; or
+    the ACL corpus itself."""
+    if workload == "acl":
+        return corpus("acl-anthology")
     folder = workdir / f"raw-{workload}-{n}"
     if not folder.is_dir():
         partial = folder.with_name(f"{folder.name}.partial")
@@ -329,9 +334,10 @@ def main() -> None:
     arguments.add_argument("--workdir", type=Path, default=ROOT / "build" / "bench")
     options = arguments.parse_args()
     n, workload, workdir = options.n, options.workload, options.workdir.resolve()
+    originals = synth.read_abstracts(corpus("acl-anthology"))
+    n = len(originals) if workload == "acl" else n
     tag = f"{workload}-{n}"
     workdir.mkdir(parents=True, exist_ok=True)
-    originals = synth.read_abstracts(corpus("acl-anthology"))
     print(f"dumps of {n:,} abstracts in {workdir / f'raw-{tag}'}", file=sys.stderr)
     raw = dumps(originals, n, workload, workdir)
     copy, env = project(raw, workdir, tag)

@@ -1,6 +1,7 @@
 """The models' own dataframe checks: registered, serialized, checked; and cheap to import."""
 
 import json
+import re
 import subprocess
 import sys
 
@@ -67,3 +68,22 @@ def test_no_stage_imports_hypothesis_or_datasets_to_start():
     )
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == "[]"
+
+
+@pytest.mark.parametrize(
+    "row, check",
+    [
+        ({"source": None}, "not_nullable on source = None"),  # counted in Arrow
+        ({"line_start": 0}, "greater_than_or_equal_to(1) on line_start = 0"),
+        ({"source": "/a.txt"}, "str_matches('^[^/].*$') on source = '/a.txt'"),
+        ({"reason": "other"}, "isin("),
+    ],
+)
+def test_every_value_of_every_row_is_checked(row, check):
+    """Pandera runs at data depth, the Arrow schema having checked the types: no value
+    check is lost with the dtype checks."""
+    good = {"byte_start": 0, "byte_end": 4}
+    bad = rejects(good, {"byte_start": 5, "byte_end": 9} | row)
+    with pytest.raises(TableError, match=re.escape(check)) as error:
+        validate(Rejects, bad)
+    assert "failed checks" in str(error.value).splitlines()[0]
