@@ -12,6 +12,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from pipeline.core.arrays import distinct
 from schemas.derive import arrow_schema, validate
 
 # How every Parquet file is written: zstd, and no dictionary encoding, which for these
@@ -142,6 +143,6 @@ def take_rows(
 def read_rows(files: list[Path], column: str, rows: list[int]) -> dict[int, object]:
     """The values of one column at the given rows of the Parquet `files` read as one table."""
     found = {}
-    for here, values in take_rows(files, column, np.unique(np.asarray(rows, dtype=np.int64))):
+    for here, values in take_rows(files, column, distinct(np.asarray(rows, dtype=np.int64))):
         found |= dict(zip(here.tolist(), values.to_pylist(), strict=True))
     return found

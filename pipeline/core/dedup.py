@@ -16,6 +16,8 @@ import pyarrow as pa
 import pyarrow.compute as pc
 from rensa import RMinHash
 
+from pipeline.core.arrays import distinct
+
 _PUNCTUATION = re.compile(r"[^\w\s]|_")
 # Its non-ASCII part, as one character class: much faster to search.
 _NON_ASCII_PUNCTUATION = re.compile(r"[^\x00-\x7f\w\s]")
@@ -186,7 +188,7 @@ def candidates(codes: Iterable[np.ndarray], n: int) -> np.ndarray:
     """The pairs (i, j) of `n` keys that share their hash in at least one band, from each
     band's `band_pairs`: sorted, each once, as an array of shape (pairs, 2)."""
     codes = list(codes)
-    codes = np.unique(np.concatenate(codes)) if codes else np.empty(0, np.int64)
+    codes = distinct(np.concatenate(codes)) if codes else np.empty(0, np.int64)
     return np.column_stack(np.divmod(codes, n))
 
 
@@ -270,21 +272,18 @@ def _components(n: int, pairs: np.ndarray) -> np.ndarray:
     return roots
 
 
+# Rounds of `cluster` that verify a forest of the pairs between groups, before the last,
+# which verifies them all: the fewest pairs verified for the fewest rounds, measured on a
+# crawl's copies (bench WORKLOAD=copies).
+FOREST_ROUNDS = 5
+
+
 def _forest(pairs: np.ndarray, roots: np.ndarray) -> np.ndarray:
-    """Which of `pairs` make a spanning forest of the graph they draw between the groups of
-    `roots`, in order: each joins two groups that no earlier pair of the forest joined."""
-    parent: dict[int, int] = {}
-
-    def find(node: int) -> int:
-        while (up := parent.get(node, node)) != node:
-            parent[node] = node = parent.get(up, up)
-        return node
-
+    """Which of `pairs`, each between two groups of `roots`, make a forest: for each group
+    joined to a group of a smaller root, its first such pair (each points to a smaller
+    root, so none closes a cycle)."""
     keep = np.zeros(len(pairs), bool)
-    for n, (a, b) in enumerate(roots[pairs].tolist()):
-        a, b = find(a), find(b)
-        if a != b:
-            parent[max(a, b)], keep[n] = min(a, b), True
+    keep[np.unique(roots[pairs].max(axis=1), return_index=True)[1]] = True
     return keep
 
 
@@ -302,10 +301,11 @@ def cluster(
     (1 near, 0 not, -1 not verified: its keys were joined without it), and the pairs of
     keys joined (near or a prefix), shape (k, 2).
 
-    A pair whose keys are already joined is not verified: rounds verify, in parallel, a
-    spanning forest of the pairs still between groups, until none is (under heavy
-    duplication most pairs fall inside a group). The groups are those of verifying every
-    pair. `complete(roots)` may name the keys whose group needs all its near pairs anyway.
+    A pair whose keys are already joined is not verified. Rounds, each in parallel, verify
+    a forest of the pairs between groups (`_forest`; under heavy duplication most pairs
+    then fall inside a group), `FOREST_ROUNDS` times, then every pair still between groups.
+    So the groups are those of verifying every pair. `complete(roots)` may name the keys
+    whose group needs all its near pairs anyway.
 
     `known` may hold each pair's verdict from an earlier run: only unknown pairs are
     verified. `keys(needed)` is called once, with the keys of the pairs that may be
@@ -315,7 +315,7 @@ def cluster(
     near = np.full(len(pairs), -1, np.int8) if known is None else known.astype(np.int8)
     todo = near < 0
     bucketed = _bucketed(heads)
-    fetch = keys(np.union1d(pairs[near != 0].ravel(), bucketed))
+    fetch = keys(distinct(np.r_[pairs[near != 0].ravel(), bucketed]))
     prefixes = itertools.chain.from_iterable(_prefix_pairs(fetch, heads, bucketed))
     prefixes = np.fromiter(prefixes, np.int64).reshape(-1, 2)
 
@@ -324,8 +324,10 @@ def cluster(
         return _components(len(heads), np.r_[pairs[near == 1], prefixes])
 
     roots = verify(np.empty(0, np.int64))
-    while (between := todo & (roots[pairs[:, 0]] != roots[pairs[:, 1]])).any():
-        roots = verify(np.flatnonzero(between)[_forest(pairs[between], roots)])
+    for spanning in (True,) * FOREST_ROUNDS + (False,):
+        between = todo & (roots[pairs[:, 0]] != roots[pairs[:, 1]])
+        chosen = np.flatnonzero(between)
+        roots = verify(chosen[_forest(pairs[between], roots)] if spanning else chosen)
     if complete is not None:
         roots = verify(np.flatnonzero(todo & complete(roots)[pairs[:, 0]]))
     return roots, near, np.r_[pairs[near == 1], prefixes]

@@ -13,6 +13,7 @@ from collections import defaultdict
 
 import numpy as np
 
+from pipeline.core.arrays import distinct
 from pipeline.errors import UserError
 
 LINE = 34  # 16 hex digits, a tab, 16 hex digits, a newline
@@ -125,7 +126,7 @@ def _ids_by_group(roots: np.ndarray, key: np.ndarray, code: np.ndarray):
     ids each group holds, by root."""
     has = code >= 0
     span = np.int64(code.max(initial=-1)) + 1
-    both = np.unique(roots[key][has].astype(np.int64) * span + code[has])
+    both = distinct(roots[key][has].astype(np.int64) * span + code[has])
     at, codes = np.divmod(both, span)
     return at, codes, np.bincount(at, minlength=len(roots))
 

@@ -12,6 +12,7 @@ registry of published occurrences (`pipeline.core.ids`) says which.
 """
 
 import contextlib
+import mmap
 import os
 import tempfile
 from collections.abc import Callable, Iterator
@@ -25,6 +26,7 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from pipeline import parts, registry
+from pipeline.core.arrays import distinct, missing
 from pipeline.core.dedup import DedupParams, band_pairs, candidates, cluster, match_kind
 from pipeline.core.flags import length_flags
 from pipeline.core.ids import bridged, owners
@@ -117,10 +119,10 @@ class Keys:
         self.starts = np.empty(0, np.int64)  # where each copied key starts in the file
         self.ends = np.empty(0, np.int64)  # and ends
 
-    def copy(self, distinct: np.ndarray) -> "Keys":
-        """Copy the texts of the `distinct` keys not copied yet; return self, which reads
-        them."""
-        at = np.setdiff1d(self.rows.first[distinct], self.at)
+    def copy(self, wanted: np.ndarray) -> "Keys":
+        """Copy the texts of the `wanted` distinct keys not copied yet; return self, which
+        reads them."""
+        at = missing(self.rows.first[wanted], self.at)
         lengths = [np.empty(0, np.int64)]
         with self.path.open("ab") as file:
             size = file.tell()
@@ -137,12 +139,15 @@ class Keys:
         self.at, self.starts, self.ends = at[order], starts[order], ends[order]
         return self
 
-    def __call__(self, distinct: np.ndarray) -> list[str]:
-        """The texts of the given distinct keys, in that order (all copied before)."""
-        at = np.searchsorted(self.at, self.rows.first[distinct])
+    def __call__(self, wanted: np.ndarray) -> list[str]:
+        """The texts of the `wanted` distinct keys, in that order (all copied before), read
+        through a memory map: a slice each, no system call."""
+        if not self.path.stat().st_size:  # no key copied, or only empty ones: no map
+            return [""] * len(wanted)
+        at = np.searchsorted(self.at, self.rows.first[wanted])
         spans = zip(self.starts[at].tolist(), self.ends[at].tolist(), strict=True)
-        with self.path.open("rb") as file:
-            return [os.pread(file.fileno(), end - start, start).decode() for start, end in spans]
+        with self.path.open("rb") as file, mmap.mmap(file.fileno(), 0, prot=mmap.PROT_READ) as m:
+            return [m[start:end].decode() for start, end in spans]
 
 
 class Verdicts:
@@ -291,7 +296,7 @@ def matched(rows: Rows, best: np.ndarray, keys: Keys, chunk: int = 20_000) -> np
     code = {kind: i for i, kind in enumerate(KINDS)}
     match = np.zeros(len(best), dtype=np.int8)
     moved = np.flatnonzero(rows.key != rows.key[best])
-    keys.copy(np.unique(np.r_[rows.key[moved], rows.key[best[moved]]]))
+    keys.copy(distinct(np.r_[rows.key[moved], rows.key[best[moved]]]))
     for part in np.split(moved, range(chunk, len(moved), chunk)):
         needed, local = np.unique(np.r_[rows.key[part], rows.key[best[part]]], return_inverse=True)
         texts = keys(needed)
@@ -326,7 +331,7 @@ def run(
         rows = Rows.load(files, params.bands, Path(scratch))
         keys = Keys(rows, Path(scratch) / "keys.bin")
         verdicts = Verdicts(out.with_name(f"{out.name}.pairs.npz"), params)
-        wanted = np.unique(rows.raw_hashes)
+        wanted = distinct(rows.raw_hashes)
         known = registry.read(id_registry, wanted) if id_registry else registry.EMPTY
         code, named = registered_codes(rows, known)
         roots, joined = groups(rows, keys, params, pmap, verdicts, code)
