@@ -59,6 +59,8 @@ def validate(model: type[pa.DataFrameModel], table: pyarrow.Table, limit: int = 
     its per-column dtype checks, which the schema already makes (a fixed ~10 ms a table)."""
     if table.schema != arrow_schema(model):
         raise TableError(f"{model.Config.name}: schema {table.schema} is not {arrow_schema(model)}")
+    if not table.num_rows:  # no row to check: spare Pandera's fixed cost (a raw file's rejects)
+        return
     frame = table.to_pandas(types_mapper=_pandas_type)
     cases = [
         (int(row), "not_nullable", field.name, None)

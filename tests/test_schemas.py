@@ -87,3 +87,9 @@ def test_every_value_of_every_row_is_checked(row, check):
     with pytest.raises(TableError, match=re.escape(check)) as error:
         validate(Rejects, bad)
     assert "failed checks" in str(error.value).splitlines()[0]
+
+
+def test_a_table_without_rows_is_checked_for_its_schema_only():
+    validate(Rejects, rejects().slice(0, 0))
+    with pytest.raises(TableError, match="rejects: schema"):
+        validate(Rejects, rejects().slice(0, 0).drop_columns(["text"]))
