@@ -24,8 +24,6 @@ INDEX = "index.json"
 PARTS = "parts"
 # The file of a part of parse or normalize that holds its occurrences.
 OCCURRENCES = "occurrences.parquet"
-# A parse part's counts (its occurrences, rejects by reason, encodings).
-SUMMARY = "summary.json"
 # Each parse part's rejects, and all of them gathered in the stage's folder.
 REJECTS = "rejects.parquet"
 # Dedup's output: every normalized occurrence's abstract, in part order.

@@ -1,6 +1,5 @@
 """The normalize stage: every occurrence's clean text, flags, enrichment and dedup key."""
 
-import json
 from functools import partial
 from pathlib import Path
 
@@ -13,7 +12,7 @@ from pipeline.core.features import features
 from pipeline.core.ids import raw_digest
 from pipeline.io import PARQUET, atomic_dir
 from pipeline.parallel import ordered_map, workers
-from pipeline.parts import OCCURRENCES, PARTS, SUMMARY, part_name
+from pipeline.parts import OCCURRENCES, PARTS, part_name
 from pipeline.progress import progress
 from schemas import NormalizedOccurrences
 from schemas.derive import arrow_schema, validate
@@ -115,10 +114,7 @@ def run(parsed: Path, out: Path, params: DedupParams, batch_rows: int, processes
     before); return the counts of rows, files and files normalized now."""
     entries = parts.index(parsed)
     parts.start(out)
-    # Counted from the parse parts' summaries: the workers fork later, and a process must
-    # not have read Parquet before it forks (Arrow's threads would leave its locks held).
-    summaries = parts.paths(parsed, SUMMARY)
-    counts = [json.loads(path.read_text(encoding="utf-8"))["occurrences"] for path in summaries]
+    counts = [pq.ParquetFile(path).metadata.num_rows for path in parts.paths(parsed, OCCURRENCES)]
     groups = [[entries[i] for i in group] for group in grouped(counts, batch_rows)]
     job = partial(normalize_group, parsed=parsed, out=out, params=params, batch_rows=batch_rows)
     done, rows, normalized = [], 0, 0

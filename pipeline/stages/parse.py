@@ -26,11 +26,12 @@ from pipeline.errors import UserError
 from pipeline.io import RowGroupWriter, atomic_dir, write_json, write_parquet
 from pipeline.parallel import ordered_map
 from pipeline.parallel import workers as processes
-from pipeline.parts import OCCURRENCES, PARTS, REJECTS, SUMMARY, part_name
+from pipeline.parts import OCCURRENCES, PARTS, REJECTS, part_name
 from pipeline.progress import progress
 from schemas import REJECT_REASONS, ParsedOccurrences, Rejects
 from schemas.derive import arrow_schema, validate
 
+SUMMARY = "summary.json"  # a part's counts
 # Rows of a part's row groups: what the stage holds of a file's rows before writing them.
 ROW_GROUP_ROWS = 10_000
 
