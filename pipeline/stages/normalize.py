@@ -20,7 +20,7 @@ from schemas.derive import arrow_schema, validate
 
 def normalize_batch(batch: pa.RecordBatch, params: DedupParams) -> pa.Table:
     """The batch of parsed occurrences with their features, key and raw digests and LSH
-    bands (validated by the caller)."""
+    bands, validated."""
     raw = batch.column("text_raw").to_pylist()
     derived = [features(text) for text in raw]
     columns = {name: batch.column(name) for name in batch.schema.names}
@@ -36,77 +36,32 @@ def normalize_batch(batch: pa.RecordBatch, params: DedupParams) -> pa.Table:
         arrow_schema(NormalizedOccurrences).field("lsh").type
     )
     schema = arrow_schema(NormalizedOccurrences)
-    return pa.Table.from_pydict({n: columns.get(n, []) for n in schema.names}, schema=schema)
-
-
-def grouped(counts: list[int], batch_rows: int) -> list[list[int]]:
-    """The indices of parts of `counts` rows in consecutive groups of at most `batch_rows`
-    rows together (a larger part alone): a worker validates a group's rows at once, so that
-    Pandera's fixed cost is paid once for many small raw files."""
-    groups, rows = [], 0
-    for index, count in enumerate(counts):
-        if not groups or rows + count > batch_rows:
-            groups, rows = [*groups, []], 0
-        groups[-1].append(index)
-        rows += count
-    return groups
-
-
-def _derived(entry: dict, parsed: Path, params: DedupParams, batch_rows: int):
-    """The normalized tables of one parse part, `batch_rows` rows at a time."""
-    source = pq.ParquetFile(parsed / PARTS / entry["part"] / OCCURRENCES)
-    for batch in source.iter_batches(batch_size=batch_rows):
-        yield normalize_batch(batch, params)
-
-
-def _validated(table: pa.Table) -> pa.Table:
+    table = pa.Table.from_pydict(
+        {name: columns.get(name, []) for name in schema.names}, schema=schema
+    )
     validate(NormalizedOccurrences, table)
     return table
 
 
-def _write(folder: Path, tables) -> None:
-    """Write the tables as the part in `folder`, all or nothing."""
-    schema = arrow_schema(NormalizedOccurrences)
-    with (
-        atomic_dir(folder) as tmp,
-        pq.ParquetWriter(tmp / OCCURRENCES, schema, **PARQUET) as writer,
-    ):
-        for table in tables:
-            writer.write_table(table)
-
-
-def normalize_group(
-    entries: list[dict], parsed: Path, out: Path, params: DedupParams, batch_rows: int
-) -> list[tuple[dict, int, bool]]:
-    """Normalize the parse parts of a group of `entries` (`grouped`) into their parts of
-    `out`, unless they exist; return each one's entry in the index, its rows, and whether
-    it was normalized now. A part alone, perhaps large, is validated a batch at a time as
-    it is written; the small parts of a group, at once before they are."""
+def normalize_part(entry: dict, parsed: Path, out: Path, params: DedupParams, batch_rows: int):
+    """Normalize one parse part into its part of `out`, unless it exists; return its entry
+    in the index, its rows, and whether it was normalized now."""
     keyed = (params.shingle_words, params.num_perm, params.bands, params.seed)
     keyed += (params.truncated_min_words,)  # what the bands and the key heads depend on
-    named = [
-        (entry, out / PARTS / part_name(entry["part"], repr(keyed), str(batch_rows)))
-        for entry in entries
-    ]
-    todo = [(entry, folder) for entry, folder in named if not (folder / OCCURRENCES).exists()]
-    derived = partial(_derived, parsed=parsed, params=params, batch_rows=batch_rows)
-    if len(named) == 1:
-        for entry, folder in todo:
-            _write(folder, map(_validated, derived(entry)))
-    else:
-        made = [(folder, list(derived(entry))) for entry, folder in todo]
-        if made:
-            validate(NormalizedOccurrences, pa.concat_tables(t for _, ts in made for t in ts))
-        for folder, tables in made:
-            _write(folder, tables)
-    return [
-        (
-            {"source": entry["source"], "part": folder.name},
-            pq.ParquetFile(folder / OCCURRENCES).metadata.num_rows,
-            (entry, folder) in todo,
-        )
-        for entry, folder in named
-    ]
+    name = part_name(entry["part"], repr(keyed), str(batch_rows))
+    target = out / PARTS / name / OCCURRENCES
+    new = not target.exists()
+    if new:
+        source = pq.ParquetFile(parsed / PARTS / entry["part"] / OCCURRENCES)
+        schema = arrow_schema(NormalizedOccurrences)
+        with (
+            atomic_dir(target.parent) as tmp,
+            pq.ParquetWriter(tmp / OCCURRENCES, schema, **PARQUET) as writer,
+        ):
+            for batch in source.iter_batches(batch_size=batch_rows):
+                writer.write_table(normalize_batch(batch, params))
+    rows = pq.ParquetFile(target).metadata.num_rows
+    return {"source": entry["source"], "part": name}, rows, new
 
 
 def run(parsed: Path, out: Path, params: DedupParams, batch_rows: int, processes: int) -> dict:
@@ -114,16 +69,13 @@ def run(parsed: Path, out: Path, params: DedupParams, batch_rows: int, processes
     before); return the counts of rows, files and files normalized now."""
     entries = parts.index(parsed)
     parts.start(out)
-    counts = [pq.ParquetFile(path).metadata.num_rows for path in parts.paths(parsed, OCCURRENCES)]
-    groups = [[entries[i] for i in group] for group in grouped(counts, batch_rows)]
-    job = partial(normalize_group, parsed=parsed, out=out, params=params, batch_rows=batch_rows)
+    job = partial(normalize_part, parsed=parsed, out=out, params=params, batch_rows=batch_rows)
     done, rows, normalized = [], 0, 0
     with progress(total=len(entries), unit="file") as bar:
-        for group in ordered_map(job, groups, workers(processes, len(groups))):
-            for entry, count, new in group:
-                done.append(entry)
-                rows += count
-                normalized += new
-            bar.update(len(group))
+        for entry, count, new in ordered_map(job, entries, workers(processes, len(entries))):
+            done.append(entry)
+            rows += count
+            normalized += new
+            bar.update()
     parts.finish(out, done)
     return {"occurrences": rows, "files": len(done), "normalized": normalized}
