@@ -136,9 +136,9 @@ class Params:
 
     def check(self) -> None:
         """Check every value, naming the first bad one."""
-        for read in (self.parse, self.chunk_bytes, self.batch_rows, self.dedup, self.lengths):
+        sections = (self.parse, self.chunk_bytes, self.batch_rows, self.dedup, self.lengths)
+        for read in (*sections, self.publish, self.report_rows, lambda: self.workers):
             read()
-        self.publish(), self.report_rows(), self.workers
 
     def report_rows(self) -> int:
         """How many abstracts the HTML report's searchable table holds."""

@@ -13,11 +13,9 @@ VERSION = re.compile(r"\d+\.\d+\.\d+")
 
 def folder(where: str, tmp: Path, releases: Path) -> Path:
     """The release at `where`, fetched under `tmp` with DVC if it is no folder."""
-    return (
-        Path(where)
-        if Path(where).is_dir()
-        else get(where, tmp / re.sub(r"\W", "_", where), releases)
-    )
+    if Path(where).is_dir():
+        return Path(where)
+    return get(where, tmp / re.sub(r"\W", "_", where), releases)
 
 
 def get(where: str, out: Path, releases: Path) -> Path:
