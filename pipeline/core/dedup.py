@@ -13,8 +13,6 @@ from dataclasses import dataclass
 
 import numpy as np
 import pyarrow as pa
-import pyarrow.compute as pc
-from rensa import RMinHash
 
 from pipeline.core.arrays import distinct
 
@@ -99,80 +97,17 @@ def tokens(key: str) -> list[str]:
     return _TOKEN.findall(key)
 
 
-def shingles(key: str, size: int) -> set[str]:
-    """The set of `size`-word shingles of a key (the key itself when shorter)."""
-    words = tokens(key)
-    if len(words) <= size:
-        return {key}
-    return set(map(" ".join, zip(*(words[i:] for i in range(size)), strict=False)))
-
-
-def _odd_weights(n: int, seed: int) -> np.ndarray:
-    """`n` odd 64-bit numbers drawn from `seed`: a weighted sum of hashes by them is one
-    hash of the sequence."""
-    return np.random.default_rng(seed).integers(1, 2**63, n, dtype=np.uint64) | 1
-
-
-def _token_hashes(keys: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
-    """The 64-bit hash of every token of the keys (see `tokens`), in order, and the index of
-    its key. Split in Arrow; each distinct token hashed once (BLAKE2b)."""
-    spaced = pc.replace_substring_regex(pa.array(keys, pa.string()), f"([{_UNSPACED}])", r" \1 ")
-    split = pc.split_pattern(spaced, " ")  # a key's only blanks are single spaces
-    words = pc.list_flatten(split)
-    kept = pc.binary_length(words).to_numpy() > 0  # not the blanks around unspaced characters
-    words = words.filter(kept).dictionary_encode()
-    distinct = (word.encode("utf-8") for word in words.dictionary.to_pylist())
-    hashed = b"".join(hashlib.blake2b(word, digest_size=8).digest() for word in distinct)
-    hashes = np.frombuffer(hashed, dtype="<u8")[words.indices.to_numpy()]
-    return hashes, pc.list_parent_indices(split).to_numpy()[kept]
-
-
-def shingle_hashes(keys: Sequence[str], size: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
-    """The 64-bit hashes of each key's windows of `size` tokens, flat, and the offsets of
-    each key's hashes: the sets of `shingles`, one hash per shingle (a key of fewer tokens
-    is one window). A window's hash is its tokens' hashes weighted by place, summed."""
-    hashes, key = _token_hashes(keys)
-    counts = np.bincount(key, minlength=len(keys))
-    first = np.cumsum(counts) - counts
-    weights = _odd_weights(size, seed)
-    # The window starting at each token, then those that end within their key.
-    padded = np.append(hashes, np.zeros(size - 1, dtype=np.uint64))
-    window = sum(padded[place : place + len(hashes)] * w for place, w in enumerate(weights))
-    window = window[np.arange(len(hashes)) - first[key] <= counts[key] - size]
-    # The one window of each key of fewer tokens.
-    is_short = counts < size
-    short = np.flatnonzero(is_short)
-    whole = np.zeros(len(short), dtype=np.uint64)
-    for place, weight in enumerate(weights[:-1]):
-        has = counts[short] > place
-        whole[has] += hashes[first[short[has]] + place] * weight
-    windows = np.maximum(counts - size + 1, 1)
-    flat = np.empty(windows.sum(), dtype=np.uint64)
-    is_whole = np.repeat(is_short, windows)
-    flat[is_whole], flat[~is_whole] = whole, window
-    return flat, np.append(0, np.cumsum(windows)).astype(np.uint64)
-
-
-def jaccard(a: set[str], b: set[str]) -> float:
-    common = len(a & b)
-    return common / (len(a) + len(b) - common)
-
-
 def band_hashes(keys: Sequence[str], params: DedupParams) -> np.ndarray:
     """Each key's LSH band hashes, shape (keys, bands): its MinHash signature over word
     shingles, cut in `bands` bands of `num_perm // bands` values, each band hashed to one
-    number. Keys that share a band hash are near-duplicate candidates."""
-    if not keys:
-        return np.empty((0, params.bands), dtype=np.uint64)
-    # A MinHash is a minimum, so repeated windows change nothing.
-    hashes, offsets = shingle_hashes(keys, params.shingle_words, params.seed)
-    matrix = RMinHash.digest_matrix_from_flat_token_hashes(
-        hashes, offsets, params.num_perm, params.seed
+    number (`minhash.band_hashes`). Keys that share a band hash are near-duplicate
+    candidates."""
+    from pipeline.core import minhash  # numba: only where bands are made
+
+    p = params
+    return minhash.band_hashes(
+        pa.array(keys, pa.string()), p.shingle_words, p.num_perm, p.bands, p.seed
     )
-    signatures = np.array(matrix.to_rows(), dtype=np.uint64)
-    rows = params.num_perm // params.bands
-    weights = _odd_weights(rows, params.seed)
-    return (signatures.reshape(len(keys), params.bands, rows) * weights).sum(axis=2)
 
 
 def band_pairs(band: np.ndarray) -> np.ndarray:
@@ -192,17 +127,14 @@ def candidates(codes: Iterable[np.ndarray], n: int) -> np.ndarray:
     return np.column_stack(np.divmod(codes, n))
 
 
-def _verified(task: tuple[list[str], list[list[int]], int, float]) -> list[bool]:
+def _verified(task: tuple[list[str], np.ndarray, DedupParams]) -> np.ndarray:
     """Which pairs (of indices into `keys`) have a true shingle Jaccard reaching the
-    threshold. Pairs come sorted, so the shingles of `i` are made once per run of its pairs,
-    and memory holds two sets."""
-    keys, pairs, size, threshold = task
-    current, left, near = -1, set(), []
-    for i, j in pairs:
-        if i != current:
-            current, left = i, shingles(keys[i], size)
-        near.append(jaccard(left, shingles(keys[j], size)) >= threshold)
-    return near
+    threshold (`minhash.jaccards`)."""
+    from pipeline.core import minhash
+
+    keys, pairs, p = task
+    similar = minhash.jaccards(pa.array(keys, pa.string()), pairs, p.shingle_words, p.seed)
+    return similar >= p.near_threshold
 
 
 def verified(
@@ -221,7 +153,7 @@ def verified(
         for part in chunks:
             needed, local = np.unique(part, return_inverse=True)
             own = fetch(needed)
-            yield own, local.reshape(-1, 2).tolist(), params.shingle_words, params.near_threshold
+            yield own, local.reshape(-1, 2), params
 
     return np.fromiter(itertools.chain.from_iterable(pmap(_verified, tasks())), bool, len(pairs))
 

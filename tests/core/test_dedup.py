@@ -6,6 +6,7 @@ import random
 import re
 
 import numpy as np
+import pyarrow as pa
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -19,15 +20,13 @@ from pipeline.core.dedup import (
     candidates,
     cluster,
     dedup_key,
-    jaccard,
     key_head,
     match_kind,
-    shingle_hashes,
-    shingles,
     stable_id,
     tokens,
     verified,
 )
+from pipeline.core.minhash import jaccards, shingle_hashes
 from pipeline.parallel import mapper
 from pipeline.synth import near_variant, truncated_variant
 
@@ -36,6 +35,19 @@ PARAMS = DedupParams(
 )
 WORDS = [f"w{i}" for i in range(2000)]
 texts = st.lists(st.sampled_from(WORDS), min_size=40, max_size=120).map(" ".join)
+
+
+def shingles(key: str, size: int) -> set[str]:
+    """The definition: the set of `size`-token shingles of a key (the key itself when
+    shorter)."""
+    words = tokens(key)
+    if len(words) <= size:
+        return {key}
+    return {" ".join(words[i : i + size]) for i in range(len(words) - size + 1)}
+
+
+def jaccard(a: set, b: set) -> float:
+    return len(a & b) / len(a | b)
 
 
 def heads(keys):
@@ -308,13 +320,10 @@ def test_match_kind():
     assert match_kind("a x c", "a b c") == "near"
 
 
-@given(st.text(st.characters(codec="ascii")) | st.text(), st.integers(1, 5))
-def test_fast_tokens_and_shingles_equal_their_definitions(text, size):
+@given(st.text(st.characters(codec="ascii")) | st.text())
+def test_fast_tokens_equal_their_definition(text):
     unspaced = "\u2e80-\u9fff\uac00-\ud7af\uf900-\ufaff"
-    words = re.findall(f"[{unspaced}]|[^\\s{unspaced}]+", text)
-    assert tokens(text) == words
-    expected = {" ".join(words[i : i + size]) for i in range(len(words) - size + 1)}
-    assert shingles(text, size) == (expected if len(words) > size else {text})
+    assert tokens(text) == re.findall(f"[{unspaced}]|[^\\s{unspaced}]+", text)
 
 
 @given(
@@ -340,7 +349,7 @@ def test_shingle_hashes_are_the_shingles_one_to_one(texts, size):
     """Each key's window hashes are its shingles, one hash each: the same Jaccard between
     any two keys. Few words, so windows repeat; unspaced characters are tokens of their own."""
     keys = [dedup_key(text) for text in texts]
-    hashes, offsets = shingle_hashes(keys, size, seed=1)
+    hashes, offsets = shingle_hashes(pa.array(keys, pa.string()), size, seed=1)
     assert len(offsets) == len(keys) + 1 and offsets[-1] == len(hashes)
     sets = [set(hashes[a:b].tolist()) for a, b in itertools.pairwise(offsets)]
     # A key of `size` tokens or fewer is its own shingle: as its tokens, unless unspaced.
@@ -350,3 +359,23 @@ def test_shingle_hashes_are_the_shingles_one_to_one(texts, size):
             expected = jaccard(shingles(keys[i], size), shingles(keys[j], size))
             assert jaccard(sets[i], sets[j]) == expected, (keys[i], keys[j])
     assert [len(s) for s in sets] == [len(shingles(key, size)) for key in keys]
+
+
+@settings(deadline=None)
+@given(
+    st.lists(
+        st.lists(st.sampled_from([*WORDS[:5], "本", "文", "é"]), max_size=30).map(" ".join),
+        min_size=1,
+        max_size=8,
+    ),
+    st.integers(1, 4),
+    st.data(),
+)
+def test_compiled_jaccards_equal_the_shingle_sets(texts, size, data):
+    """The compiled Jaccard of two keys is that of their shingle sets, by the definition."""
+    keys = [" ".join(tokens(dedup_key(text))) for text in texts]  # unspaced tokens spaced
+    indices = st.integers(0, len(keys) - 1)
+    pairs = data.draw(st.lists(st.tuples(indices, indices), max_size=20))
+    found = jaccards(pa.array(keys, pa.string()), np.array(pairs, np.int64), size, seed=1)
+    expected = [jaccard(shingles(keys[i], size), shingles(keys[j], size)) for i, j in pairs]
+    assert found.tolist() == expected

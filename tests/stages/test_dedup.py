@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 
 from pipeline import parts, synth
 from pipeline.core import dedup as core_dedup
-from pipeline.core.dedup import dedup_key, shingles
+from pipeline.core.dedup import dedup_key
 from pipeline.core.defects import ALL_CAPS, TEX_DEBRIS, defects
 from pipeline.core.normalize import normalize
 from pipeline.io import ValidatedWriter
@@ -25,6 +25,7 @@ from pipeline.stages import normalize as normalize_stage
 from pipeline.stages.dedup import Keys
 from schemas.fields import KEY
 from tests.conftest import SEEDS, run_pipeline
+from tests.core.test_dedup import shingles
 
 
 def build(raw, out, params):
