@@ -8,7 +8,7 @@ one key is a prefix of another (a copy cut off). Groups are the connected compon
 import hashlib
 import itertools
 import re
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 
 import numpy as np
@@ -97,7 +97,7 @@ def tokens(key: str) -> list[str]:
     return _TOKEN.findall(key)
 
 
-def band_hashes(keys: Sequence[str], params: DedupParams) -> np.ndarray:
+def band_hashes(keys: pa.Array, params: DedupParams) -> np.ndarray:
     """Each key's LSH band hashes, shape (keys, bands): its MinHash signature over word
     shingles, cut in `bands` bands of `num_perm // bands` values, each band hashed to one
     number (`minhash.band_hashes`). Keys that share a band hash are near-duplicate

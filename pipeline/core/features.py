@@ -7,11 +7,21 @@ from pipeline.core.flags import has_lost_characters, has_math, is_truncated
 from pipeline.core.normalize import normalize
 
 
+def enrichment(text: str) -> dict:
+    """The URLs of a clean text, its code repositories and what it says it releases."""
+    links = urls.find(text)
+    repositories = enrich.code_repositories(links)
+    said = enrich.releases(text, repositories)
+    return {
+        "urls": links,
+        "code_repositories": repositories,
+        **{f"releases_{kind}": released for kind, released in said.items()},
+    }
+
+
 def features(text_raw: str) -> dict:
     """The clean text of a raw span, its flags, defects, enrichment and dedup key."""
     text = normalize(text_raw)
-    links = urls.find(text)
-    repositories = enrich.code_repositories(links)
     return {
         "text": text,
         "is_truncated": is_truncated(text),
@@ -20,8 +30,6 @@ def features(text_raw: str) -> dict:
         "defects": defects(text),
         "n_words": len(text.split()),
         "n_chars": len(text),
-        "urls": links,
-        "code_repositories": repositories,
-        **{f"releases_{kind}": said for kind, said in enrich.releases(text, repositories).items()},
+        **enrichment(text),
         "key": dedup_key(text),
     }

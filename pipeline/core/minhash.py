@@ -13,6 +13,8 @@ import numba
 import numpy as np
 import pyarrow as pa
 
+from pipeline.core.utf8 import buffers
+
 _FNV_OFFSET, _FNV_PRIME = np.uint64(0xCBF29CE484222325), np.uint64(0x100000001B3)
 _MIX1, _MIX2 = np.uint64(0xBF58476D1CE4E5B9), np.uint64(0x94D049BB133111EB)
 _SPACE = 32
@@ -156,18 +158,9 @@ def odd_weights(n: int, seed: int) -> np.ndarray:
     return np.random.default_rng(seed).integers(1, 2**63, n, dtype=np.uint64) | 1
 
 
-def _buffers(keys: pa.Array) -> tuple[np.ndarray, np.ndarray]:
-    """The UTF-8 bytes and the int64 offsets of a string array's values."""
-    keys = keys.cast(pa.large_string())
-    _, offsets, data = keys.buffers()
-    offsets = np.frombuffer(offsets, np.int64)[keys.offset : keys.offset + len(keys) + 1]
-    data = np.frombuffer(data, np.uint8) if data is not None else np.zeros(1, np.uint8)
-    return data, offsets
-
-
 def shingle_hashes(keys: pa.Array, size: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
     """The hashes of each key's `size`-token windows, flat, and the offsets of each key's."""
-    data, offsets = _buffers(keys)
+    data, offsets = buffers(keys)
     return _flat_shingles(data, offsets, odd_weights(size, seed))
 
 
@@ -180,7 +173,7 @@ def jaccards(keys: pa.Array, pairs: np.ndarray, size: int, seed: int) -> np.ndar
 def band_hashes(keys: pa.Array, size: int, num_perm: int, bands: int, seed: int) -> np.ndarray:
     """Each key's LSH band hashes, shape (keys, bands): its MinHash signature over shingles
     of `size` tokens, cut in `bands` bands of `num_perm // bands` values, each hashed."""
-    data, offsets = _buffers(keys)
+    data, offsets = buffers(keys)
     rng = np.random.default_rng([seed, num_perm])
     a = rng.integers(0, 2**64, num_perm, dtype=np.uint64) | np.uint64(1)
     b = rng.integers(0, 2**64, num_perm, dtype=np.uint64)

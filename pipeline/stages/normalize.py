@@ -7,8 +7,8 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from pipeline import parts
+from pipeline.core.batch import features_batch
 from pipeline.core.dedup import DedupParams, band_hashes, digest, key_head, stable_id
-from pipeline.core.features import features
 from pipeline.core.ids import raw_digest
 from pipeline.io import PARQUET, atomic_dir
 from pipeline.parallel import ordered_map, workers
@@ -21,17 +21,16 @@ from schemas.derive import arrow_schema, validate
 def normalize_batch(batch: pa.RecordBatch, params: DedupParams) -> pa.Table:
     """The batch of parsed occurrences with their features, key and raw digests and LSH
     bands, validated."""
-    raw = batch.column("text_raw").to_pylist()
-    derived = [features(text) for text in raw]
     columns = {name: batch.column(name) for name in batch.schema.names}
-    columns |= {name: [row[name] for row in derived] for name in derived[0]} if derived else {}
-    keys = columns.get("key", [])
+    columns |= features_batch(batch.column("text_raw"))
+    raw = batch.column("text_raw").to_pylist()
+    keys = columns["key"].to_pylist()
     columns["key_id"] = list(map(stable_id, keys))
     columns["key_hash"] = list(map(digest, keys))
-    columns["text_hash"] = list(map(digest, columns.get("text", [])))
+    columns["text_hash"] = list(map(digest, columns["text"].to_pylist()))
     columns["key_head"] = [key_head(key, params.truncated_min_words) for key in keys]
     columns["raw_hash"] = list(map(raw_digest, raw))
-    bands = band_hashes(keys, params)
+    bands = band_hashes(columns["key"], params)
     columns["lsh"] = pa.FixedSizeListArray.from_arrays(bands.ravel(), params.bands).cast(
         arrow_schema(NormalizedOccurrences).field("lsh").type
     )

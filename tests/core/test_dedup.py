@@ -55,7 +55,9 @@ def heads(keys):
 
 
 def candidate_pairs(keys):
-    return candidates(map(band_pairs, band_hashes(keys, PARAMS).T), len(keys))
+    return candidates(
+        map(band_pairs, band_hashes(pa.array(keys, pa.string()), PARAMS).T), len(keys)
+    )
 
 
 def fetch(keys):

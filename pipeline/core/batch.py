@@ -1,0 +1,106 @@
+"""`features` of a whole column of raw spans at once, in Arrow, equal to calling it on
+each: the per-row Python rules run only on the rows that need them.
+
+A raw span is *plain* when no repair or LaTeX rule can change it: no control character
+but the tab and the line ends, no exotic space or invisible character, no mojibake hint, no
+HTML entity, no TeX (`$`, `\\`, `` ` ``, `~`, `--`), no hyphen before a blank (a hyphen
+break, judged with the word list), and already NFC. Its clean text is its whitespace folded
+after the `Abstract:` marker (`fold_whitespace(strip_marker(raw))`), which Arrow's regular
+expressions (RE2) do, and its only blanks are then the space and the newline. Every other
+span goes through `features`.
+
+Each field of a plain text is then its rule's default, unless a cheap test, true wherever
+the rule may give something else, says to run the rule on that row. An ASCII text's dedup
+key is Arrow's too.
+"""
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from pipeline.core import urls, utf8
+from pipeline.core.dedup import dedup_key
+from pipeline.core.defects import defects
+from pipeline.core.enrich import RELEASED
+from pipeline.core.features import enrichment, features
+from pipeline.core.flags import has_lost_characters, is_truncated
+
+_NOT_PLAIN = (
+    "[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u00a0\u00ad\u00c2\u00c3\u1680\u2000-\u200f"
+    "\u017f\u2028-\u202f\u205f\u2060\u3000\ufeff$\\\\`~]|\u00e2\u20ac|--|[\\pL\\pN]-[ \t\r\n]"
+    "|&(?:#|[A-Za-z][A-Za-z0-9]*;)"
+)
+# Where each rule may hold, on a clean plain text.
+_MAY_BE_TRUNCATED = r"(?:^|[^!?.]|\.\.\.)$"  # not on `.`, `!` or `?`, or on `...`
+_MAY_HAVE_LOST = (
+    "\ufffd|\\?|(?:^| )(?:about|of|on|for|with|by|from|in|to|at|and|than) [A-Z][a-z]+s "
+    r"|(?i:\b(?:do|does|did|is|are|was|were|ca|could|would|should|has|have|had|wo)nt\b)"
+)
+_MAY_HAVE_DEFECTS = r"\\|- "  # or fewer lower-case ASCII letters than half the text
+# URLs (`urls.may_hold_url`) and release statements (`enrich._RELEASE_STARTS`).
+_MAY_ENRICH = (
+    "[\u0130\u0131\u017f\u212a]|(?i:://|www\\.|releas|available|open.sourc|ma[dk]e |can be |share|"
+)
+_MAY_ENRICH += "|".join(host.replace(".", "\\.") for host in urls.CODE_HOSTS) + ")"
+
+
+def _merge(column: pa.Array, rows: np.ndarray, values: list) -> pa.Array:
+    """`column` with the values at `rows` (distinct indices) replaced by `values`."""
+    if not len(rows):
+        return column
+    at = np.arange(len(column))
+    at[rows] = len(column) + np.arange(len(rows))
+    return pa.concat_arrays([column, pa.array(values, column.type)]).take(at)
+
+
+def _rows(mask: pa.Array) -> np.ndarray:
+    return np.flatnonzero(mask.to_numpy(zero_copy_only=False))
+
+
+def features_batch(text_raw: pa.Array) -> dict[str, pa.Array]:
+    """`features` of every raw span in `text_raw` (a string array), as columns."""
+    n = len(text_raw)
+    unicode = _rows(pc.invert(pc.string_is_ascii(text_raw)))
+    spans = text_raw.take(unicode)
+    not_nfc = unicode[_rows(pc.not_equal(pc.utf8_normalize(spans, "NFC"), spans))]
+    slow = np.union1d(_rows(pc.match_substring_regex(text_raw, _NOT_PLAIN)), not_nfc)
+    derived = [features(raw) for raw in text_raw.take(slow).to_pylist()]
+    plain = np.ones(n, bool)
+    plain[slow] = False
+    text = _merge(utf8.fold(text_raw, "abstract"), slow, [row["text"] for row in derived])
+    words, lowers = utf8.counts(text)
+    out = {"text": text, "n_chars": pc.utf8_length(text)}
+    falses = pa.array(np.zeros(n, bool))
+    empty = pa.array([[]] * n, pa.list_(pa.string()))
+    enriched = {"urls": empty, "code_repositories": empty}
+    enriched |= {f"releases_{kind}": falses for kind in RELEASED}
+    rules = [  # (defaults, where the rule may hold, rule)
+        ({"has_math": falses}, None, None),  # plain spans hold no `$` nor `\`
+        ({"n_words": pa.array(words)}, None, None),
+        ({"is_truncated": falses}, pc.match_substring_regex(text, _MAY_BE_TRUNCATED), is_truncated),
+        (
+            {"has_lost_characters": falses},
+            pc.match_substring_regex(text, _MAY_HAVE_LOST),
+            has_lost_characters,
+        ),
+        (
+            {"defects": pa.array(np.zeros(n, np.int64))},
+            pc.or_(
+                pc.match_substring_regex(text, _MAY_HAVE_DEFECTS),
+                pc.less(pa.array(2 * lowers), out["n_chars"]),
+            ),
+            defects,
+        ),
+        (enriched, pc.match_substring_regex(text, _MAY_ENRICH), enrichment),
+        ({"key": utf8.ascii_key(text)}, pc.invert(pc.string_is_ascii(text)), dedup_key),
+    ]
+    for defaults, may, rule in rules:
+        ruled = _rows(may) if may is not None else np.empty(0, np.int64)
+        ruled = ruled[plain[ruled]]
+        found = [rule(t) for t in text.take(ruled).to_pylist()] if len(ruled) else []
+        rows = np.concatenate([slow, ruled])
+        for name, default in defaults.items():
+            values = [row[name] for row in derived]
+            values += [value[name] for value in found] if len(defaults) > 1 else found
+            out[name] = _merge(default, rows, values)
+    return out

@@ -1,0 +1,143 @@
+"""Compiled passes (numba) over the UTF-8 bytes of Arrow string arrays: one loop over a
+column where Python would loop over its rows. Whitespace here is ASCII's (`\\t\\n\\v\\f\\r`,
+`\\x1c` to `\\x1f` and the space): what `str.split` splits on in a text without exotic
+spaces, which is what the callers hand over."""
+
+import numba
+import numpy as np
+import pyarrow as pa
+
+_LF, _CR, _SPACE = 10, 13, 32
+
+
+@numba.njit(cache=True, inline="always")
+def _blank(byte):
+    """An ASCII whitespace byte."""
+    return byte == _SPACE or 9 <= byte <= 13 or 28 <= byte <= 31
+
+
+def buffers(strings: pa.Array) -> tuple[np.ndarray, np.ndarray]:
+    """The UTF-8 bytes and the int64 offsets of a string array's values."""
+    strings = strings.cast(pa.large_string())
+    _, offsets, data = strings.buffers()
+    offsets = np.frombuffer(offsets, np.int64)[strings.offset : strings.offset + len(strings) + 1]
+    data = np.frombuffer(data, np.uint8) if data is not None else np.zeros(1, np.uint8)
+    return data, offsets
+
+
+def _strings(data: np.ndarray, offsets: np.ndarray) -> pa.Array:
+    """A string array of the bytes `data` cut at `offsets`."""
+    return pa.LargeStringArray.from_buffers(
+        len(offsets) - 1, pa.py_buffer(offsets), pa.py_buffer(data)
+    ).cast(pa.string())
+
+
+@numba.njit(cache=True)
+def _label_end(data, i, end, label):
+    """Where the text at `i` continues after blanks, then `label` (lower-case ASCII, matched
+    in any case) ending in `:` or a line end (blanks before either); `i` if it does not."""
+    if not len(label):
+        return i
+    j = i
+    while j < end and _blank(data[j]):
+        j += 1
+    if end - j < len(label):
+        return i
+    for k in range(len(label)):
+        byte = data[j + k]
+        if (byte + 32 if 65 <= byte <= 90 else byte) != label[k]:
+            return i
+    j += len(label)
+    while j < end and (data[j] == _SPACE or data[j] == 9):
+        j += 1
+    if j == end or data[j] == _LF or data[j] == _CR:
+        return j
+    return j + 1 if data[j] == 58 else i  # `:`
+
+
+@numba.njit(cache=True)
+def _fold(data, offsets, label):
+    """See `fold`."""
+    out = np.empty(max(len(data), 1), np.uint8)
+    ends = np.zeros(len(offsets), np.int64)
+    o = 0
+    for k in range(len(offsets) - 1):
+        end = offsets[k + 1]
+        breaks, i = -1, _label_end(data, offsets[k], end, label)  # -1: before the first word
+        while i < end:
+            byte = data[i]
+            if _blank(byte):
+                line_end = byte == _LF or (byte == _CR and (i + 1 == end or data[i + 1] != _LF))
+                if breaks >= 0 and line_end:
+                    breaks += 1
+                i += 1
+                continue
+            if breaks >= 0:
+                out[o] = _LF if breaks >= 2 else _SPACE
+                o += 1
+            while i < end and not _blank(data[i]):
+                out[o] = data[i]
+                o, i = o + 1, i + 1
+            breaks = 0
+        ends[k + 1] = o
+    return out[:o], ends
+
+
+def fold(texts: pa.Array, label: str = "") -> pa.Array:
+    """Each text's words, a newline between two where a blank line (two line ends or more:
+    CRLF, LF or a lone CR) parts them, else a space: `fold_whitespace` of a text without
+    line-end hyphens. A leading `label` (`Abstract:`, any case, or alone on its line) is
+    dropped first."""
+    label = np.frombuffer(label.lower().encode("ascii"), np.uint8)
+    return _strings(*_fold(*buffers(texts), label))
+
+
+@numba.njit(cache=True)
+def _ascii_key(data, offsets):
+    """See `ascii_key`."""
+    out = np.empty(max(len(data), 1), np.uint8)
+    ends = np.zeros(len(offsets), np.int64)
+    o = 0
+    for k in range(len(offsets) - 1):
+        start, gap = o, False
+        for i in range(offsets[k], offsets[k + 1]):
+            byte = data[i]
+            if 65 <= byte <= 90:
+                byte += 32
+            if 97 <= byte <= 122 or 48 <= byte <= 57:
+                if gap and o > start:
+                    out[o] = _SPACE
+                    o += 1
+                out[o], o, gap = byte, o + 1, False
+            elif _blank(byte):
+                gap = True
+        ends[k + 1] = o
+    return out[:o], ends
+
+
+def ascii_key(texts: pa.Array) -> pa.Array:
+    """`dedup_key` of ASCII texts: lower-cased, only letters and digits, words split by one
+    space."""
+    return _strings(*_ascii_key(*buffers(texts)))
+
+
+@numba.njit(cache=True)
+def _counts(data, offsets):
+    """See `counts`."""
+    words = np.zeros(len(offsets) - 1, np.int64)
+    lower = np.zeros(len(offsets) - 1, np.int64)
+    for k in range(len(offsets) - 1):
+        previous_blank = True
+        for i in range(offsets[k], offsets[k + 1]):
+            byte = data[i]
+            blank = _blank(byte)
+            words[k] += previous_blank and not blank
+            lower[k] += 97 <= byte <= 122
+            previous_blank = blank
+    return words, lower
+
+
+def counts(texts: pa.Array) -> tuple[np.ndarray, np.ndarray]:
+    """Each text's words (`len(text.split())` of a text without exotic spaces) and its
+    lower-case ASCII letters."""
+    return _counts(*buffers(texts))

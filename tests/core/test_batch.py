@@ -1,0 +1,67 @@
+"""The column path (`features_batch`, its compiled passes in `utf8`) equals the row path
+(`features`, `dedup_key`, `fold_whitespace`) on every row: generated spans here, the real
+corpora in `tests/test_golden.py`."""
+
+import pyarrow as pa
+from hypothesis import example, given, settings
+from hypothesis import strategies as st
+
+from pipeline.core import utf8
+from pipeline.core.batch import features_batch
+from pipeline.core.dedup import dedup_key
+from pipeline.core.features import features
+from pipeline.core.normalize import strip_marker
+from pipeline.core.whitespace import fold_whitespace
+from tests.core.test_normalize import TOKENS
+
+# What the rules look for besides `TOKENS`: markers, line ends, hyphen breaks, flags' and
+# enrichment's words, and the characters a cheap test must not miss.
+WORDS = [
+    "Abstract:", "ABSTRACT\r\n", "abstract ", "Abstract\n", "abſtract:", "\r\n", "\r", "\n \n",
+    "  ", "distri-\nbution", "impor- tant", "high- and", " - ", "--", "...", "…", "the", "of",
+    "about Metas Llama", "Googles", "doesnt", "dont", "Stein?s", "\ufffd", "DATA SET",
+    "github.com/a/b.", "https://huggingface.co/x", "www.x.org", "code is available",
+    "We release the data.", "made public", "can be found", "open-source", "İ", "ı", "K",
+    "ſ", "e\u0301", "\u0378", "\x1c", "Ⅻ", "²", ". ", "! ", "? ", ",", "(",
+]  # fmt: skip
+spans = st.lists(st.sampled_from(TOKENS + WORDS), max_size=40).map("".join)
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.lists(spans, max_size=6))
+@example(["Abstract:\tWe  study.\r\n\r\nSecond  one\rthird\n"])
+@example(["", "  ", "Abstract"])
+def test_features_batch_equals_features_on_each_row(raws):
+    columns = features_batch(pa.array(raws, pa.string()))
+    for i, raw in enumerate(raws):
+        expected = features(raw)
+        assert {name: columns[name][i].as_py() for name in expected} == expected, raw
+
+
+plain = st.lists(
+    st.sampled_from([*"abcXYZ09.,:;!?()'\"%#/+=<>*@|-", "é", "中", "’", *" \t\n\r", "\r\n"]),
+    max_size=60,
+).map("".join)
+
+
+@given(st.lists(plain, max_size=5), st.sampled_from(["", "Abstract", "abstract"]))
+@example(["\r\n\r\na\r\rb \n c"], "")
+@example(["ABSTRACT :\nx", "Abstracts: x", "Abstract x", "Abstract"], "abstract")
+def test_fold_is_fold_whitespace(texts, label):
+    """On texts without hyphen breaks or exotic blanks."""
+    texts = [t.replace("- ", "-").replace("-\n", "-").replace("-\r", "-") for t in texts]
+    folded = utf8.fold(pa.array(texts, pa.string()), label.lower()).to_pylist()
+    strip = strip_marker if label else str
+    assert folded == [fold_whitespace(strip(t)) for t in texts]
+
+
+@given(st.lists(st.text(st.characters(codec="ascii")), max_size=5))
+def test_ascii_key_is_dedup_key(texts):
+    assert utf8.ascii_key(pa.array(texts, pa.string())).to_pylist() == list(map(dedup_key, texts))
+
+
+@given(st.lists(plain, max_size=5))
+def test_counts_are_words_and_lower_case_letters(texts):
+    words, lower = utf8.counts(pa.array(texts, pa.string()))
+    assert words.tolist() == [len(t.split()) for t in texts]
+    assert lower.tolist() == [sum("a" <= c <= "z" for c in t) for t in texts]
