@@ -84,25 +84,36 @@ def _shingles(tokens, n, weights, out):
 
 
 @numba.njit(cache=True)
+def _longest(offsets):
+    """The length of the longest key (1 at least)."""
+    longest = 1
+    for k in range(len(offsets) - 1):
+        longest = max(longest, offsets[k + 1] - offsets[k])
+    return longest
+
+
+@numba.njit(cache=True)
 def _flat_shingles(data, offsets, weights):
-    """Every key's shingle hashes, flat, and the offsets of each key's."""
+    """Every key's shingle hashes, flat, and the offsets of each key's: counted, then
+    written, so that memory holds the hashes and one key's tokens."""
     keys = len(offsets) - 1
-    tokens = np.empty(max(offsets[-1] - offsets[0], 1), np.uint64)
-    flat = np.empty(max(offsets[-1] - offsets[0], 1) + keys, np.uint64)
+    tokens = np.empty(_longest(offsets), np.uint64)
     starts = np.zeros(keys + 1, np.int64)
     for k in range(keys):
         n = _tokens(data, offsets[k], offsets[k + 1], tokens)
-        starts[k + 1] = starts[k] + _shingles(tokens, n, weights, flat[starts[k] :])
-    return flat[: starts[keys]], starts
+        starts[k + 1] = starts[k] + max(n - len(weights) + 1, 1)
+    flat = np.empty(starts[keys], np.uint64)
+    for k in range(keys):
+        n = _tokens(data, offsets[k], offsets[k + 1], tokens)
+        _shingles(tokens, n, weights, flat[starts[k] : starts[k + 1]])
+    return flat, starts
 
 
 @numba.njit(cache=True)
 def _bands(data, offsets, weights, a, b, band_weights, bands):
     """Every key's band hashes, shape (keys, bands)."""
     keys, rows = len(offsets) - 1, len(band_weights)
-    longest = 1
-    for k in range(keys):
-        longest = max(longest, offsets[k + 1] - offsets[k])
+    longest = _longest(offsets)
     tokens = np.empty(longest, np.uint64)
     windows = np.empty(longest + 1, np.uint64)
     signature = np.empty(len(a), np.uint64)
