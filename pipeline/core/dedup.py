@@ -142,7 +142,7 @@ def verified(
     pairs: np.ndarray,
     params: DedupParams,
     pmap: Callable[[Callable, Iterable], Iterable] = map,
-    chunk: int = 20_000,
+    chunk: int = 5_000,
 ) -> np.ndarray:
     """Whether each candidate pair's true shingle Jaccard reaches the threshold, verified
     `chunk` pairs at a time by `pmap`, an ordered `map`: only the keys of a chunk are read,

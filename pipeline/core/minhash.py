@@ -190,3 +190,9 @@ def band_hashes(keys: pa.Array, size: int, num_perm: int, bands: int, seed: int)
     b = rng.integers(0, 2**64, num_perm, dtype=np.uint64)
     rows = odd_weights(num_perm // bands, seed)
     return _bands(data, offsets, odd_weights(size, seed), a, b, rows, bands)
+
+
+def load() -> None:
+    """Load the compiled functions (from numba's cache) now rather than at their first call:
+    worker processes forked after it share them, and numba."""
+    jaccards(pa.array(["a"]), np.empty((0, 2), np.int64), 1, 0)

@@ -17,12 +17,13 @@ def _blank(byte):
 
 
 def buffers(strings: pa.Array) -> tuple[np.ndarray, np.ndarray]:
-    """The UTF-8 bytes and the int64 offsets of a string array's values."""
-    strings = strings.cast(pa.large_string())
+    """The UTF-8 bytes and the int64 offsets of a string array's values, the bytes not
+    copied."""
+    width = np.int64 if pa.types.is_large_string(strings.type) else np.int32
     _, offsets, data = strings.buffers()
-    offsets = np.frombuffer(offsets, np.int64)[strings.offset : strings.offset + len(strings) + 1]
+    offsets = np.frombuffer(offsets, width)[strings.offset : strings.offset + len(strings) + 1]
     data = np.frombuffer(data, np.uint8) if data is not None else np.zeros(1, np.uint8)
-    return data, offsets
+    return data, offsets.astype(np.int64)
 
 
 def _strings(data: np.ndarray, offsets: np.ndarray) -> pa.Array:

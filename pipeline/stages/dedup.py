@@ -26,6 +26,7 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from pipeline import parts, registry
+from pipeline.core import minhash
 from pipeline.core.arrays import distinct, missing
 from pipeline.core.dedup import DedupParams, band_pairs, candidates, cluster, match_kind
 from pipeline.core.flags import length_flags
@@ -324,6 +325,7 @@ def run(
     ids of the registry at `id_registry` (none if None or no such file); candidate pairs
     are verified in `processes` processes (0: one per core)."""
     files = parts.paths(normalized, parts.OCCURRENCES)
+    minhash.load()  # before the workers fork, which verify pairs with it
     with (
         mapper(workers(processes, os.cpu_count() or 1)) as pmap,  # workers forked while small
         tempfile.TemporaryDirectory(dir=out.parent) as scratch,
