@@ -178,7 +178,7 @@ def shingle_hashes(keys: pa.Array, size: int, seed: int) -> tuple[np.ndarray, np
 def jaccards(keys: pa.Array, pairs: np.ndarray, size: int, seed: int) -> np.ndarray:
     """The Jaccard similarity of the shingle sets of each pair `(i, j)` of `keys`."""
     flat, starts = shingle_hashes(keys, size, seed)
-    return _jaccards(flat, starts, np.asarray(pairs, np.int64).reshape(-1, 2))
+    return _jaccards(flat, starts, np.ascontiguousarray(pairs, np.int64).reshape(-1, 2))
 
 
 def band_hashes(keys: pa.Array, size: int, num_perm: int, bands: int, seed: int) -> np.ndarray:
@@ -193,6 +193,9 @@ def band_hashes(keys: pa.Array, size: int, num_perm: int, bands: int, seed: int)
 
 
 def load() -> None:
-    """Load the compiled functions (from numba's cache) now rather than at their first call:
-    worker processes forked after it share them, and numba."""
-    jaccards(pa.array(["a"]), np.empty((0, 2), np.int64), 1, 0)
+    """Load the compiled functions (from numba's cache) now rather than at their first call,
+    with arrays of the types they are called with, and no Arrow: worker processes forked
+    after it share them."""
+    data, offsets, one = np.frombuffer(b"a", np.uint8), np.array([0, 1]), odd_weights(1, 0)
+    _jaccards(*_flat_shingles(data, offsets, one), np.empty((0, 2), np.int64))
+    _bands(data, offsets, one, one, one, one, 1)

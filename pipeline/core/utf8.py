@@ -22,7 +22,8 @@ def buffers(strings: pa.Array) -> tuple[np.ndarray, np.ndarray]:
     width = np.int64 if pa.types.is_large_string(strings.type) else np.int32
     _, offsets, data = strings.buffers()
     offsets = np.frombuffer(offsets, width)[strings.offset : strings.offset + len(strings) + 1]
-    data = np.frombuffer(data, np.uint8) if data is not None else np.zeros(1, np.uint8)
+    data = np.frombuffer(data if data is not None else b"\0", np.uint8)
+    data.setflags(write=False)  # always: one compiled version (`load`)
     return data, offsets.astype(np.int64)
 
 
@@ -142,3 +143,11 @@ def counts(texts: pa.Array) -> tuple[np.ndarray, np.ndarray]:
     """Each text's words (`len(text.split())` of a text without exotic spaces) and its
     lower-case ASCII letters."""
     return _counts(*buffers(texts))
+
+
+def load() -> None:
+    """Load the compiled functions (see `minhash.load`)."""
+    data, offsets = np.frombuffer(b"a", np.uint8), np.array([0, 1])
+    _fold(data, offsets, np.frombuffer(b"a", np.uint8))
+    _ascii_key(data, offsets)
+    _counts(data, offsets)

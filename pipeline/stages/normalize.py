@@ -7,6 +7,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from pipeline import parts
+from pipeline.core import minhash, utf8
 from pipeline.core.batch import features_batch
 from pipeline.core.dedup import DedupParams, band_hashes, digest, key_head, stable_id
 from pipeline.core.ids import raw_digest
@@ -69,6 +70,8 @@ def run(parsed: Path, out: Path, params: DedupParams, batch_rows: int, processes
     entries = parts.index(parsed)
     parts.start(out)
     job = partial(normalize_part, parsed=parsed, out=out, params=params, batch_rows=batch_rows)
+    utf8.load()  # the compiled functions, before the workers fork: they share them
+    minhash.load()
     done, rows, normalized = [], 0, 0
     with progress(total=len(entries), unit="file") as bar:
         for entry, count, new in ordered_map(job, entries, workers(processes, len(entries))):

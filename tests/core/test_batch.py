@@ -2,16 +2,18 @@
 (`features`, `dedup_key`, `fold_whitespace`) on every row: generated spans here, the real
 corpora in `tests/test_golden.py`."""
 
+import numpy as np
 import pyarrow as pa
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from pipeline.core import utf8
+from pipeline.core import minhash, utf8
 from pipeline.core.batch import features_batch
-from pipeline.core.dedup import dedup_key
+from pipeline.core.dedup import band_hashes, dedup_key
 from pipeline.core.features import features
 from pipeline.core.normalize import strip_marker
 from pipeline.core.whitespace import fold_whitespace
+from tests.core.test_dedup import PARAMS
 from tests.core.test_normalize import TOKENS
 
 # What the rules look for besides `TOKENS`: markers, line ends, hyphen breaks, flags' and
@@ -65,3 +67,16 @@ def test_counts_are_words_and_lower_case_letters(texts):
     words, lower = utf8.counts(pa.array(texts, pa.string()))
     assert words.tolist() == [len(t.split()) for t in texts]
     assert lower.tolist() == [sum("a" <= c <= "z" for c in t) for t in texts]
+
+
+def test_load_compiles_what_the_stages_call():
+    """`load` (run before workers fork, to share them) makes every version the stages use."""
+    utf8.load()
+    minhash.load()
+    kernels = [utf8._fold, utf8._ascii_key, utf8._counts, minhash._bands, minhash._flat_shingles]
+    kernels.append(minhash._jaccards)
+    made = [list(kernel.signatures) for kernel in kernels]
+    keys = features_batch(pa.array(["Abstract: A b c d.", "x\n\ny"], pa.string()))["key"]
+    band_hashes(keys, PARAMS)
+    minhash.jaccards(keys, np.array([[0, 1], [1, 1]])[:, ::-1], 3, 1)
+    assert [list(kernel.signatures) for kernel in kernels] == made
