@@ -45,15 +45,19 @@ _RELEASE_STARTS = (
     "share",
 )
 _ASCII_LOOKALIKES = "\u0130\u0131\u017f\u212a"  # İ ı ſ and the Kelvin sign
-RELEASED = {
-    "code": _words(
-        "code", "source", "implementation", "software", "toolkit", "library", "scripts?"
-    ),
-    "data": _words(
+ARTIFACTS = {  # what a release statement names, by kind
+    "code": ("code", "source", "implementation", "software", "toolkit", "library", "scripts?"),
+    "data": (
         "data", "dataset", "datasets", "corpus", "corpora", "annotations?", "benchmark", "treebank"
     ),
-    "models": _words("models?", "checkpoints?", "weights", "embeddings", "pre-?trained"),
-}
+    "models": ("models?", "checkpoints?", "weights", "embeddings", "pre-?trained"),
+}  # fmt: skip
+RELEASED = {kind: _words(*words) for kind, words in ARTIFACTS.items()}
+# All of `RELEASED` in one pattern, a group per kind, for a lower-cased text without
+# `_ASCII_LOOKALIKES`: there it finds the same words, in one pass instead of three.
+_NAMED = re.compile(
+    r"\b(?:" + "|".join(f"(?P<{k}>{'|'.join(words)})" for k, words in ARTIFACTS.items()) + r")\b"
+)
 
 
 def code_repositories(links: list[str]) -> list[str]:
@@ -72,7 +76,7 @@ def code_repositories(links: list[str]) -> list[str]:
 def _release_starts(text: str) -> list[int]:
     """Where `_RELEASE` matches start, one at least in each sentence with a match: found
     from `_RELEASE_STARTS` with `str.find`, much faster than a search."""
-    if not text.isascii() and any(c in text for c in _ASCII_LOOKALIKES):
+    if _has_lookalikes(text):
         return [match.start() for match in _RELEASE.finditer(text)]
     lowered = text.lower()  # as long as the text: no `İ`, which lowers to two characters
     return [
@@ -106,9 +110,16 @@ def releases(text: str, repositories: list[str]) -> dict[str, bool]:
     `make ... public`, `can be found`) and names the artifact; a link to a code
     repository (see `code_repositories`) counts as releasing code.
     """
-    found = dict.fromkeys(RELEASED, False)
-    for sentence in {_sentence_at(text, i) for i in _release_starts(text)}:
-        for artifact, pattern in RELEASED.items():
-            found[artifact] |= pattern.search(sentence) is not None
+    sentences = {_sentence_at(text, i) for i in _release_starts(text)}
+    if _has_lookalikes(text):
+        found = {kind: any(map(pattern.search, sentences)) for kind, pattern in RELEASED.items()}
+    else:
+        named = {match.lastgroup for s in sentences for match in _NAMED.finditer(s.lower())}
+        found = {kind: kind in named for kind in RELEASED}
     found["code"] |= bool(repositories)
     return found
+
+
+def _has_lookalikes(text: str) -> bool:
+    """The text holds one of `_ASCII_LOOKALIKES`."""
+    return not text.isascii() and any(c in text for c in _ASCII_LOOKALIKES)
