@@ -1,17 +1,17 @@
-"""`features` of a whole column of raw spans at once, in Arrow, equal to calling it on
-each: the per-row Python rules run only on the rows that need them.
+"""`features` of a whole column of raw spans at once, equal to calling it on each: the
+per-row Python rules run only on the rows that need them.
 
 A raw span is *plain* when no repair or LaTeX rule can change it: no control character
 but the tab and the line ends, no exotic space or invisible character, no mojibake hint, no
-HTML entity, no TeX (`$`, `\\`, `` ` ``, `~`, `--`), no hyphen before a blank (a hyphen
-break, judged with the word list), and already NFC. Its clean text is its whitespace folded
-after the `Abstract:` marker (`fold_whitespace(strip_marker(raw))`), which Arrow's regular
-expressions (RE2) do, and its only blanks are then the space and the newline. Every other
-span goes through `features`.
+HTML entity, no TeX (`$`, `\\`, `` ` ``, `~`, `--`), no hyphen break after a letter (judged
+with the word list), and already NFC (RE2 and Arrow tell). Its clean text is its whitespace
+folded after the `Abstract:` marker (`fold_whitespace(strip_marker(raw))`), a compiled pass
+(`utf8.fold`), and its only blanks are then the space and the newline. Every other span
+goes through `features`.
 
-Each field of a plain text is then its rule's default, unless a cheap test, true wherever
-the rule may give something else, says to run the rule on that row. An ASCII text's dedup
-key is Arrow's too.
+Each field of a plain text is then its rule's default, unless a cheap RE2 test, true
+wherever the rule may give something else, says to run the rule on that row. Word counts
+and an ASCII text's dedup key are compiled passes too.
 """
 
 import numpy as np
@@ -57,13 +57,17 @@ def _rows(mask: pa.Array) -> np.ndarray:
     return np.flatnonzero(mask.to_numpy(zero_copy_only=False))
 
 
-def features_batch(text_raw: pa.Array) -> dict[str, pa.Array]:
-    """`features` of every raw span in `text_raw` (a string array), as columns."""
-    n = len(text_raw)
+def _not_plain(text_raw: pa.Array) -> np.ndarray:
+    """The rows of the spans that are not plain (see the module's docstring)."""
     unicode = _rows(pc.invert(pc.string_is_ascii(text_raw)))
     spans = text_raw.take(unicode)
     not_nfc = unicode[_rows(pc.not_equal(pc.utf8_normalize(spans, "NFC"), spans))]
-    slow = np.union1d(_rows(pc.match_substring_regex(text_raw, _NOT_PLAIN)), not_nfc)
+    return np.union1d(_rows(pc.match_substring_regex(text_raw, _NOT_PLAIN)), not_nfc)
+
+
+def features_batch(text_raw: pa.Array) -> dict[str, pa.Array]:
+    """`features` of every raw span in `text_raw` (a string array), as columns."""
+    n, slow = len(text_raw), _not_plain(text_raw)
     derived = [features(raw) for raw in text_raw.take(slow).to_pylist()]
     plain = np.ones(n, bool)
     plain[slow] = False
@@ -94,7 +98,7 @@ def features_batch(text_raw: pa.Array) -> dict[str, pa.Array]:
         (enriched, pc.match_substring_regex(text, _MAY_ENRICH), enrichment),
         ({"key": utf8.ascii_key(text)}, pc.invert(pc.string_is_ascii(text)), dedup_key),
     ]
-    for defaults, may, rule in rules:
+    for defaults, may, rule in rules:  # each rule on the plain rows it may change
         ruled = _rows(may) if may is not None else np.empty(0, np.int64)
         ruled = ruled[plain[ruled]]
         found = [rule(t) for t in text.take(ruled).to_pylist()] if len(ruled) else []
