@@ -12,8 +12,10 @@ from pipeline.core.words import is_word, zipf
 
 _BLANKS = re.compile(r"[ \t\v\f]+")
 _PARAGRAPHS = re.compile(r"\n(?: ?\n)+")
-# A word, a hyphen, then a line end (blanks around it) or one blank, then a word.
-_HYPHEN_BREAK = re.compile(r"([^\W\d_]+)-( ?\n ?| )(?=([^\W\d_]+))")
+# A hyphen after a letter, then a line end (blanks around it) or one blank, then a word:
+# found from its hyphen, a literal, which the search skips to; the word before it, all the
+# letters before it (`[^\W\d_]+`), is read back by `_left`.
+_HYPHEN_BREAK = re.compile(r"-(?<=[^\W\d_]-)( ?\n ?| )(?=([^\W\d_]+))")
 # What follows a suspended hyphen: `high- and low-resource`, `pre- or post-training`, and
 # French `intra- et inter-`.
 SUSPENDED = frozenset(["and", "or", "nor", "to", "as", "but", "versus", "vs", "et", "ou"])
@@ -37,26 +39,36 @@ _LINE_END_MARGIN, _TYPESET_MARGIN = 0.0, -1.5
 
 
 def _hyphen(match: re.Match[str]) -> str:
-    """One hyphen break, its right word looked at but not taken (it may break again).
+    """What replaces one hyphen break's hyphen and blank, its right word looked at but not
+    taken (it may break again).
 
     A suspended hyphen keeps its blank. Two halves are joined where they make a word
     frequent enough against the hyphenated pair (see the margins); else a compound is kept
     without the blank, but inside a line a dash of punctuation (`model- while`) and a
     phrase before a name (`LLMs- ChatGPT`) stay as written."""
-    left, gap, right = match.groups()
-    after = match.string[match.end() + len(right) :][:1]
-    typeset, compound = "\n" not in gap, f"{left}-"
+    (gap, right), text = match.groups(), match.string
+    left = _left(text, match.start())
+    after = text[match.end() + len(right) : match.end() + len(right) + 1]
+    typeset = "\n" not in gap
     if after == "-":  # a chain: `state-of- the-art`, `all- to-all`
-        return compound
+        return "-"
     if right.lower() in SUSPENDED:
-        return f"{left}- "
+        return "- "
     if right[:1].isupper() and not (left.isupper() and right.isupper()):
         named = (left[:1].isupper() and not left.endswith("s")) or left.lower() in _PREFIXES
-        return compound if named or not typeset else match[0]
+        return "-" if named or not typeset else match[0]
     margin = _TYPESET_MARGIN if typeset else _LINE_END_MARGIN
     if is_word(left + right) and zipf(left + right) > zipf(f"{left}-{right}") + margin:
-        return left
-    return match[0] if typeset and right.lower() in _AFTER_DASH else compound
+        return ""
+    return match[0] if typeset and right.lower() in _AFTER_DASH else "-"
+
+
+def _left(text: str, end: int) -> str:
+    """All the letters (`[^\\W\\d_]`) right before `end`: a hyphen break's left word."""
+    start = end
+    while start and text[start - 1].isalnum() and not text[start - 1].isdecimal():
+        start -= 1
+    return text[start:end]
 
 
 def join_hyphens(text: str) -> str:

@@ -3,9 +3,10 @@
 import re
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
+from pipeline.core import whitespace
 from pipeline.core.whitespace import fold_whitespace, join_hyphens
 
 
@@ -83,3 +84,18 @@ def test_hyphen_breaks_keep_every_letter_in_order_and_are_idempotent(text):
     assert re.sub(r"[^a-z]", "", joined) == re.sub(r"[^a-z]", "", text)
     for paragraph in fold_whitespace(text).split("\n"):  # folded once, nothing left to join
         assert join_hyphens(paragraph) == paragraph
+
+
+@settings(max_examples=500)
+@given(st.text(st.sampled_from([*"aZé²ß_3-- \n", "\u0301", "ǅ", "中"]), max_size=40))
+@example("state-of- the-art x3a- b _a- b é²- b")
+def test_hyphen_breaks_are_found_as_the_word_first_pattern_finds_them(text):
+    """The breaks found from their hyphen, with their left word read back, are those of
+    `([^\\W\\d_]+)-( ?\\n ?| )(?=([^\\W\\d_]+))`, the pattern that starts at the word."""
+    word_first = re.compile(r"([^\W\d_]+)-( ?\n ?| )(?=([^\W\d_]+))")
+    expected = [(m.start(2) - 1, *m.groups()) for m in word_first.finditer(text)]
+    found = [
+        (m.start(), whitespace._left(text, m.start()), *m.groups())
+        for m in whitespace._HYPHEN_BREAK.finditer(text)
+    ]
+    assert found == expected
