@@ -21,9 +21,11 @@ _COMMAND = re.compile(r"\\(?:[A-Za-z]+|-)")
 _CAPS_SHARE = 0.5
 _NOT_ASCII_LOWER = bytes(b for b in range(256) if not ord("a") <= b <= ord("z"))
 # A letter, a hyphen, a blank and a letter, unless the hyphen is suspended (`high- and
-# low-resource`, `first- as well as second-order`).
+# low-resource`, `first- as well as second-order`): found from its `- `, a literal the
+# search skips to, the letter before it looked behind at.
 _HYPHEN_BLANK = re.compile(
-    rf"[^\W\d_]- (?!(?:{'|'.join(sorted(SUSPENDED))}|as well)\b)[^\W\d_]", re.IGNORECASE
+    rf"- (?<=[^\W\d_]- )(?!(?:{'|'.join(sorted(SUSPENDED))}|as well)\b)[^\W\d_]",
+    re.IGNORECASE,
 )
 
 

@@ -1,10 +1,15 @@
 """Defects of a clean text, on real snippets: what makes one copy of an abstract worse."""
 
+import re
+
 import pytest
+from hypothesis import example, given
+from hypothesis import strategies as st
 
 from pipeline import synth
-from pipeline.core.defects import ALL_CAPS, HYPHENATION, TEX_DEBRIS, defects
+from pipeline.core.defects import ALL_CAPS, HYPHENATION, TEX_DEBRIS, defects, has_hyphenation
 from pipeline.core.normalize import normalize
+from pipeline.core.whitespace import SUSPENDED
 
 
 @pytest.mark.parametrize(
@@ -48,3 +53,12 @@ def test_all_caps_parts_real_abstracts_from_their_upper_cased_copies(acl_corpus)
     cased = [t for t in texts if t.isascii() and any(map(str.isalpha, t))]
     assert len(cased) > 10_000
     assert [t for t in cased if not defects(t.upper()) & ALL_CAPS] == []
+
+
+@given(st.lists(st.sampled_from([*"aZé²_3- \n", "and", "As well", "or"]), max_size=16).map("".join))
+@example("é- b ²- x _- x 3- x a- and")
+def test_hyphenation_is_found_as_the_letter_first_pattern_finds_it(text):
+    """Found from its `- ` (fast), it is where the pattern that starts at the letter is."""
+    suspended = "|".join(sorted(SUSPENDED))
+    letter_first = re.compile(rf"[^\W\d_]- (?!(?:{suspended}|as well)\b)[^\W\d_]", re.IGNORECASE)
+    assert has_hyphenation(text) == (letter_first.search(text) is not None)
