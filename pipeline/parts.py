@@ -82,12 +82,16 @@ def finish(folder: Path, entries: list[dict], keep: set[str] = frozenset()) -> N
             shutil.rmtree(path) if path.is_dir() else path.unlink()
 
 
-def paths(folder: Path, file: str) -> list[Path]:
-    """The path of `file` in each part of `folder`, in index order."""
-    return [folder / PARTS / entry["part"] / file for entry in index(folder)]
+def paths(folder: Path, file: str, entries: list[dict] | None = None) -> list[Path]:
+    """The path of `file` in each part of `folder`, in index order (or of the parts that
+    `entries` name, before they are its index)."""
+    listed = index(folder) if entries is None else entries
+    return [folder / PARTS / entry["part"] / file for entry in listed]
 
 
-def read(folder: Path, file: str, schema: pa.Schema) -> pa.Table:
-    """`file` of every part of `folder`, concatenated in index order, as `schema`."""
-    tables = [pq.ParquetFile(path).read() for path in paths(folder, file)]  # read_table: 2x slower
+def read(folder: Path, file: str, schema: pa.Schema, entries: list[dict] | None = None):
+    """`file` of every part of `folder` (or of those `entries` name), concatenated in index
+    order, as `schema`."""
+    files = paths(folder, file, entries)
+    tables = [pq.ParquetFile(path).read() for path in files]  # read_table: 2x slower
     return pa.concat_tables(tables).cast(schema) if tables else schema.empty_table()

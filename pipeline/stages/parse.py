@@ -153,13 +153,12 @@ def _parsed(
         raise ParseError(
             f"{task.path}:{error}{where} (lossless invariant broken: please report)"
         ) from None
-    tables = {}
-    for file, model, rows in (
-        (OCCURRENCES, ParsedOccurrences, parsed.occurrences),
-        (REJECTS, Rejects, parsed.rejects),
-    ):
-        tables[file] = pa.Table.from_pylist(rows, schema=arrow_schema(model))
-        validate(model, tables[file])
+    occurrences = pa.Table.from_pylist(parsed.occurrences, schema=arrow_schema(ParsedOccurrences))
+    validate(ParsedOccurrences, occurrences)  # the rejects, few, are validated all at once
+    tables = {
+        OCCURRENCES: occurrences,
+        REJECTS: pa.Table.from_pylist(parsed.rejects, schema=arrow_schema(Rejects)),
+    }
     return tables, replace(parsed, occurrences=[], rejects=[])
 
 
@@ -183,8 +182,9 @@ def _ticked(results: Iterator[tuple[Task, object]], bar) -> Iterator:
 
 def _write_part(task: Task, chunks: Iterable[tuple[dict[str, pa.Table], ParsedDump]]) -> dict:
     """Write the parsed chunks of one raw file, in order, into its part; return the part's
-    summary. Every chunk's rows were validated: their spans lie within it, so the rows of
-    all are unique and in order too."""
+    summary. Every chunk's occurrences were validated: their spans lie within it, so the
+    rows of all are unique and in order too (the rejects of every file are validated at
+    the end of the run, all at once)."""
     counted, reasons, encodings, occurrences = [], Counter(), Counter(), 0
     with (
         atomic_dir(task.folder) as tmp,
@@ -255,9 +255,12 @@ def run(
             summaries.append(summary)
             digests.append(digest)
             parsed += new
-    parts.finish(out, [{"source": s["source"], "part": s["part"]} for s in summaries], {REJECTS})
+    entries = [{"source": s["source"], "part": s["part"]} for s in summaries]
+    rejects = parts.read(out, REJECTS, arrow_schema(Rejects), entries)
+    validate(Rejects, rejects)  # every file's at once: Pandera's cost is mostly per table
+    parts.finish(out, entries, {REJECTS})
     write_json(seen, dict(zip(keys, digests, strict=True)))
-    write_parquet(parts.read(out, REJECTS, arrow_schema(Rejects)), out / REJECTS)
+    write_parquet(rejects, out / REJECTS)
     reasons = Counter({reason: 0 for reason in REJECT_REASONS})
     encodings = Counter()
     for s in summaries:

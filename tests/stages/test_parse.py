@@ -12,12 +12,12 @@ import pyarrow.parquet as pq
 import pytest
 
 from pipeline import parts
-from pipeline.core import chunks
+from pipeline.core import chunks, segment
 from pipeline.core.coverage import CoverageError
 from pipeline.release.reader import read_config
 from pipeline.stages import parse as stage
 from schemas import ParsedOccurrences, Rejects
-from schemas.derive import arrow_schema
+from schemas.derive import TableError, arrow_schema
 from tests.conftest import SEEDS, run_pipeline, tree
 
 
@@ -360,3 +360,19 @@ def test_the_metrics_do_not_grow_with_the_files(tmp_path, parse_settings):
     many = run(raw, tmp_path / "many", parse_settings)[2]
     assert many["files"] == 2 * few["files"] and set(many) == set(few)
     assert all(many[key].keys() == few[key].keys() for key in few if isinstance(few[key], dict))
+
+
+def test_rejects_that_break_their_schema_fail_the_run_naming_file_and_line(
+    tmp_path, parse_settings, monkeypatch
+):
+    """Rejects are validated once for the whole run, before the index moves on."""
+    raw = tmp_path / "raw"
+    shutil.copytree(SEEDS, raw)
+    run(raw, tmp_path, parse_settings)
+    before = parts.index(tmp_path / "parse")
+    with (raw / "000_f4866acc28c20d3f.txt").open("a") as dump:
+        dump.write("\n\nAbstract: one more.\n\n* * *\n")
+    monkeypatch.setattr(segment.Rules, "noise", lambda self, paragraph: "no_such_reason")
+    with pytest.raises(TableError, match=r"000_f4866acc28c20d3f.txt:\d+: isin.* on reason"):
+        run(raw, tmp_path, parse_settings)
+    assert parts.index(tmp_path / "parse") == before
