@@ -4,13 +4,13 @@ changed, a sentence added), truncated copies, noise lines and varying blank line
 
 import itertools
 import random
-import re
 from collections import Counter
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-_UNSPACED = re.compile("[\u2e80-\u9fff\uac00-\ud7af\uf900-\ufaff]")
+from pipeline.core.dedup import UNSPACED_CHARACTER
+
 # Blocks are shuffled this many at a time, so that a corpus of any size is made in bounded
 # memory (a block holds a few KB).
 WINDOW = 1_000_000
@@ -68,8 +68,8 @@ def fresh_variant(text: str, rng: random.Random, vocabulary: list[str]) -> str:
     or with any other fresh variant of it."""
 
     def fresh(word: str) -> str:
-        if _UNSPACED.search(word):
-            return _UNSPACED.sub(
+        if UNSPACED_CHARACTER.search(word):
+            return UNSPACED_CHARACTER.sub(
                 lambda m: chr(rng.randint(0x4E00, 0x9FFF)) if rng.random() < 0.5 else m[0], word
             )
         return rng.choice(vocabulary) if word.isalpha() and rng.random() < 0.5 else word

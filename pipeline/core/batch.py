@@ -18,12 +18,10 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from pipeline.core import urls, utf8
+from pipeline.core import enrich, flags, urls, utf8
 from pipeline.core.dedup import dedup_key
 from pipeline.core.defects import defects
-from pipeline.core.enrich import RELEASED
 from pipeline.core.features import enrichment, features
-from pipeline.core.flags import has_lost_characters, is_truncated
 
 _NOT_PLAIN = (
     "[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u00a0\u00ad\u00c2\u00c3\u1680\u2000-\u200f"
@@ -32,16 +30,16 @@ _NOT_PLAIN = (
 )
 # Where each rule may hold, on a clean plain text.
 _MAY_BE_TRUNCATED = r"(?:^|[^!?.]|\.\.\.)$"  # not on `.`, `!` or `?`, or on `...`
+# The rules' own words: the possessive's preceding words, the contractions.
 _MAY_HAVE_LOST = (
-    "\ufffd|\\?|(?:^| )(?:about|of|on|for|with|by|from|in|to|at|and|than) [A-Z][a-z]+s "
-    r"|(?i:\b(?:do|does|did|is|are|was|were|ca|could|would|should|has|have|had|wo)nt\b)"
+    f"\ufffd|\\?|(?:^| )(?:{'|'.join(sorted(flags.BEFORE_POSSESSIVE))}) [A-Z][a-z]+s "
+    f"|(?i:\\b(?:{'|'.join(sorted(flags.CONTRACTIONS))})\\b)"
 )
 _MAY_HAVE_DEFECTS = r"\\|- "  # or fewer lower-case ASCII letters than half the text
-# URLs (`urls.may_hold_url`) and release statements (`enrich._RELEASE_STARTS`).
-_MAY_ENRICH = (
-    "[\u0130\u0131\u017f\u212a]|(?i:://|www\\.|releas|available|open.sourc|ma[dk]e |can be |share|"
-)
-_MAY_ENRICH += "|".join(host.replace(".", "\\.") for host in urls.CODE_HOSTS) + ")"
+# A letter IGNORECASE takes for an ASCII one, a URL (`urls.may_hold_url`) or the start of
+# a release statement (`enrich.RELEASE_STARTS`).
+_MAY_ENRICH = f"[{enrich.ASCII_LOOKALIKES}]|(?i:://|www\\.|" + "|".join(enrich.RELEASE_STARTS)
+_MAY_ENRICH += "|" + "|".join(host.replace(".", "\\.") for host in urls.CODE_HOSTS) + ")"
 
 
 def _merge(column: pa.Array, rows: np.ndarray, values: list) -> pa.Array:
@@ -77,15 +75,19 @@ def features_batch(text_raw: pa.Array) -> dict[str, pa.Array]:
     falses = pa.array(np.zeros(n, bool))
     empty = pa.array([[]] * n, pa.list_(pa.string()))
     enriched = {"urls": empty, "code_repositories": empty}
-    enriched |= {f"releases_{kind}": falses for kind in RELEASED}
+    enriched |= {f"releases_{kind}": falses for kind in enrich.RELEASED}
     rules = [  # (defaults, where the rule may hold, rule)
         ({"has_math": falses}, None, None),  # plain spans hold no `$` nor `\`
         ({"n_words": pa.array(words)}, None, None),
-        ({"is_truncated": falses}, pc.match_substring_regex(text, _MAY_BE_TRUNCATED), is_truncated),
+        (
+            {"is_truncated": falses},
+            pc.match_substring_regex(text, _MAY_BE_TRUNCATED),
+            flags.is_truncated,
+        ),
         (
             {"has_lost_characters": falses},
             pc.match_substring_regex(text, _MAY_HAVE_LOST),
-            has_lost_characters,
+            flags.has_lost_characters,
         ),
         (
             {"defects": pa.array(np.zeros(n, np.int64))},

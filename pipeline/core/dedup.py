@@ -30,7 +30,7 @@ _ASCII_FOLD = str.maketrans(
 # Scripts written without spaces (CJK, kana, Hangul) count one word per character.
 _UNSPACED = "\u2e80-\u9fff\uac00-\ud7af\uf900-\ufaff"
 _TOKEN = re.compile(f"[{_UNSPACED}]|[^\\s{_UNSPACED}]+")
-_UNSPACED_CHARACTER = re.compile(f"[{_UNSPACED}]")
+UNSPACED_CHARACTER = re.compile(f"[{_UNSPACED}]")
 
 
 # Reads the keys of given distinct-key indices, in that order.
@@ -87,7 +87,7 @@ def key_head(key: str, min_words: int) -> int:
 
 def _spaced(key: str) -> bool:
     """The key has no character of a script written without spaces: its words are split."""
-    return key.isascii() or not _UNSPACED_CHARACTER.search(key)
+    return key.isascii() or not UNSPACED_CHARACTER.search(key)
 
 
 def tokens(key: str) -> list[str]:
@@ -105,9 +105,7 @@ def band_hashes(keys: pa.Array, params: DedupParams) -> np.ndarray:
     from pipeline.core import minhash  # numba: only where bands are made
 
     p = params
-    return minhash.band_hashes(
-        pa.array(keys, pa.string()), p.shingle_words, p.num_perm, p.bands, p.seed
-    )
+    return minhash.band_hashes(keys, p.shingle_words, p.num_perm, p.bands, p.seed)
 
 
 def band_pairs(band: np.ndarray) -> np.ndarray:

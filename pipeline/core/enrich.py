@@ -34,7 +34,7 @@ _RELEASE = _words(
 )
 # How every `_RELEASE` match starts, lower-cased; and the non-ASCII letters that IGNORECASE
 # matches to ASCII ones (`ſ` to `s`, see `re.IGNORECASE`): a text with one is searched as is.
-_RELEASE_STARTS = (
+RELEASE_STARTS = (
     "releas",
     "available",
     "open-sourc",
@@ -44,7 +44,7 @@ _RELEASE_STARTS = (
     "can be ",
     "share",
 )
-_ASCII_LOOKALIKES = "\u0130\u0131\u017f\u212a"  # İ ı ſ and the Kelvin sign
+ASCII_LOOKALIKES = "\u0130\u0131\u017f\u212a"  # İ ı ſ and the Kelvin sign
 ARTIFACTS = {  # what a release statement names, by kind
     "code": ("code", "source", "implementation", "software", "toolkit", "library", "scripts?"),
     "data": (
@@ -54,7 +54,7 @@ ARTIFACTS = {  # what a release statement names, by kind
 }  # fmt: skip
 RELEASED = {kind: _words(*words) for kind, words in ARTIFACTS.items()}
 # All of `RELEASED` in one pattern, a group per kind, for a lower-cased text without
-# `_ASCII_LOOKALIKES`: there it finds the same words, in one pass instead of three.
+# `ASCII_LOOKALIKES`: there it finds the same words, in one pass instead of three.
 _NAMED = re.compile(
     r"\b(?:" + "|".join(f"(?P<{k}>{'|'.join(words)})" for k, words in ARTIFACTS.items()) + r")\b"
 )
@@ -75,13 +75,13 @@ def code_repositories(links: list[str]) -> list[str]:
 
 def _release_starts(text: str) -> list[int]:
     """Where `_RELEASE` matches start, one at least in each sentence with a match: found
-    from `_RELEASE_STARTS` with `str.find`, much faster than a search."""
+    from `RELEASE_STARTS` with `str.find`, much faster than a search."""
     if _has_lookalikes(text):
         return [match.start() for match in _RELEASE.finditer(text)]
     lowered = text.lower()  # as long as the text: no `İ`, which lowers to two characters
     return [
         i
-        for start in _RELEASE_STARTS
+        for start in RELEASE_STARTS
         if start in lowered
         for i in _find_all(lowered, start)
         if _RELEASE.match(text, i)
@@ -121,5 +121,5 @@ def releases(text: str, repositories: list[str]) -> dict[str, bool]:
 
 
 def _has_lookalikes(text: str) -> bool:
-    """The text holds one of `_ASCII_LOOKALIKES`."""
-    return not text.isascii() and any(c in text for c in _ASCII_LOOKALIKES)
+    """The text holds one of `ASCII_LOOKALIKES`."""
+    return not text.isascii() and any(c in text for c in ASCII_LOOKALIKES)

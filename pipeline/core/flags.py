@@ -41,7 +41,7 @@ _CUT_GAP_AFTER_ADVERB = 1.6
 # to search, then the letters around it), a contraction or a possessive that lost its
 # apostrophe (`doesnt`, `about Metas Llama`).
 _QUESTION_IN_WORD = re.compile(r"\?(?<=[^\W\d_]\?)([^\W\d_])")
-_CONTRACTIONS = frozenset(
+CONTRACTIONS = frozenset(
     f"{verb}nt"
     for verb in [
         "do",
@@ -65,19 +65,19 @@ _WORD_EDGES = ".,;:!?()[]\"'“”‘’"
 _EDGES = f"[{re.escape(_WORD_EDGES)}]*"
 # In lower-cased text: a word that is a contraction once stripped of `_WORD_EDGES`, and a
 # faster test, true wherever that one matches: a contraction that ends a word, found by `nt`.
-_CONTRACTION = re.compile(rf"(?<!\S){_EDGES}({'|'.join(sorted(_CONTRACTIONS))}){_EDGES}(?!\S)")
-_AFTER_CONTRACTION = "|".join(rf"(?<=\b{c})" for c in sorted(_CONTRACTIONS))
+_CONTRACTION = re.compile(rf"(?<!\S){_EDGES}({'|'.join(sorted(CONTRACTIONS))}){_EDGES}(?!\S)")
+_AFTER_CONTRACTION = "|".join(rf"(?<=\b{c})" for c in sorted(CONTRACTIONS))
 _CONTRACTION_END = re.compile(rf"nt(?={_EDGES}(?!\S))(?:{_AFTER_CONTRACTION})")
 # `dont` is also French (`la façon dont`): it counts in a text that holds ` the `.
 _FRENCH_CONTRACTION = "dont"
-# A possessive without its apostrophe: after one of `_BEFORE_POSSESSIVE`, a capitalized `Xs`
+# A possessive without its apostrophe: after one of `BEFORE_POSSESSIVE`, a capitalized `Xs`
 # then a word that is neither a function word nor `et` (`Jans et al.`), where `X` is frequent
 # and much more frequent than `Xs`, in zipf: `meta` 3.74 for `metas` 2.05 (a gap of 1.69),
 # `google` 4.86 for `googles` 2.53. Not names in `s` (`hastings` 3.70 for `hasting` 1.65,
 # `hawkes` 3.02 for `hawke` 3.10, `vegas` 4.42 for `vega` 3.42), nor `johns` 3.84 for `john`
 # 5.38 (1.54), nor plurals of rare words (`gaussian` 2.94 for `gaussians` 1.35).
 _CAPITALIZED_S = re.compile(r" ([A-Z][a-z]+)s (?=[^\W_])")
-_BEFORE_POSSESSIVE = frozenset(
+BEFORE_POSSESSIVE = frozenset(
     ["about", "of", "on", "for", "with", "by", "from", "in", "to", "at", "and", "than"]
 )
 _POSSESSOR_ZIPF = 3.5
@@ -131,7 +131,7 @@ def _has_question_in_word(text: str) -> bool:
 
 
 def _has_contraction(text: str) -> bool:
-    """A word, stripped of `_WORD_EDGES` and lower-cased, is in `_CONTRACTIONS` (`doesnt`)."""
+    """A word, stripped of `_WORD_EDGES` and lower-cased, is in `CONTRACTIONS` (`doesnt`)."""
     lowered = text.lower()  # the same words as lower-casing each: blanks and edges stay
     if not _CONTRACTION_END.search(lowered):
         return False
@@ -143,7 +143,7 @@ def _has_contraction(text: str) -> bool:
 def _has_possessive(text: str) -> bool:
     """A possessive without its apostrophe (`about Metas Llama`), as `_CAPITALIZED_S` says."""
     for match in _CAPITALIZED_S.finditer(text):
-        if text[text.rfind(" ", 0, match.start()) + 1 : match.start()] not in _BEFORE_POSSESSIVE:
+        if text[text.rfind(" ", 0, match.start()) + 1 : match.start()] not in BEFORE_POSSESSIVE:
             continue
         stop = text.find(" ", match.end())
         following = text[match.end() : stop if stop >= 0 else None].strip(_WORD_EDGES).lower()

@@ -31,7 +31,8 @@ def _mix(h):
 @numba.njit(cache=True, inline="always")
 def _unspaced(data, i):
     """The code point at byte `i` (a 3-byte UTF-8 lead) is of a script without spaces:
-    U+2E80-U+9FFF, U+AC00-U+D7AF or U+F900-U+FAFF (`dedup._UNSPACED`)."""
+    U+2E80-U+9FFF, U+AC00-U+D7AF or U+F900-U+FAFF, `dedup.UNSPACED_CHARACTER`'s (a test
+    checks they agree: numba compiles the numbers in, so they are written here)."""
     if data[i] < 0xE0 or data[i] >= 0xF0:
         return False
     cp = ((data[i] & 0x0F) << 12) | ((data[i + 1] & 0x3F) << 6) | (data[i + 2] & 0x3F)

@@ -10,7 +10,9 @@ import pyarrow as pa
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from pipeline.core import minhash
 from pipeline.core.dedup import (
+    UNSPACED_CHARACTER,
     DedupParams,
     _bucketed,
     _components,
@@ -320,6 +322,15 @@ def test_match_kind():
     assert match_kind("a b c", "a b c") == "exact"
     assert match_kind("a b", "a b c") == "truncated"
     assert match_kind("a x c", "a b c") == "near"
+
+
+def test_compiled_tokens_split_the_scripts_without_spaces_that_dedup_does():
+    """`minhash` has the ranges of `UNSPACED_CHARACTER` written as numbers: the same, for
+    every character of three UTF-8 bytes."""
+    characters = [chr(c) for c in range(0x800, 0x10000) if not 0xD800 <= c < 0xE000]
+    data = np.frombuffer("".join(characters).encode(), np.uint8)
+    compiled = [bool(minhash._unspaced(data, 3 * i)) for i in range(len(characters))]
+    assert compiled == [UNSPACED_CHARACTER.match(c) is not None for c in characters]
 
 
 @given(st.text(st.characters(codec="ascii")) | st.text())

@@ -145,5 +145,5 @@ def test_releases_are_their_first_formulation(text):
 def test_lower_casing_finds_what_ignorecase_does_but_in_texts_with_a_lookalike():
     characters = list(map(chr, range(128, 0x110000)))
     lookalikes = {c for c in characters if re.match("[a-z]", c, re.IGNORECASE)}
-    assert lookalikes == set(enrich._ASCII_LOOKALIKES)
+    assert lookalikes == set(enrich.ASCII_LOOKALIKES)
     assert {c for c in characters if len(c.lower()) != 1} <= lookalikes  # positions stay

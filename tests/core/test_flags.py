@@ -196,13 +196,13 @@ def lost_reference(text: str) -> bool:
         for before, mark, after in zip(unlinked, unlinked[1:], unlinked[2:], strict=False)
     ):
         return True
-    contractions = {w.strip(flags._WORD_EDGES).lower() for w in text.split()} & flags._CONTRACTIONS
+    contractions = {w.strip(flags._WORD_EDGES).lower() for w in text.split()} & flags.CONTRACTIONS
     if contractions - {"dont"} or (contractions and " the " in text.lower()):
         return True
     tokens = text.split(" ")
     for previous, word, following in zip(tokens, tokens[1:], tokens[2:], strict=False):
         if (
-            previous in flags._BEFORE_POSSESSIVE
+            previous in flags.BEFORE_POSSESSIVE
             and re.fullmatch(r"[A-Z][a-z]+s", word)
             and re.match(r"[^\W_]", following)
             and following.strip(flags._WORD_EDGES).lower() not in {*flags._FUNCTION_WORDS, "et"}
@@ -215,7 +215,7 @@ def lost_reference(text: str) -> bool:
 # Contractions in any case, letters that case-insensitive matching or `str.lower` confuse with
 # ASCII ones (`ſ`, `İ`, `ı`, the Kelvin sign), word edges, blanks of all kinds, possessives.
 LOST_TOKENS = [
-    *sorted(flags._CONTRACTIONS), "DOESNT", "Wont", "cAnT", "doeſnt", "İsnt", "ısnt", "wasn't",
+    *sorted(flags.CONTRACTIONS), "DOESNT", "Wont", "cAnT", "doeſnt", "İsnt", "ısnt", "wasn't",
     "Dont", " the ", "The", "significant", "parent", *flags._WORD_EDGES,
     *" \t\n\r\x0b\x0c\x1c\x85\u00a0\u2009\u3000", "Metas", "Googles", "Johns", "Aas", "Bes",
     "Llama", "maps", "about", "of", "than", "et", "and", "x", "Ab", "?", "\ufffd", "ǅ", "Σ", "²",
