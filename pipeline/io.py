@@ -124,12 +124,18 @@ class ValidatedWriter:
 
 
 def take_rows(
-    files: list[Path], column: str, rows: np.ndarray
+    files: list[Path], column: str, rows: np.ndarray, sizes: list[int] | None = None
 ) -> Iterator[tuple[np.ndarray, pa.Array]]:
     """The values of one column at the given sorted `rows` of the Parquet `files` read as one
-    table: for each row group that holds some, those rows and their values."""
+    table: for each row group that holds some, those rows and their values. Given each
+    file's rows (`sizes`), files that hold none of them are not opened."""
     start = 0
-    for path in files:
+    for at, path in enumerate(files):
+        if sizes is not None:
+            end = start + sizes[at]
+            if np.searchsorted(rows, start) == np.searchsorted(rows, end):
+                start = end
+                continue
         source = pq.ParquetFile(path)
         for group in range(source.num_row_groups):
             end = start + source.metadata.row_group(group).num_rows

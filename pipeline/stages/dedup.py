@@ -3,19 +3,21 @@
 It decides and does not copy: out/links.parquet holds, for every occurrence in part
 order, its span key (`source`, `byte_start`: publish checks it), its abstract's id, how it
 matched, whether it is the canonical copy, and the abstract's derived columns. Publish
-joins the links to the normalized parts. Memory holds only what grouping needs: each
-occurrence's key digest and a few numbers, and one LSH band at a time (the bands wait in
-scratch files); span keys are read back from the parts a batch at a time as links are
-written. Texts are read a chunk at a time: the keys that are candidates to join another
-are copied to a scratch file first. An abstract published before keeps its id: the
+joins the links to the normalized parts.
+
+A run costs what changed. The index of the last run (`pipeline.index`, in <out>.index/)
+keeps the keys, the LSH bands in order, the groups and every row's decisions; the rows of
+new parts are added, their new keys inserted in the bands, and only the groups they touch
+are grouped, ranked and identified again: those holding a key that shares a band with a
+new key (its neighbours in the band's chain change), its head, or one of its rows. A
+build from an empty index runs the same code with every group touched, which is why an
+incremental build equals a clean one. An abstract published before keeps its id: the
 registry of published occurrences (`pipeline.core.ids`) says which.
 """
 
-import contextlib
-import mmap
+import hashlib
 import os
-import tempfile
-from collections.abc import Callable, Iterator
+import shutil
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
@@ -23,19 +25,17 @@ from pathlib import Path
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
-import pyarrow.parquet as pq
 
-from pipeline import parts, registry
+from pipeline import index, parts, registry
 from pipeline.core import minhash
-from pipeline.core.arrays import distinct, missing
-from pipeline.core.dedup import DedupParams, band_pairs, candidates, cluster, match_kind
+from pipeline.core.arrays import distinct
+from pipeline.core.dedup import DedupParams, candidates, cluster, match_kind
 from pipeline.core.flags import length_flags
 from pipeline.core.ids import bridged, owners
-from pipeline.io import ValidatedWriter, atomic_dir, replacing, take_rows, write_json
+from pipeline.io import RowGroupWriter, atomic_dir, replacing, take_rows, write_json
 from pipeline.parallel import mapper, workers
 from schemas import FLAGS, MATCH_KINDS, Links, NormalizedOccurrences
-from schemas.derive import arrow_schema
-from schemas.fields import KEY
+from schemas.derive import arrow_schema, validate
 
 # The flags that normalize computed; dedup derives the others (schemas.abstracts.Grouped).
 TEXT_FLAGS = tuple(f for f in FLAGS if f in arrow_schema(NormalizedOccurrences).names)
@@ -45,178 +45,278 @@ KINDS = np.array(list(MATCH_KINDS), dtype=object)
 # over truncated, then fewer defects (`n_defects`: the kinds of `pipeline.core.defects`,
 # characters lost and legacy decoding, one each), then longer.
 RANK = ("is_truncated", "n_defects", "minus_chars")
+# The columns read of each new part.
+COLUMNS = ("key_hash", "text_hash", "key_id", *TEXT_FLAGS, "n_words", "n_chars", "key_head")
+COLUMNS += ("raw_hash", "defects", "byte_start")
+# What dedup decides for each row (the links' columns but the span key), kept in the index.
+DECIDED = ("abstract_id", "match", "is_canonical", "n_occurrences", "n_sources")
+DECIDED += ("is_too_short", "is_too_long", "group_legacy")
+# Rows of a row group of the links, and of a batch of span keys read.
+LINK_ROWS = 50_000
+
+
+@dataclass
+class Parts:
+    """The normalized parts, read as one table: their `files` and rows."""
+
+    files: list[Path]
+    sizes: list[int]
 
 
 @dataclass
 class Rows:
-    """What grouping needs of every occurrence, in part order. Distinct keys are known by
-    their digests (`key_hash`), numbered in digest order; their texts stay on disk."""
+    """What ranking and identifying need of some occurrences: `where` they are among the
+    rows of the `parts`, their distinct `key` (numbered among the keys
+    looked at), texts' digests, keys' ids and ranking values."""
 
-    files: list[Path]  # the normalized parts
-    offsets: np.ndarray  # part p holds rows offsets[p]:offsets[p + 1]
-    digests: np.ndarray  # each distinct key's digest, in order
-    key: np.ndarray  # each row's distinct key
-    first: np.ndarray  # each distinct key's first row
-    key_heads: np.ndarray  # each distinct key's `key_head`
-    text_digests: np.ndarray  # each row's `text_hash`
-    ids: pa.ChunkedArray  # each row's `key_id`
-    raw_hashes: np.ndarray  # each row's `raw_hash`, how the registry knows it
-    values: dict[str, np.ndarray]  # text flags, n_words, minus_chars, is_legacy_decoded, n_defects
-    bands: list[Path]  # files of every row's hash in each LSH band, read one at a time
-
-    @classmethod
-    def load(cls, files: list[Path], bands: int, scratch: Path) -> "Rows":
-        """Read the parts' `files`, writing the band files under `scratch`."""
-        names = (*TEXT_FLAGS, "n_words", "n_chars", "key_head", "raw_hash", "defects")
-        digests, texts, ids, sizes = [], [], [], [0]
-        values = {name: [] for name in (*names, "is_legacy_decoded")}
-        paths = [scratch / f"band-{b}.u64" for b in range(bands)]
-        with contextlib.ExitStack() as stack:
-            outs = [stack.enter_context(path.open("wb")) for path in paths]
-            for path in files:
-                columns = ["key_hash", "text_hash", "key_id", "lsh", "encoding", *names]
-                table = pq.read_table(path, columns=columns)
-                digests += [_digests(chunk) for chunk in table.column("key_hash").chunks]
-                texts += [_digests(chunk) for chunk in table.column("text_hash").chunks]
-                ids += table.column("key_id").chunks
-                lsh = pc.list_flatten(table.column("lsh")).to_numpy().reshape(-1, bands)
-                for out, band in zip(outs, lsh.T, strict=True):
-                    out.write(band.tobytes())
-                for name in names:
-                    values[name].append(table.column(name).to_numpy())
-                legacy = pc.equal(table.column("encoding"), "cp1252")
-                values["is_legacy_decoded"].append(legacy.to_numpy())
-                sizes.append(table.num_rows)
-        distinct, first, key = np.unique(_joined(digests), return_index=True, return_inverse=True)
-        got = {n: np.concatenate(v) if v else np.empty(0, np.int64) for n, v in values.items()}
-        got["minus_chars"] = -got.pop("n_chars")
-        kinds = np.bitwise_count(got.pop("defects")).astype(np.int8)
-        got["n_defects"] = kinds + got["has_lost_characters"] + got["is_legacy_decoded"]
-        key_heads = got.pop("key_head")[first]
-        raw = got.pop("raw_hash")
-        ids = pa.chunked_array(ids, pa.string())
-        offsets = np.cumsum(sizes)
-        texts = _joined(texts)
-        return cls(files, offsets, distinct, key, first, key_heads, texts, ids, raw, got, paths)
-
-
-def _digests(chunk: pa.FixedSizeBinaryArray) -> np.ndarray:
-    """The 16-byte digests of a chunk of a digest column, without copying."""
-    data = np.frombuffer(chunk.buffers()[1], dtype="V16")
-    return data[chunk.offset : chunk.offset + len(chunk)]
-
-
-def _joined(digests: list[np.ndarray]) -> np.ndarray:
-    return np.concatenate(digests) if digests else np.empty(0, "V16")
+    parts: Parts
+    where: np.ndarray
+    key: np.ndarray
+    text_digests: np.ndarray
+    ids: pa.Array
+    values: dict[str, np.ndarray]
 
 
 class Keys:
-    """The texts of some distinct keys, copied once from the parts to a scratch file of
-    UTF-8 bytes and read back a few at a time: memory never holds them all."""
+    """The texts of the keys looked at (numbered 0.. in digest order, `chosen` among all),
+    through the index's text store."""
 
-    def __init__(self, rows: Rows, path: Path):
-        self.rows, self.path = rows, path
-        self.at = np.empty(0, np.int64)  # the copied keys' first rows, sorted
-        self.starts = np.empty(0, np.int64)  # where each copied key starts in the file
-        self.ends = np.empty(0, np.int64)  # and ends
+    def __init__(self, texts: index.Texts, digests: np.ndarray, first: np.ndarray, at: Parts):
+        self.texts, self.digests, self.first, self.at = texts, digests, first, at
 
     def copy(self, wanted: np.ndarray) -> "Keys":
-        """Copy the texts of the `wanted` distinct keys not copied yet; return self, which
-        reads them."""
-        at = missing(self.rows.first[wanted], self.at)
-        lengths = [np.empty(0, np.int64)]
-        with self.path.open("ab") as file:
-            size = file.tell()
-            for _, values in take_rows(self.rows.files, "key", at):
-                ends = np.frombuffer(values.buffers()[1], np.int32)
-                ends = ends[values.offset : values.offset + len(values) + 1]
-                file.write(values.buffers()[2][ends[0] : ends[-1]])
-                lengths.append(np.diff(ends))
-        lengths = np.concatenate(lengths)
-        at = np.r_[self.at, at]
-        starts = np.r_[self.starts, size + np.cumsum(lengths) - lengths]
-        ends = np.r_[self.ends, size + np.cumsum(lengths)]
-        order = np.argsort(at, kind="stable")
-        self.at, self.starts, self.ends = at[order], starts[order], ends[order]
+        """Copy the texts of the `wanted` keys not copied yet; return self, which reads them."""
+        self.texts.copy(self.digests[wanted], self.first[wanted], self.at.files, self.at.sizes)
         return self
 
     def __call__(self, wanted: np.ndarray) -> list[str]:
-        """The texts of the `wanted` distinct keys, in that order (all copied before), read
-        through a memory map: a slice each, no system call."""
-        if not self.path.stat().st_size:  # no key copied, or only empty ones: no map
-            return [""] * len(wanted)
-        at = np.searchsorted(self.at, self.rows.first[wanted])
-        spans = zip(self.starts[at].tolist(), self.ends[at].tolist(), strict=True)
-        with self.path.open("rb") as file, mmap.mmap(file.fileno(), 0, prot=mmap.PROT_READ) as m:
-            return [m[start:end].decode() for start, end in spans]
+        return self.texts(self.digests[wanted])
 
 
 class Verdicts:
-    """The verdicts on the candidate pairs of the last run, by the digests of their two
-    keys, kept beside the output: a pair verified then is not verified again. They hold for
-    the same params and code only (a verdict depends on nothing else)."""
+    """The verdicts on candidate pairs, by the digests of their two keys, kept beside the
+    output: a pair verified once is not verified again. They hold for the same params and
+    code only (a verdict depends on nothing else); a full build keeps only its own."""
 
     def __init__(self, path: Path, params: DedupParams):
         self.path = path
         self.stamp = repr((params.shingle_words, params.near_threshold, parts.code_digest()))
+        self.pairs, self.near = np.empty(0, "V32"), np.empty(0, np.int8)
+        if path.exists():
+            with np.load(path) as saved:
+                if str(saved["stamp"]) == self.stamp:
+                    self.pairs, self.near = saved["pairs"], saved["near"]
 
     def known(self, pairs: np.ndarray) -> np.ndarray:
-        """Each pair's verdict in the last run (1 near, 0 not, -1 not verified); `pairs`
-        holds the digests of each pair's keys, shape (pairs, 2)."""
+        """Each pair's verdict (1 near, 0 not, -1 not verified); `pairs` holds the digests
+        of each pair's keys, shape (pairs, 2)."""
         wanted = pairs.view("V32").ravel()
-        before, near = np.empty(0, "V32"), np.empty(0, np.int8)
-        if self.path.exists():
-            with np.load(self.path) as saved:
-                if str(saved["stamp"]) == self.stamp:
-                    before, near = saved["pairs"], saved["near"]
-        _, at = np.unique(np.concatenate([before, wanted]), return_inverse=True)
-        verdicts = np.full(len(before) + len(wanted), -1, np.int8)
-        verdicts[at[: len(before)]] = near
-        return verdicts[at[len(before) :]]
+        if not len(self.pairs):
+            return np.full(len(wanted), -1, np.int8)
+        at = np.searchsorted(self.pairs, wanted).clip(0, len(self.pairs) - 1)
+        return np.where(self.pairs[at] == wanted, self.near[at], -1).astype(np.int8)
 
-    def save(self, pairs: np.ndarray, near: np.ndarray) -> None:
-        """Keep the verdicts of this run's pairs (only those) for the next."""
+    def save(self, pairs: np.ndarray, near: np.ndarray, everything: bool) -> None:
+        """Keep the verdicts of this run's pairs (only them after a full build) for the next."""
+        wanted, seen = pairs.view("V32").ravel(), near >= 0
+        wanted, near = wanted[seen], near[seen]
+        if not everything and len(self.pairs):
+            kept = index._absent(self.pairs, np.sort(wanted))
+            wanted, near = np.r_[self.pairs[kept], wanted], np.r_[self.near[kept], near]
+        order = np.argsort(wanted, kind="stable")
         with replacing(self.path) as tmp, tmp.open("wb") as file:
-            np.savez(file, pairs=pairs.view("V32").ravel(), near=near, stamp=self.stamp)
+            np.savez(file, pairs=wanted[order], near=near[order], stamp=self.stamp)
 
 
-def groups(
-    rows: Rows,
-    keys: Keys,
-    params: DedupParams,
-    pmap: Callable,
-    verdicts: Verdicts,
-    code: np.ndarray,
-):
-    """For each distinct key, the distinct key of its group's root; and the pairs of distinct
-    keys joined (all of them in a group that `code`, each row's registered id, says is
-    bridged). Only the keys of candidate pairs and shared heads are copied, to `keys`;
-    pairs verified in the last run are not again."""
-    first = keys.path.with_name("first.npy")
-    np.save(first, rows.first)
-    codes = pmap(_band_pairs, ((path, first) for path in rows.bands))
-    pairs = candidates(codes, len(rows.first))
-    digests = rows.digests[pairs]
-    known = verdicts.known(digests)
-    complete = partial(bridged, key=rows.key, code=code)
-    roots, near, joined = cluster(pairs, rows.key_heads, keys.copy, params, pmap, known, complete)
-    verdicts.save(digests, near)
-    return roots, joined
+def _stamp(params: DedupParams, lengths: tuple[int, int], id_registry: Path | None) -> str:
+    """What the index holds for: the params, the code and the registry's bytes."""
+    digest = hashlib.blake2b(digest_size=16)
+    if id_registry and id_registry.exists():
+        with id_registry.open("rb") as file:
+            digest.update(hashlib.file_digest(file, "blake2b").digest())
+    return repr((params, lengths, parts.code_digest(), digest.hexdigest()))
 
 
-def _band_pairs(task: tuple[Path, Path]) -> np.ndarray:
-    """The `band_pairs` of one band file, at the distinct keys' first rows (saved in a file)."""
-    band, first = task
-    return band_pairs(np.fromfile(band, dtype=np.uint64)[np.load(first)])
+def _fresh_rows(files: list[Path], bands: list, id_registry: Path | None) -> tuple[dict, list]:
+    """The rows of new parts (`files`): the columns dedup needs, derived as ranking wants
+    them, and each row's registered id (empty: none); and each part's rows."""
+    got, sizes = index.read_rows(files, COLUMNS, bands)
+    if not sizes:
+        return {}, []
+    got["minus_chars"] = -got.pop("n_chars")
+    kinds = np.bitwise_count(got.pop("defects")).astype(np.int8)
+    got["n_defects"] = kinds + got["has_lost_characters"] + got["is_legacy_decoded"]
+    wanted = distinct(got["raw_hash"])
+    digests, ids = registry.read(id_registry, wanted) if id_registry else registry.EMPTY
+    at = np.searchsorted(digests, got["raw_hash"]).clip(0, max(len(digests) - 1, 0))
+    found = digests[at] == got["raw_hash"] if len(digests) else np.zeros(len(at), bool)
+    got["registered"] = np.where(found, ids[at] if len(ids) else b"", b"").astype("S16")
+    return got, sizes
 
 
-def registered_codes(rows: Rows, registered: tuple) -> tuple[np.ndarray, pa.Array]:
-    """Each row's registered id as a code (-1: none), given the `registered` (digests, ids)
-    of the rows; and the ids by code."""
-    digests, names = registered
-    names, codes = np.unique(names, return_inverse=True)
-    named = pa.array(names, pa.binary(16)).cast(pa.string())
-    return _codes(rows.raw_hashes, digests, codes), named
+def _placed(old: list[dict], listed: list[dict], sizes: dict[str, int]):
+    """Where the rows of the `old` parts and of the new ones (`sizes` rows each) go among
+    the rows of the parts `listed` (in order), and the parts' entries with their rows."""
+    before = {p["part"]: p["rows"] for p in old}
+    names = [entry["part"] for entry in listed]
+    entries = [{**e, "rows": sizes.get(e["part"], before.get(e["part"]))} for e in listed]
+    starts = np.cumsum([0] + [e["rows"] for e in entries])
+    spans = [np.arange(starts[i], starts[i + 1]) for i in range(len(names))]
+    old_at = [spans[i] for i, n in enumerate(names) if n not in sizes]
+    new_at = [spans[i] for i, n in enumerate(names) if n in sizes]
+    joined = [np.concatenate(s) if s else np.empty(0, np.int64) for s in (old_at, new_at)]
+    return entries, joined[0], joined[1], np.repeat(np.arange(len(names)), np.diff(starts))
+
+
+def _merge_band(task) -> np.ndarray:
+    """Band b of the old index merged with the new keys' hashes, saved in the new index;
+    return the old keys whose chain changed."""
+    b, old_folder, folder, size = task
+    old = index.read_band(old_folder, b, size)
+    renumber, new = (
+        np.load(folder / "scratch-renumber.npy"),
+        np.load(folder / "scratch-new-keys.npy"),
+    )
+    rows = np.load(folder / "scratch-new-keys-rows.npy")
+    hashes = np.fromfile(folder / f"scratch-band-{b}.u64", np.uint64)[rows]
+    (h, k), touched = index.merge_band(old, renumber, hashes, new)
+    np.save(folder / f"band-{b}.hash.npy", h)
+    np.save(folder / f"band-{b}.key.npy", k.astype(np.int32))
+    return touched
+
+
+def _band_codes(task) -> np.ndarray:
+    b, folder, n = task
+    band = (np.load(folder / f"band-{b}.hash.npy"), np.load(folder / f"band-{b}.key.npy"))
+    return index.band_codes(band, np.load(folder / "scratch-local.npy"), n)
+
+
+class Update:
+    """One run's update of the index `old` to the parts `listed` (the normalize stage's
+    index; their `files`), made in `folder`."""
+
+    def __init__(self, old: index.Index, files, listed, folder: Path, params, id_registry):
+        self.folder, self.params, self.old = folder, params, old
+        names = [entry["part"] for entry in listed]
+        fresh = [i for i, n in enumerate(names) if n not in {p["part"] for p in old.parts}]
+        with index.bands_out(folder, params.bands) as bands:
+            got, sizes = _fresh_rows([files[i] for i in fresh], bands, id_registry)
+        entries, old_at, new_at, self.part_of = _placed(
+            old.parts, listed, dict(zip((names[i] for i in fresh), sizes, strict=True))
+        )
+        self.parts = Parts(files, [entry["rows"] for entry in entries])
+        self.new_at, n = new_at, len(self.part_of)
+        digests, first, inverse = np.unique(
+            got.pop("key_hash", np.empty(0, "V16")), return_index=True, return_inverse=True
+        )
+        had = old.keys.get("digest", np.empty(0, "V16"))
+        self.added = added = digests[index._absent(digests, had)]
+        all_digests = np.insert(had, np.searchsorted(had, added), added)
+        renumber = np.arange(len(had)) + np.searchsorted(added, had)
+        new_keys = np.searchsorted(all_digests, added)
+        keys = {"digest": all_digests}
+        keys["head"] = _spread(len(all_digests), renumber, old.keys.get("head"), np.uint64)
+        if len(digests):
+            keys["head"][np.searchsorted(all_digests, digests)] = got["key_head"][first]
+        keys["root"] = _spread(len(all_digests), renumber, old.keys.get("root"), np.int64)
+        if len(had):
+            keys["root"][renumber] = renumber[old.keys["root"]]
+        keys["root"][new_keys] = new_keys
+        keys["first"] = _spread(len(all_digests), renumber, None, np.int64)
+        if len(had):
+            keys["first"][renumber] = old_at[old.keys["first"]]
+        keys["first"][np.searchsorted(all_digests, digests)] = new_at[first]
+        rows = {}
+        for name, values in old.rows.items():
+            rows[name] = np.empty(n, values.dtype)
+            rows[name][old_at] = values
+        if len(old_at):
+            rows["key"][old_at] = renumber[old.rows["key"]]
+        rows.setdefault("key", np.empty(n, np.int64))[new_at] = np.searchsorted(
+            all_digests, digests
+        )[inverse]
+        for name, values in got.items():
+            if name == "key_head":
+                continue
+            rows.setdefault(name, np.empty(n, values.dtype))[new_at] = values
+        self.keys, self.rows, self.entries = keys, rows, entries
+        self.had_keys = np.searchsorted(all_digests, digests[~index._absent(digests, had)])
+        np.save(folder / "scratch-renumber.npy", renumber)
+        np.save(folder / "scratch-new-keys.npy", new_keys)
+        np.save(folder / "scratch-new-keys-rows.npy", first[np.searchsorted(digests, added)])
+        self.new_keys = new_keys
+
+    def touched(self, pmap) -> np.ndarray:
+        """Merge the bands; return the keys whose groups must be made again."""
+        size, folder = self.old.size, self.folder
+        tasks = ((b, self.old.folder, folder, size) for b in range(self.params.bands))
+        near = list(pmap(_merge_band, tasks))
+        heads = self.keys["head"]
+        new_heads = distinct(heads[self.new_keys])
+        new_heads = new_heads[new_heads != 0]
+        same_head = np.empty(0, np.int64)
+        if len(new_heads):
+            at = np.searchsorted(new_heads, heads).clip(0, len(new_heads) - 1)
+            same_head = np.flatnonzero(new_heads[at] == heads)
+        near = np.concatenate(near) if near else np.empty(0, np.int64)
+        return distinct(np.r_[near, same_head, self.had_keys, self.new_keys])
+
+
+def _spread(n: int, at: np.ndarray, values, dtype) -> np.ndarray:
+    """An array of `n` zeros, with `values` placed `at`."""
+    out = np.zeros(n, dtype)
+    if values is not None and len(at):
+        out[at] = values
+    return out
+
+
+def regroup(update: Update, roots_touched: np.ndarray, pmap, verdicts: Verdicts, texts):
+    """Group, rank and identify the keys of the groups of `roots_touched` and every new
+    key: return the rows looked at and what was decided for them."""
+    keys, rows, params = update.keys, update.rows, update.params
+    chosen = _among(keys["root"], roots_touched)
+    chosen[update.new_keys] = True
+    chosen = np.flatnonzero(chosen)
+    local = np.full(len(keys["digest"]), -1, np.int64)
+    local[chosen] = np.arange(len(chosen))
+    np.save(update.folder / "scratch-local.npy", local)
+    tasks = ((b, update.folder, len(chosen)) for b in range(params.bands))
+    pairs = candidates(pmap(_band_codes, tasks), len(chosen))
+    digests = keys["digest"][chosen][pairs]
+    fetch = Keys(texts, keys["digest"][chosen], keys["first"][chosen], update.parts)
+    looked = np.flatnonzero(local[rows["key"]] >= 0)
+    key = local[rows["key"][looked]]
+    code, named = _codes(rows["registered"][looked], update.named)
+    complete = partial(bridged, key=key, code=code)
+    roots, near, joined = cluster(
+        pairs, keys["head"][chosen], fetch.copy, params, pmap, verdicts.known(digests), complete
+    )
+    verdicts.pending = (digests, near)
+    view = Rows(
+        update.parts,
+        looked,
+        key,
+        rows["text_hash"][looked],
+        pa.array(rows["key_id"][looked].astype(str), pa.string()),
+        {name: rows[name][looked] for name in (*RANK, "n_words", "is_legacy_decoded")},
+    )
+    group, best, ids, owner = identify(view, roots, joined, code, named)
+    return chosen, roots, looked, view, group, best, ids, owner
+
+
+def _among(values: np.ndarray, chosen: np.ndarray) -> np.ndarray:
+    """Which `values` are among the sorted, distinct `chosen`."""
+    if not len(chosen):
+        return np.zeros(len(values), bool)
+    return chosen[np.searchsorted(chosen, values).clip(0, len(chosen) - 1)] == values
+
+
+def _codes(registered: np.ndarray, named: np.ndarray) -> tuple[np.ndarray, pa.Array]:
+    """Each row's registered id as a code into `named` (sorted; -1: none), and `named` as
+    strings."""
+    code = np.searchsorted(named, registered).clip(0, max(len(named) - 1, 0))
+    hit = (registered != b"") & (named[code] == registered if len(named) else False)
+    return np.where(hit, code, -1), pa.array(named.astype(str), pa.string())
 
 
 def identify(rows: Rows, roots: np.ndarray, joined: np.ndarray, code: np.ndarray, named):
@@ -235,16 +335,7 @@ def identify(rows: Rows, roots: np.ndarray, joined: np.ndarray, code: np.ndarray
         owner[clash] = taken[clash]
         unit, best = _abstracts(rows, roots, owner)
     ids = pc.coalesce(named.take(pa.array(owner, mask=owner < 0)), rows.ids.take(best))
-    return unit, best, ids
-
-
-def _codes(raw_hashes: np.ndarray, digests: np.ndarray, codes: np.ndarray) -> np.ndarray:
-    """Each row's registered id, as the code of its raw hash among the sorted `digests`
-    (-1: not registered)."""
-    if not len(digests):
-        return np.full(len(raw_hashes), -1, np.int64)
-    at = np.searchsorted(digests, raw_hashes).clip(0, len(digests) - 1)
-    return np.where(digests[at] == raw_hashes, codes[at], -1)
+    return unit, best, ids, owner
 
 
 def _abstracts(rows: Rows, roots: np.ndarray, owner: np.ndarray):
@@ -280,7 +371,9 @@ def canonical(rows: Rows, group: np.ndarray) -> np.ndarray:
     by_root = np.zeros(group.max() + 1, dtype=np.int64)
     by_root[grouped[starts]] = order[starts]
     smallest = {}  # root: (text, row) of its smallest tied copy read so far (parts in order)
-    for here, texts in take_rows(rows.files, "text", np.sort(order[tied & differ[head]])):
+    read = np.sort(order[tied & differ[head]])
+    for here, texts in take_rows(rows.parts.files, "text", rows.where[read], rows.parts.sizes):
+        here = read[np.searchsorted(rows.where[read], here)]
         for root, row, text in zip(
             group[here].tolist(), here.tolist(), texts.to_pylist(), strict=True
         ):
@@ -306,10 +399,44 @@ def matched(rows: Rows, best: np.ndarray, keys: Keys, chunk: int = 20_000) -> np
     return match
 
 
-def _span_keys(files: list[Path], batch_rows: int) -> Iterator[pa.RecordBatch]:
-    """Every row's span key (`KEY`), read from the parts a batch at a time, in part order."""
-    for path in files:
-        yield from pq.ParquetFile(path).iter_batches(batch_rows, columns=list(KEY))
+def decide(update: Update, pmap, verdicts: Verdicts, texts, lengths) -> np.ndarray:
+    """Make again the groups that the new parts touch (all of them from an empty index),
+    writing their rows' decisions into `update.rows`; return which rows were looked at."""
+    rows, keys = update.rows, update.keys
+    roots = distinct(keys["root"][update.touched(pmap)])
+    while True:
+        chosen, key_roots, looked, view, group, best, ids, owner = regroup(
+            update, roots, pmap, verdicts, texts
+        )
+        # An abstract that took the id of a registered row it does not hold joined that
+        # row's abstract: its groups are made again with these.
+        held = update.named[distinct(owner[owner >= 0])]
+        inside = np.zeros(len(rows["key"]), bool)
+        inside[looked] = True
+        outside = np.flatnonzero(_among(rows["registered"], held) & ~inside)
+        if not len(outside):
+            break
+        roots = distinct(np.r_[roots, keys["root"][rows["key"][outside]]])
+    keys["root"][chosen] = chosen[key_roots]
+    fetch = Keys(texts, keys["digest"][chosen], keys["first"][chosen], update.parts)
+    match = matched(view, best, fetch)
+    parts_of = update.part_of[looked]
+    n = len(looked)
+    found_in = np.unique(group * len(update.entries) + parts_of) // max(len(update.entries), 1)
+    short, long = length_flags(view.values["n_words"], *lengths)
+    decided = {
+        "abstract_id": np.array(ids.to_pylist(), "S16") if n else np.empty(0, "S16"),
+        "match": match,
+        "is_canonical": best == np.arange(n),
+        "n_occurrences": np.bincount(group, minlength=group.max(initial=-1) + 1)[group][best],
+        "n_sources": np.bincount(found_in, minlength=group.max(initial=-1) + 1)[group][best],
+        "is_too_short": short[best],
+        "is_too_long": long[best],
+        "group_legacy": view.values["is_legacy_decoded"][best],
+    }
+    for name, values in decided.items():
+        rows.setdefault(name, np.empty(len(rows["key"]), values.dtype))[looked] = values
+    return looked
 
 
 def run(
@@ -322,66 +449,96 @@ def run(
     id_registry: Path | None = None,
 ) -> dict:
     """Link every normalized occurrence to its abstract in out/links.parquet, keeping the
-    ids of the registry at `id_registry` (none if None or no such file); candidate pairs
-    are verified in `processes` processes (0: one per core)."""
+    ids of the registry at `id_registry` (none if None or no such file), from the index of
+    the last run where it holds; candidate pairs are verified and bands merged in
+    `processes` processes (0: one per core)."""
     files = parts.paths(normalized, parts.OCCURRENCES)
+    entries = parts.index(normalized)
+    names = [entry["part"] for entry in entries]
+    home = out.with_name(f"{out.name}.index")
     minhash.load()  # before the workers fork, which verify pairs with it
+    stamp = _stamp(params, lengths, id_registry)
     with (
         mapper(workers(processes, os.cpu_count() or 1)) as pmap,  # workers forked while small
-        tempfile.TemporaryDirectory(dir=out.parent) as scratch,
+        atomic_dir(home) as folder,
     ):
-        rows = Rows.load(files, params.bands, Path(scratch))
-        keys = Keys(rows, Path(scratch) / "keys.bin")
+        old = index.load(home, stamp, names, params.bands)
+        if old.size or old.parts:
+            os.link(home / "keys.bin", folder / "keys.bin")
+            for name in ("digest", "start", "end"):
+                shutil.copyfile(home / f"text.{name}.npy", folder / f"text.{name}.npy")
+        else:
+            index.Texts.new(folder)
+        texts = index.Texts(folder, old.texts)
         verdicts = Verdicts(out.with_name(f"{out.name}.pairs.npz"), params)
-        wanted = distinct(rows.raw_hashes)
-        known = registry.read(id_registry, wanted) if id_registry else registry.EMPTY
-        code, named = registered_codes(rows, known)
-        roots, joined = groups(rows, keys, params, pmap, verdicts, code)
-        group, best, abstract_ids = identify(rows, roots, joined, code, named)
-        match = matched(rows, best, keys)
-    n = len(rows.key)
-    is_canonical = best == np.arange(n)
-    heads = np.flatnonzero(is_canonical)
-    sources = np.repeat(np.arange(len(files)), np.diff(rows.offsets))
-    found_in = np.unique(group * len(files) + sources) // max(len(files), 1)  # once a source
-    derived = {
-        "n_occurrences": np.bincount(group, minlength=n)[group],
-        "n_sources": np.bincount(found_in, minlength=n)[group],
-        **dict(
-            zip(
-                ("is_too_short", "is_too_long"),
-                length_flags(rows.values["n_words"], *lengths),
-                strict=True,
-            )
-        ),
-        "is_legacy_decoded": rows.values["is_legacy_decoded"],
-    }
-    derived = {name: values[best] for name, values in derived.items()}
-    matches = dict(zip(KINDS, np.bincount(match, minlength=len(KINDS)).tolist(), strict=True))
-    with atomic_dir(out) as tmp, ValidatedWriter(tmp / parts.LINKS, Links) as links:
-        start = 0
-        for batch in _span_keys(files, links.batch_rows):
-            span = slice(start, start + batch.num_rows)
-            start = span.stop
-            columns = {
-                **{name: batch.column(name) for name in KEY},
-                "abstract_id": abstract_ids[span],
-                "match": KINDS[match[span]],
-                "is_canonical": is_canonical[span],
-                **{name: values[span] for name, values in derived.items()},
-            }
-            links.write(pa.Table.from_pydict(columns, schema=arrow_schema(Links)))
-    flags = {**{name: rows.values[name] for name in TEXT_FLAGS}, **derived}
-    sizes, counts = np.unique(derived["n_occurrences"][heads], return_counts=True)
+        update = Update(old, files, entries, folder, params, id_registry)
+        before = {name: update.rows[name].copy() for name in DECIDED if name in update.rows}
+        update.named = distinct(np.r_[old.named, update.rows.get("registered", [])])
+        update.named = update.named[update.named != b""].astype("S16")
+        looked = decide(update, pmap, verdicts, texts, lengths)
+        verdicts.save(*verdicts.pending, everything=not old.parts)
+        changed = np.zeros(len(update.part_of), bool)
+        changed[update.new_at] = True
+        for name, values in before.items():
+            changed[looked] |= values[looked] != update.rows[name][looked]
+        write_links(out, update.entries, update.rows, changed)
+        new = index.Index(folder, stamp, update.entries, update.keys, update.rows, update.named)
+        new.texts = texts.save(folder)
+        for scratch in folder.glob("scratch-*"):
+            scratch.unlink()
+        index.save(new, folder, texts.size)
+    summary = _summary(update.rows, len(update.part_of))
+    write_json(metrics, summary)
+    return summary
+
+
+def write_links(out: Path, entries: list[dict], rows: dict, changed: np.ndarray) -> None:
+    """out/links.parquet from the rows' decisions and span keys (`entries`: each part's
+    `source` and rows); the rows that `changed` since the last run are validated (the
+    others were, then)."""
+    sizes = [entry["rows"] for entry in entries]
+    source = pa.array(np.repeat(np.array([e["source"] for e in entries], object), sizes))
+    schema = arrow_schema(Links)
+    with atomic_dir(out) as tmp, RowGroupWriter(tmp / parts.LINKS, schema, LINK_ROWS) as links:
+        for start in range(0, len(changed), LINK_ROWS):
+            links.write(_links(source, rows, slice(start, start + LINK_ROWS), schema))
+        validate(Links, _links(source, rows, np.flatnonzero(changed), schema))
+
+
+def _links(source: pa.Array, rows: dict, at: slice | np.ndarray, schema: pa.Schema) -> pa.Table:
+    """The links of the rows `at`, given every row's `source`."""
+    return pa.Table.from_pydict(
+        {
+            "source": source[at] if isinstance(at, slice) else source.take(at),
+            "byte_start": rows["byte_start"][at],
+            "abstract_id": rows["abstract_id"][at].astype(str),
+            "match": KINDS[rows["match"][at]],
+            "is_canonical": rows["is_canonical"][at],
+            **{name: rows[name][at] for name in ("n_occurrences", "n_sources")},
+            **{name: rows[name][at] for name in ("is_too_short", "is_too_long")},
+            "is_legacy_decoded": rows["group_legacy"][at],
+        },
+        schema=schema,
+    )
+
+
+def _summary(rows: dict, n: int) -> dict:
+    """The counts of metrics/dedup.json."""
+    if not n:
+        rows = {name: np.empty(0, np.int64) for name in (*DECIDED, *TEXT_FLAGS)}
+    heads = np.flatnonzero(rows["is_canonical"])
+    sizes, counts = np.unique(rows["n_occurrences"][heads], return_counts=True)
     group_sizes = dict(zip(sizes.tolist(), counts.tolist(), strict=True))
-    summary = {
+    matches = np.bincount(rows["match"].astype(np.int64), minlength=len(KINDS)).tolist()
+    flags = {name: rows[name] for name in TEXT_FLAGS}
+    flags |= {n: rows[n] for n in ("is_too_short", "is_too_long")}
+    flags["is_legacy_decoded"] = rows["group_legacy"]
+    return {
         "abstracts": len(heads),
         "occurrences": n,
         "groups_with_duplicates": sum(n for size, n in group_sizes.items() if size > 1),
         "largest_group": max(group_sizes, default=0),
         "group_sizes": {str(size): n for size, n in sorted(group_sizes.items())},
-        "matches": dict(sorted(matches.items())),
+        "matches": dict(sorted(zip(KINDS, matches, strict=True))),
         "flags": {flag: int(flags[flag][heads].sum()) for flag in FLAGS},
     }
-    write_json(metrics, summary)
-    return summary

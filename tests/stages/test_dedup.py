@@ -1,9 +1,8 @@
 """Normalize and dedup stages: golden seeds, stable ids, quality on a grown real corpus."""
 
+import json
 import random
 import shutil
-from functools import partial
-from types import SimpleNamespace
 
 import numpy as np
 import pyarrow as pa
@@ -12,14 +11,14 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from pipeline import parts, synth
+from pipeline import index, parts, synth
 from pipeline.core import dedup as core_dedup
 from pipeline.core.dedup import dedup_key
 from pipeline.core.defects import ALL_CAPS, TEX_DEBRIS, defects
 from pipeline.core.normalize import normalize
-from pipeline.io import ValidatedWriter
 from pipeline.parts import LINKS
 from pipeline.release.reader import read_config
+from pipeline.release.record import register
 from pipeline.stages import dedup, parse
 from pipeline.stages import normalize as normalize_stage
 from pipeline.stages.dedup import Keys
@@ -161,6 +160,7 @@ def test_dedup_quality_on_a_grown_acl_corpus(tmp_path, params, acl_corpus):
 def test_a_second_dedup_verifies_no_pair_again_and_writes_the_same_links(
     tmp_path, params, acl_corpus, monkeypatch
 ):
+    """From its index, or from none (its verdicts kept), dedup verifies no pair again."""
     originals = synth.read_abstracts(acl_corpus)[:1500]
     synth.write_dumps(synth.blocks(originals, 2000, 0.5, seed=7), tmp_path / "raw", 1000, seed=7)
     _, occurrences = build(tmp_path / "raw", tmp_path, params)
@@ -172,8 +172,11 @@ def test_a_second_dedup_verifies_no_pair_again_and_writes_the_same_links(
 
     monkeypatch.setattr(core_dedup, "_verified", verify)
     args = (params.dedup(), params.lengths(), 1)
-    dedup.run(tmp_path / "normalize", tmp_path / "dedup", tmp_path / "dedup.json", *args)
-    assert (tmp_path / "dedup" / LINKS).read_bytes() == links
+    for gone in ("nothing", "dedup.index"):
+        shutil.rmtree(tmp_path / gone, ignore_errors=True)
+        dedup.run(tmp_path / "normalize", tmp_path / "dedup", tmp_path / "dedup.json", *args)
+        assert (tmp_path / "dedup" / LINKS).read_bytes() == links
+    shutil.rmtree(tmp_path / "dedup.index")
     (tmp_path / "dedup.pairs.npz").unlink()  # no verdicts kept: every pair is verified
     with pytest.raises(AssertionError, match="pairs verified again"):
         dedup.run(tmp_path / "normalize", tmp_path / "dedup", tmp_path / "dedup.json", *args)
@@ -198,7 +201,7 @@ def test_links_hold_each_occurrences_span_key_in_part_order(tmp_path, params, mo
     files = parts.paths(tmp_path / "normalize", parts.OCCURRENCES)
     keys = [row for path in files for row in pq.read_table(path, columns=list(KEY)).to_pylist()]
     assert len(files) > 1 and links.select(KEY).to_pylist() == keys
-    monkeypatch.setattr(dedup, "ValidatedWriter", partial(ValidatedWriter, batch_rows=4))
+    monkeypatch.setattr(dedup, "LINK_ROWS", 4)
     args = (params.dedup(), params.lengths(), 1)
     dedup.run(tmp_path / "normalize", tmp_path / "batched", tmp_path / "batched.json", *args)
     assert pq.read_table(tmp_path / "batched" / LINKS).equals(links)
@@ -206,16 +209,77 @@ def test_links_hold_each_occurrences_span_key_in_part_order(tmp_path, params, mo
 
 @settings(max_examples=30, deadline=None)
 @given(st.lists(st.text(max_size=12), min_size=1, max_size=40), st.randoms(use_true_random=False))
-def test_keys_copied_to_scratch_read_back_as_they_were(tmp_path_factory, keys, rng):
-    """Keys of any script, in parts of several row groups; any subset copied, read in any
-    order, repeats included."""
+def test_keys_copied_to_the_store_read_back_as_they_were(tmp_path_factory, keys, rng):
+    """Keys of any script, in parts of several row groups; any subsets copied in two runs
+    (the store saved and opened again between them), read in any order, repeats included."""
     folder = tmp_path_factory.mktemp("keys")
     files, cuts = [], sorted(rng.sample(range(len(keys) + 1), 2))
     for i, part in enumerate((keys[: cuts[0]], keys[cuts[0] : cuts[1]], keys[cuts[1] :])):
         files.append(folder / f"{i}.parquet")
         pq.write_table(pa.table({"key": pa.array(part, pa.string())}), files[-1], row_group_size=3)
-    rows = SimpleNamespace(files=files, first=np.array(rng.sample(range(len(keys)), len(keys))))
-    copied = np.array(rng.sample(range(len(keys)), rng.randint(1, len(keys))))
-    store = Keys(rows, folder / "keys.bin").copy(copied)
-    wanted = np.array(rng.choices(copied, k=20))
-    assert store(wanted) == [keys[rows.first[k]] for k in wanted]
+    distinct = rng.sample(range(2**62), len(keys))
+    digests = np.sort(np.array([i.to_bytes(16, "big") for i in distinct], "V16"))
+    at = dedup.Parts(files, [pq.ParquetFile(path).metadata.num_rows for path in files])
+    first = np.array(rng.sample(range(len(keys)), len(keys)))
+    index.Texts.new(folder)
+    texts, copied = index.Texts(folder, 0), []
+    for _ in range(2):
+        copied.append(np.array(rng.sample(range(len(keys)), rng.randint(1, len(keys)))))
+        store = Keys(texts, digests, first, at).copy(copied[-1])
+        texts = index.Texts(folder, texts.save(folder))
+    wanted = np.array(rng.choices(np.concatenate(copied), k=20))
+    assert Keys(texts, digests, first, at)(wanted) == [keys[first[k]] for k in wanted]
+    assert store(wanted) == [keys[first[k]] for k in wanted]
+
+
+@pytest.mark.parametrize("registered", [False, True])
+def test_incremental_dedup_equals_a_clean_one(
+    tmp_path, params, acl_corpus, monkeypatch, registered
+):
+    """Dumps of a crawl's copies added one after another, in an order that puts some
+    before the others, then one removed: after each run, the links and counts are those of
+    a dedup from no index, byte for byte, and only the first run and the removal rebuild.
+    With a registry of a release of the first dump alone."""
+    originals = synth.read_abstracts(acl_corpus)[:150]
+    blocks = synth.blocks(originals, 2400, 1.0, seed=5, copies=7)
+    dumps = synth.write_dumps(blocks, tmp_path / "all", 300, seed=5)
+    order = random.Random(5).sample(dumps, len(dumps))
+    ids = None
+    if registered:
+        (tmp_path / "released").mkdir()
+        for path in order[:1]:
+            shutil.copy(path, tmp_path / "released" / path.name)
+        ids = tmp_path / "ids.tsv"
+        register(run_pipeline(tmp_path / "released", tmp_path / "release", params), ids)
+    raw, rules = tmp_path / "raw", params.parse()
+    raw.mkdir()
+    for path in order[:3]:
+        shutil.copy(path, raw / path.name)
+    steps = [(path, "add") for path in order[3:]] + [(order[1], "remove")]
+    args = (params.dedup(), params.lengths(), 2, ids)
+    read, read_rows = [], dedup.index.read_rows
+    monkeypatch.setattr(
+        dedup.index, "read_rows", lambda f, *a: read.append(len(f)) or read_rows(f, *a)
+    )
+    for step, (path, what) in enumerate([(None, "first"), *steps]):
+        if what == "add":
+            shutil.copy(path, raw / path.name)
+        elif what == "remove":
+            (raw / path.name).unlink()
+        parse.run(raw, tmp_path / "parse", tmp_path / "parse.json", *rules, 2)
+        normalize_stage.run(tmp_path / "parse", tmp_path / "normalize", params.dedup(), 500, 2)
+        built = tmp_path / "inc" / "dedup"
+        read.clear()
+        summary = dedup.run(tmp_path / "normalize", built, tmp_path / "inc.json", *args)
+        assert read == [{"add": 1, "remove": len(order) - 1}.get(what, 3)]
+        clean = tmp_path / f"clean{step}" / "dedup"
+        expected = dedup.run(tmp_path / "normalize", clean, tmp_path / "clean.json", *args)
+        assert summary == expected
+        assert (built / LINKS).read_bytes() == (clean / LINKS).read_bytes(), (step, what)
+        meta = json.loads((built.with_name("dedup.index") / "meta.json").read_text())
+        assert len(meta["parts"]) == len(list(raw.iterdir()))
+    assert {"near", "truncated"} <= set(summary["matches"]) and summary["groups_with_duplicates"]
+    alone = tmp_path / "alone" / "dedup"  # no registry
+    dedup.run(tmp_path / "normalize", alone, tmp_path / "alone.json", *args[:-1])
+    same = pq.read_table(clean / LINKS).equals(pq.read_table(alone / LINKS))
+    assert same != registered  # the registry kept ids this build would not have given
