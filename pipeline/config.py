@@ -132,6 +132,7 @@ class Params:
                 raise ConfigError(f"{self.path}: publish.{key}: expected a list")
         self.number(values, "shard_max_bytes", int, 1, 2**40, name)
         self.number(values, "row_group_rows", int, 1, 10**8, name)
+        self.number(values, "shard_parts", int, 1, 10**6, name)
         return values
 
     def check(self) -> None:

@@ -59,9 +59,12 @@ def tree(folder):
     return {p.relative_to(folder): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
 
 
-def run_pipeline(raw: Path, out: Path, params: Params, registry: Path | None = None) -> Path:
+def run_pipeline(
+    raw: Path, out: Path, params: Params, registry: Path | None = None, publish_values=None
+) -> Path:
     """Parse, normalize, dedup (keeping the ids of `registry`, if given) and publish `raw`
-    in-process under `out`; return the release."""
+    in-process under `out` (with `publish_values`, by default the params'; keeping the
+    shards' state in out/publish.json); return the release."""
     from pipeline.stages import dedup, normalize, parse, publish
 
     rules, ratio = params.parse()
@@ -71,12 +74,12 @@ def run_pipeline(raw: Path, out: Path, params: Params, registry: Path | None = N
         *(out / "normalize", out / "dedup", out / "dedup.json"),
         *(params.dedup(), params.lengths(), 2, registry),
     )
-    values = params.publish()
     publish.run(
         {"dedup": out / "dedup", "normalized": out / "normalize", "parsed": out / "parse"},
         stats,
         "# Changelog\n",
         out / "abstracts",
-        values,
+        publish_values or params.publish(),
+        shards=out / "publish.json",
     )
     return out / "abstracts"

@@ -23,8 +23,14 @@ from pipeline.commands.options import PATH, option, params
 )
 @option("--changelog", "CHANGELOG.md", "The changelog copied into the card.")
 @option("--releases", "registry/releases.tsv", "The versions released so far, with their data.")
+@option(
+    "--shards",
+    "build/publish.json",
+    "What each shard was made from, kept so that the next run keeps the shards whose rows "
+    "did not change.",
+)
 @params
-def command(dedup, normalized, parsed, out, metrics, changelog, releases, params):
+def command(dedup, normalized, parsed, out, metrics, changelog, releases, shards, params):
     """Publish dist/abstracts: Parquet configs, dataset card, Croissant, checksums.
 
     Refuses to publish no abstract, or other data under a released version."""
@@ -41,6 +47,7 @@ def command(dedup, normalized, parsed, out, metrics, changelog, releases, params
         values,
         settings.workers,
         releases,
+        shards,
     )
     counts = ", ".join(f"{config} {n} rows" for config, n in rows.items())
     return f"version {values['version']}: {counts} -> {out}"

@@ -1,9 +1,11 @@
 """The published tables, made by joining dedup's links to the normalized parts."""
 
 import functools
+import hashlib
 from collections.abc import Iterator
 from pathlib import Path
 
+import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
@@ -11,6 +13,7 @@ import pyarrow.parquet as pq
 from pipeline import parts
 from pipeline.release.layout import CONFIGS
 from pipeline.release.reader import ReleaseError
+from pipeline.release.shards import Part
 from schemas.abstracts import Grouped
 from schemas.derive import arrow_schema
 from schemas.fields import KEY
@@ -30,23 +33,57 @@ class LinksError(ReleaseError):
 
 def tables(config: str, normalized: Path, links: Path) -> Iterator[pa.Table]:
     """The `default` (one row per abstract, its canonical copy) or `occurrences` config,
-    part by part, in part order: the normalized columns with the linked ones, joined row by
-    row once every row's span key (`KEY`) is checked to be the same on both sides."""
+    part by part, in part order (`linked_parts`)."""
+    return (part.build() for part in linked_parts(config, normalized, links))
+
+
+def linked_parts(config: str, normalized: Path, links: Path) -> list[Part]:
+    """The `default` or `occurrences` config's rows of each normalized part, in part
+    order: the normalized columns with the linked ones, joined row by row once every row's
+    span key (`KEY`) is checked to be the same on both sides. A part's digest covers its
+    normalized part and the links it takes (only the canonical rows' for `default`)."""
+    taken = FROM_LINKS[config]
+    files = parts.paths(normalized, parts.OCCURRENCES)
+    sizes = [pq.ParquetFile(path).metadata.num_rows for path in files]
+    found = []
+    entries = parts.index(normalized)
+    for entry, path, link in zip(entries, files, _cut(links, sizes), strict=True):
+        picked = link.select(list(dict.fromkeys([*KEY, *taken.values()])))
+        if config == "default":
+            picked = picked.filter(link.column("is_canonical"))
+        digest = part_digest(config, entry["part"], picked)
+        build = functools.partial(_joined, config, path, link, links)
+        found.append(Part(digest, entry["source"], build))
+    return found
+
+
+def part_digest(config: str, part: str, table: pa.Table | None = None) -> str:
+    """A digest of what a config's rows of a part are made from: the part's name (itself
+    a digest of its content), the `table` of links it takes, and the code."""
+    digest = hashlib.blake2b(f"{config}\0{part}\0{parts.code_digest()}".encode(), digest_size=16)
+    if table is not None:
+        table = table.take(np.arange(table.num_rows))  # fresh buffers: equal rows, equal bytes
+        sink = pa.BufferOutputStream()
+        with pa.ipc.new_stream(sink, table.schema) as stream:
+            stream.write_table(table)
+        digest.update(sink.getvalue())
+    return digest.hexdigest()
+
+
+def _joined(config: str, path: Path, link: pa.Table, links: Path) -> pa.Table:
+    """The config's rows of the normalized part at `path`, joined to its `link` rows."""
     schema = arrow_schema(CONFIGS[config])
     taken = FROM_LINKS[config]
     own = [n for n in schema.names if n not in taken]
-    files = parts.paths(normalized, parts.OCCURRENCES)
-    sizes = [pq.ParquetFile(path).metadata.num_rows for path in files]
-    for path, link in zip(files, _cut(links, sizes), strict=True):
-        table = pq.read_table(path, columns=list(dict.fromkeys([*own, *KEY])))
-        _check(table, link, path, links)
-        if config == "default":
-            keep = link.column("is_canonical")
-            table, link = table.filter(keep), link.filter(keep)
-        yield pa.Table.from_pydict(
-            {n: link.column(taken[n]) if n in taken else table.column(n) for n in schema.names},
-            schema=schema,
-        )
+    table = pq.read_table(path, columns=list(dict.fromkeys([*own, *KEY])))
+    _check(table, link, path, links)
+    if config == "default":
+        keep = link.column("is_canonical")
+        table, link = table.filter(keep), link.filter(keep)
+    return pa.Table.from_pydict(
+        {n: link.column(taken[n]) if n in taken else table.column(n) for n in schema.names},
+        schema=schema,
+    )
 
 
 def _check(part: pa.Table, link: pa.Table, path: Path, links: Path) -> None:

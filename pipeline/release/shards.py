@@ -1,7 +1,23 @@
-"""Write a table as Parquet shards sized for streaming, deterministically, in bounded memory."""
+"""Write a config as Parquet shards, deterministically, in bounded memory, keeping the
+shards of the last release whose rows did not change.
 
+A shard holds the rows of consecutive parts (one per raw file, in raw-file order). A part
+ends its shard where its source's hash says so (about one part in `shard_parts`) once the
+shard holds a quarter of `shard_max_bytes`, or where the next part would take the shard
+past `shard_max_bytes` of data; a part larger than that alone is cut in several shards.
+So where shards end depends on the parts nearby only: a new dump changes the shard it
+joins (and at most the next few, until a hash ends them as before), a part whose rows
+changed its own shard, and every other shard is the same file as before, linked from the
+last release instead of written again. What each shard was made from (its parts'
+digests, the schema and the code) is kept for the next run (`publish --shards`); a file
+whose size or modification time is not what was recorded is written again, never
+trusted.
+"""
+
+import hashlib
+import json
 import os
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -9,18 +25,34 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from pipeline.io import PARQUET
+from pipeline.release import checksums
 from pipeline.release.layout import shard
 from schemas.derive import validate
+
+# Rows validated at a time (Pandera's cost is mostly a fixed few ms a call).
+VALIDATE_ROWS = 50_000
+
+
+@dataclass(frozen=True)
+class Part:
+    """A part's rows of a config: `digest` names what they are made from, `source` is its
+    raw file, `build` makes them."""
+
+    digest: str
+    source: str
+    build: Callable[[], pa.Table]
 
 
 @dataclass(frozen=True)
 class Shards:
-    """What was written of one config: the shards' relative paths, rows and bytes (in
-    memory, uncompressed)."""
+    """What was written of one config: the shards' relative paths, rows, bytes (in
+    memory, uncompressed) and SHA-256 digests; and the state to keep for the next run."""
 
     names: list[str]
     rows: int
     nbytes: int
+    sha256: dict[str, str]
+    state: dict
 
 
 def batches(tables: Iterable[pa.Table], rows: int) -> Iterator[pa.Table]:
@@ -37,48 +69,134 @@ def batches(tables: Iterable[pa.Table], rows: int) -> Iterator[pa.Table]:
         yield pa.concat_tables(pending).combine_chunks()
 
 
-def write_shards(
-    tables: Iterable[pa.Table],
+def ends_shard(source: str, every: int) -> bool:
+    """Whether the part of raw file `source` may end its shard: about one in `every`."""
+    digest = hashlib.blake2b(source.encode(), digest_size=8).digest()
+    return int.from_bytes(digest, "little") % every == 0
+
+
+def write_config(
+    parts: list[Part],
     model,
     schema: pa.Schema,
     folder: Path,
     config: str,
-    max_bytes: int,
-    rows: int,
+    meta: dict,
+    old: Path,
+    state: dict,
 ) -> Shards:
-    """Validate the rows of `tables` against `model` and write them as `schema` under
-    folder/data/<config>/, in row groups of `rows` rows.
+    """Validate the rows of `parts` against `model` and write them as `schema` under
+    folder/data/<config>/, in row groups of `meta["row_group_rows"]` rows, in shards cut
+    as the module says; shards made from the same parts as a shard of the release in
+    `old` (as `state`, this config's part of `Shards.state` then, records) are linked
+    from there."""
+    data = folder / "data" / config
+    data.mkdir(parents=True, exist_ok=True)
+    stamp = _stamp(config, schema, meta)
+    known, groups = state.get("parts", {}), state.get("groups", {})
+    written, kept = [], {"parts": {}, "groups": {}}
+    group, size = [], 0
 
-    A row group goes to a new shard when it would take the current one past `max_bytes` of
-    data. An empty table is one shard with no row group (a zero-row row group breaks
-    readers).
-    """
-    (folder / shard(config, 0, 1)).parent.mkdir(parents=True, exist_ok=True)
-    paths, writer, size, total, nbytes = [], None, 0, 0, 0
+    def close():
+        key = "\0".join([stamp, *(part.digest for part, *_ in group)])
+        key = hashlib.blake2b(key.encode()).hexdigest()
+        at = len(written)
+        files = _reused(groups.get(key), old, data, at) or _write(
+            group, model, schema, data, meta, at
+        )
+        kept["groups"][key] = files
+        written.extend(files)
+
+    for part in parts:
+        table, fresh = None, part.digest not in known
+        if fresh:
+            table = part.build()
+            known = {**known, part.digest: table.nbytes}
+        nbytes = known[part.digest]
+        kept["parts"][part.digest] = nbytes
+        if group and size + nbytes > meta["shard_max_bytes"]:
+            close()
+            group, size = [], 0
+        group.append((part, table, fresh))
+        size += nbytes
+        if size >= meta["shard_max_bytes"] // 4 and ends_shard(part.source, meta["shard_parts"]):
+            close()
+            group, size = [], 0
+    if group or not written:
+        close()
+    names = [shard(config, i, len(written)) for i in range(len(written))]
+    for entry, name in zip(written, names, strict=True):
+        os.replace(entry.pop("path"), folder / name)
+        entry["name"] = name
+        stat = (folder / name).stat()
+        entry["size"], entry["mtime_ns"] = stat.st_size, stat.st_mtime_ns
+    rows, nbytes = sum(e["rows"] for e in written), sum(e["nbytes"] for e in written)
+    sha256 = {e["name"]: e["sha256"] for e in written}
+    return Shards(names, rows, nbytes, sha256, kept)
+
+
+def _stamp(config: str, schema: pa.Schema, meta: dict) -> str:
+    """What every shard of a config also depends on: the schema, row groups, code."""
+    from pipeline.parts import code_digest
+
+    layout = (meta["row_group_rows"], meta["shard_max_bytes"], meta["shard_parts"])
+    return repr((config, schema.serialize().to_pybytes(), layout, code_digest()))
+
+
+def _reused(files: list[dict] | None, old: Path, data: Path, first: int) -> list[dict] | None:
+    """The recorded `files` of a shard group, linked into `data` (numbered from `first`),
+    if each is in the release at `old` as it was written."""
+    if not files:
+        return None
+    for entry in files:
+        try:
+            stat = (old / entry["name"]).stat()
+        except OSError:
+            return None
+        if (stat.st_size, stat.st_mtime_ns) != (entry["size"], entry["mtime_ns"]):
+            return None
+    linked = []
+    for entry in files:
+        path = data / f".{first + len(linked)}.parquet"
+        os.link(old / entry["name"], path)
+        linked.append({k: entry[k] for k in ("rows", "nbytes", "sha256")} | {"path": path})
+    return linked
+
+
+def _write(group, model, schema, data: Path, meta: dict, first: int) -> list[dict]:
+    """Write a group of parts' rows as one shard, or several if they pass `max_bytes`. The
+    rows of parts not seen before are validated (those of the other parts were, then)."""
+    tables = [(part.build() if table is None else table, fresh) for part, table, fresh in group]
+    for batch in batches((table for table, fresh in tables if fresh), VALIDATE_ROWS):
+        validate(model, batch)
+    files, writer, size = [], None, 0
     try:
-        for batch in batches(tables, rows):
-            validate(model, batch)
+        for batch in batches((table for table, _ in tables), meta["row_group_rows"]):
             batch = batch.cast(schema)
-            if writer is None or size + batch.nbytes > max_bytes:
+            if writer is None or size + batch.nbytes > meta["shard_max_bytes"]:
                 if writer is not None:
                     writer.close()
-                writer, size = _new_shard(paths, folder / "data" / config, schema), 0
-            writer.write_table(batch, row_group_size=rows)
+                path = data / f".{first + len(files)}.parquet"
+                files.append({"path": path, "rows": 0, "nbytes": 0})
+                writer, size = pq.ParquetWriter(files[-1]["path"], schema, **PARQUET), 0
+            writer.write_table(batch, row_group_size=meta["row_group_rows"])
             size += batch.nbytes
-            nbytes += batch.nbytes
-            total += batch.num_rows
-        if writer is None:
-            writer = _new_shard(paths, folder / "data" / config, schema)
+            files[-1]["rows"] += batch.num_rows
+            files[-1]["nbytes"] += batch.nbytes
+        if writer is None:  # no row: one shard with no row group
+            files.append({"path": data / f".{first}.parquet", "rows": 0, "nbytes": 0})
+            writer = pq.ParquetWriter(files[-1]["path"], schema, **PARQUET)
     finally:
         if writer is not None:
             writer.close()
-    names = [shard(config, index, len(paths)) for index in range(len(paths))]
-    for path, name in zip(paths, names, strict=True):
-        os.replace(path, folder / name)
-    return Shards(names, total, nbytes)
+    for entry in files:
+        entry["sha256"] = checksums.sha256(entry["path"])
+    return files
 
 
-def _new_shard(paths: list[Path], folder: Path, schema: pa.Schema) -> pq.ParquetWriter:
-    """A writer for the next shard, under a temporary name added to `paths`."""
-    paths.append(folder / f".{len(paths)}.parquet")
-    return pq.ParquetWriter(paths[-1], schema, **PARQUET)
+def load_state(path: Path) -> dict:
+    """The shards' state kept at `path` by the last publish (none if unreadable)."""
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}

@@ -1,47 +1,43 @@
 """The publish stage: dist/abstracts as a Hugging Face dataset folder, all or nothing."""
 
+import functools
 import json
 from functools import partial
 from pathlib import Path
 
-import pyarrow as pa
 import pyarrow.parquet as pq
 
+from pipeline import parts
 from pipeline.io import atomic_dir, write_json, write_text
 from pipeline.parallel import ordered_map, workers
 from pipeline.parts import LINKS, REJECTS
 from pipeline.release import card, checksums, history
-from pipeline.release.assemble import tables
+from pipeline.release.assemble import linked_parts, part_digest
 from pipeline.release.croissant import croissant
 from pipeline.release.history import Release, data_sha256
 from pipeline.release.layout import CONFIGS, published_schema
 from pipeline.release.reader import ReleaseError
-from pipeline.release.shards import Shards, write_shards
+from pipeline.release.shards import Part, load_state, write_config
 
 
-def _rows(path: Path, rows: int):
-    """The table at `path`, `rows` rows at a time."""
-    for batch in pq.ParquetFile(path).iter_batches(batch_size=rows):
-        yield pa.Table.from_batches([batch])
+def _rejects(parsed: Path) -> list[Part]:
+    """The rejects of each parse part, in part order."""
+    found = []
+    for entry, path in zip(parts.index(parsed), parts.paths(parsed, REJECTS), strict=True):
+        digest = part_digest("rejects", entry["part"])
+        found.append(Part(digest, entry["source"], functools.partial(pq.read_table, path)))
+    return found
 
 
-def _config(
-    config: str, inputs: dict[str, Path], schemas: dict[str, pa.Schema], out: Path, meta: dict
-) -> Shards:
-    """Write one config's shards under `out`."""
+def _config(config: str, inputs: dict, schemas: dict, tmp: Path, out: Path, meta, state: dict):
+    """Write one config's shards under `tmp`, keeping those of the release at `out` that
+    are made from the same parts (as `state` records)."""
     if config == "rejects":
-        source = _rows(inputs["parsed"] / REJECTS, meta["row_group_rows"])
+        found = _rejects(inputs["parsed"])
     else:
-        source = tables(config, inputs["normalized"], inputs["dedup"] / LINKS)
-    return write_shards(
-        source,
-        CONFIGS[config],
-        schemas[config],
-        out,
-        config,
-        meta["shard_max_bytes"],
-        meta["row_group_rows"],
-    )
+        found = linked_parts(config, inputs["normalized"], inputs["dedup"] / LINKS)
+    kept = state.get(config, {})
+    return write_config(found, CONFIGS[config], schemas[config], tmp, config, meta, out, kept)
 
 
 def run(
@@ -52,6 +48,7 @@ def run(
     meta: dict,
     processes: int = 1,
     releases: Path | None = None,
+    shards: Path | None = None,
 ) -> dict[str, int]:
     """Publish the three configs to `out`; return their row counts.
 
@@ -59,7 +56,9 @@ def run(
     `normalized`, `dedup`); `meta` the `publish:` section of the params; `stats` the parse
     and dedup metrics. Configs are written in `processes` processes (0: one per core).
     `out` is left as it was if there is no abstract, or if `releases` (the history of
-    released versions) holds the version with other data.
+    released versions) holds the version with other data. `shards` keeps what each shard
+    was made from, so that the next run links the shards that would be the same (none: all
+    are written).
     """
     if not stats["abstracts"]:
         raise ReleaseError(
@@ -69,12 +68,17 @@ def run(
     schemas = {config: published_schema(config, meta["version"]) for config in CONFIGS}
     rows, sizes = {}, {}
     with atomic_dir(out) as tmp:
-        write = partial(_config, inputs=inputs, schemas=schemas, out=tmp, meta=meta)
+        kept = load_state(shards) if shards else {}
+        write = partial(
+            _config, inputs=inputs, schemas=schemas, tmp=tmp, out=out, meta=meta, state=kept
+        )
         done = ordered_map(write, CONFIGS, workers(processes, len(CONFIGS)))
+        digests, state = {}, {}
         for config, written in zip(CONFIGS, done, strict=True):
             rows[config] = written.rows
             sizes[config] = (written.nbytes, sum((tmp / s).stat().st_size for s in written.names))
-        digests = {name: checksums.sha256(tmp / name) for name in checksums.files(tmp)}  # data
+            digests |= written.sha256
+            state[config] = written.state
         if releases:
             release = Release(meta["version"], meta["date_published"], data_sha256(digests))
             history.check(releases, release)
@@ -102,6 +106,8 @@ def run(
         )
         digests |= {name: checksums.sha256(tmp / name) for name in ("README.md", "croissant.json")}
         write_text(tmp / checksums.MANIFEST, checksums.manifest(digests))
+    if shards:
+        write_json(shards, state)
     return rows
 
 
