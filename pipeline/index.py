@@ -117,6 +117,8 @@ def merge_band(
     h, k = old[0], renumber[old[1]]
     order = np.argsort(hashes, kind="stable")  # the new keys come in key order
     hashes, new = hashes[order], new[order]
+    if not len(h):  # a full build: nothing to merge with
+        return (hashes, new), np.empty(0, np.int64)
     pos = np.searchsorted(h, hashes, "left")
     while len(h):  # past the keys before it in its bucket: buckets are small
         at = pos.clip(max=len(h) - 1)

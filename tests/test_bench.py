@@ -45,7 +45,11 @@ def test_bench_measures_every_stage_and_the_floor(tmp_path, acl_corpus):
         assert all(value > 0 for value in results["full"][stage].values()), stage
     assert results["floor"]["wall"] > 0
     assert results["ratio"] == results["full"]["total"]["wall"] / results["floor"]["wall"]
-    assert results["incremental"]["total"]["wall"] > 0 and results["incremental_pct"] > 0
+    for key in ("incremental", "incremental_new"):  # a dump with copies, then new abstracts
+        assert results[key]["total"]["wall"] > 0 and results["incremental_ratio"][key] > 0
+        written = results["shards_written"][key]
+        assert set(written) == {"default", "occurrences", "rejects"}, written
+        assert all(0 <= new <= total for new, total in written.values()), written
     # Then the start-up of the command line and of every stage, as bench/startup.py prints it.
     assert re.search(r"^start-up, best of \d+ runs$", done.stdout, re.M), done.stdout
     timed = results["startup"]["commands"]
