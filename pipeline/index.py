@@ -222,6 +222,11 @@ def bands_out(folder: Path, bands: int) -> Iterator[list]:
         yield [stack.enter_context(path.open("wb")) for path in paths]
 
 
+def ids(column: pa.Array | pa.ChunkedArray) -> np.ndarray:
+    """A column of 16-character ids as `S16`."""
+    return _array(column if isinstance(column, pa.ChunkedArray) else pa.chunked_array([column]))
+
+
 def read_rows(files: list[Path], names: tuple[str, ...], bands: list):
     """The columns `names` of the parts `files` as arrays (digests as `V16`, ids as `S16`),
     and `is_legacy_decoded`; and each part's rows. Each row's LSH bands are written to the
@@ -237,6 +242,16 @@ def read_rows(files: list[Path], names: tuple[str, ...], bands: list):
         got["is_legacy_decoded"].append(pc.equal(table.column("encoding"), "cp1252").to_numpy())
         sizes.append(table.num_rows)
     return {name: np.concatenate(values) for name, values in got.items() if values}, sizes
+
+
+def strings(fixed: np.ndarray) -> pa.Array:
+    """Fixed-width bytes (`S16` ids) as an Arrow string array, sharing their buffer."""
+    width = fixed.dtype.itemsize
+    offsets = np.arange(0, width * len(fixed) + 1, width, dtype=np.int32)
+    data = np.ascontiguousarray(fixed)
+    return pa.Array.from_buffers(
+        pa.string(), len(fixed), [None, pa.py_buffer(offsets), pa.py_buffer(data)]
+    )
 
 
 def _array(column: pa.ChunkedArray) -> np.ndarray:

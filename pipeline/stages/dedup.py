@@ -297,7 +297,7 @@ def regroup(update: Update, roots_touched: np.ndarray, pmap, verdicts: Verdicts,
         looked,
         key,
         rows["text_hash"][looked],
-        pa.array(rows["key_id"][looked].astype(str), pa.string()),
+        index.strings(rows["key_id"][looked]),
         {name: rows[name][looked] for name in (*RANK, "n_words", "is_legacy_decoded")},
     )
     group, best, ids, owner = identify(view, roots, joined, code, named)
@@ -316,7 +316,7 @@ def _codes(registered: np.ndarray, named: np.ndarray) -> tuple[np.ndarray, pa.Ar
     strings."""
     code = np.searchsorted(named, registered).clip(0, max(len(named) - 1, 0))
     hit = (registered != b"") & (named[code] == registered if len(named) else False)
-    return np.where(hit, code, -1), pa.array(named.astype(str), pa.string())
+    return np.where(hit, code, -1), index.strings(named)
 
 
 def identify(rows: Rows, roots: np.ndarray, joined: np.ndarray, code: np.ndarray, named):
@@ -425,7 +425,7 @@ def decide(update: Update, pmap, verdicts: Verdicts, texts, lengths) -> np.ndarr
     found_in = np.unique(group * len(update.entries) + parts_of) // max(len(update.entries), 1)
     short, long = length_flags(view.values["n_words"], *lengths)
     decided = {
-        "abstract_id": np.array(ids.to_pylist(), "S16") if n else np.empty(0, "S16"),
+        "abstract_id": index.ids(ids),
         "match": match,
         "is_canonical": best == np.arange(n),
         "n_occurrences": np.bincount(group, minlength=group.max(initial=-1) + 1)[group][best],
@@ -511,7 +511,7 @@ def _links(source: pa.Array, rows: dict, at: slice | np.ndarray, schema: pa.Sche
         {
             "source": source[at] if isinstance(at, slice) else source.take(at),
             "byte_start": rows["byte_start"][at],
-            "abstract_id": rows["abstract_id"][at].astype(str),
+            "abstract_id": index.strings(rows["abstract_id"][at]),
             "match": KINDS[rows["match"][at]],
             "is_canonical": rows["is_canonical"][at],
             **{name: rows[name][at] for name in ("n_occurrences", "n_sources")},
