@@ -18,22 +18,13 @@ from pipeline.io import read_rows
 from pipeline.release.diff import next_version
 from pipeline.release.layout import CONFIGS, shard
 from pipeline.release.reader import read_config, shards
-from tests.conftest import ACL, ROOT, SEEDS, copy_project, run_pipeline, set_version, sh
+from tests.conftest import ACL, ROOT, SEEDS, copy_project, run_pipeline, set_version, sh, tree
 
 pytestmark = pytest.mark.slow
 
 VERSION = Params(ROOT / "params.yaml").publish()["version"]  # recorded as released
 NEXT = next_version(VERSION, "minor")
 MINOR_RIGHT = f"bump: minor from {VERSION}, so {NEXT} or above; labelled {NEXT}: right"
-
-
-def tree(folder):
-    """Every file under `folder` and its bytes."""
-    return {
-        p.relative_to(folder).as_posix(): p.read_bytes()
-        for p in sorted(folder.rglob("*"))
-        if p.is_file()
-    }
 
 
 def release(copy, env):
