@@ -176,7 +176,7 @@ class Texts:
     def copy(self, digests: np.ndarray, rows: np.ndarray, files: list[Path], sizes) -> None:
         """Copy the texts of the keys of `digests` not copied yet, each read from the
         `files` (as one table; `sizes` rows each) at its row in `rows`."""
-        new = _absent(digests, self.digests)
+        new = absent(digests, self.digests)
         digests, rows = digests[new], rows[new]
         digests, first = np.unique(digests, return_index=True)
         order = np.argsort(rows[first])
@@ -207,7 +207,7 @@ class Texts:
             return [m[start:end].decode() for start, end in spans]
 
 
-def _absent(values: np.ndarray, known: np.ndarray) -> np.ndarray:
+def absent(values: np.ndarray, known: np.ndarray) -> np.ndarray:
     """Which `values` are not in `known` (sorted)."""
     if not len(known):
         return np.ones(len(values), bool)

@@ -121,7 +121,7 @@ class Verdicts:
         wanted, seen = pairs.view("V32").ravel(), near >= 0
         wanted, near = wanted[seen], near[seen]
         if not everything and len(self.pairs):
-            kept = index._absent(self.pairs, np.sort(wanted))
+            kept = index.absent(self.pairs, np.sort(wanted))
             wanted, near = np.r_[self.pairs[kept], wanted], np.r_[self.near[kept], near]
         order = np.argsort(wanted, kind="stable")
         with replacing(self.path) as tmp, tmp.open("wb") as file:
@@ -210,7 +210,7 @@ class Update:
             got.pop("key_hash", np.empty(0, "V16")), return_index=True, return_inverse=True
         )
         had = old.keys.get("digest", np.empty(0, "V16"))
-        self.added = added = digests[index._absent(digests, had)]
+        added = digests[index.absent(digests, had)]
         all_digests = np.insert(had, np.searchsorted(had, added), added)
         renumber = np.arange(len(had)) + np.searchsorted(added, had)
         new_keys = np.searchsorted(all_digests, added)
@@ -240,7 +240,7 @@ class Update:
                 continue
             rows.setdefault(name, np.empty(n, values.dtype))[new_at] = values
         self.keys, self.rows, self.entries = keys, rows, entries
-        self.had_keys = np.searchsorted(all_digests, digests[~index._absent(digests, had)])
+        self.had_keys = np.searchsorted(all_digests, digests[~index.absent(digests, had)])
         np.save(folder / "scratch-renumber.npy", renumber)
         np.save(folder / "scratch-new-keys.npy", new_keys)
         np.save(folder / "scratch-new-keys-rows.npy", first[np.searchsorted(digests, added)])
@@ -270,9 +270,25 @@ def _spread(n: int, at: np.ndarray, values, dtype) -> np.ndarray:
     return out
 
 
+@dataclass
+class Regrouped:
+    """What `regroup` made of some keys (`chosen`, numbered 0.. among them) and of their
+    rows (`looked`, as `view`)."""
+
+    chosen: np.ndarray
+    roots: np.ndarray  # each chosen key's group root, a number among them
+    looked: np.ndarray
+    view: Rows
+    group: np.ndarray  # each row's abstract, a number
+    best: np.ndarray  # each row's canonical row, a number among them
+    ids: pa.Array  # each row's abstract id
+    owner: np.ndarray  # each row's registered id, as a code (-1: none)
+    verdicts: tuple[np.ndarray, np.ndarray]  # the candidate pairs' digests and verdicts
+
+
 def regroup(update: Update, roots_touched: np.ndarray, pmap, verdicts: Verdicts, texts):
     """Group, rank and identify the keys of the groups of `roots_touched` and every new
-    key: return the rows looked at and what was decided for them."""
+    key, and their rows."""
     keys, rows, params = update.keys, update.rows, update.params
     chosen = _among(keys["root"], roots_touched)
     chosen[update.new_keys] = True
@@ -291,7 +307,6 @@ def regroup(update: Update, roots_touched: np.ndarray, pmap, verdicts: Verdicts,
     roots, near, joined = cluster(
         pairs, keys["head"][chosen], fetch.copy, params, pmap, verdicts.known(digests), complete
     )
-    verdicts.pending = (digests, near)
     view = Rows(
         update.parts,
         looked,
@@ -301,7 +316,7 @@ def regroup(update: Update, roots_touched: np.ndarray, pmap, verdicts: Verdicts,
         {name: rows[name][looked] for name in (*RANK, "n_words", "is_legacy_decoded")},
     )
     group, best, ids, owner = identify(view, roots, joined, code, named)
-    return chosen, roots, looked, view, group, best, ids, owner
+    return Regrouped(chosen, roots, looked, view, group, best, ids, owner, (digests, near))
 
 
 def _among(values: np.ndarray, chosen: np.ndarray) -> np.ndarray:
@@ -320,9 +335,9 @@ def _codes(registered: np.ndarray, named: np.ndarray) -> tuple[np.ndarray, pa.Ar
 
 
 def identify(rows: Rows, roots: np.ndarray, joined: np.ndarray, code: np.ndarray, named):
-    """Each row's abstract (a number), canonical row and abstract id, given the groups'
-    `roots` and `joined` pairs (`groups`), and each row's registered id as a `code` into
-    `named` (`registered_codes`).
+    """Each row's abstract (a number), canonical row, abstract id and registered owner (a
+    code, -1: none), given the groups' `roots` and `joined` pairs (`cluster`), and each
+    row's registered id as a `code` into `named` (`_codes`).
 
     An abstract takes the id registered for its rows (`owners`: a group bridging several is
     split between them, never merged), or else its canonical copy's `key_id`; if another
@@ -399,44 +414,42 @@ def matched(rows: Rows, best: np.ndarray, keys: Keys, chunk: int = 20_000) -> np
     return match
 
 
-def decide(update: Update, pmap, verdicts: Verdicts, texts, lengths) -> np.ndarray:
+def decide(update: Update, pmap, verdicts: Verdicts, texts, lengths) -> Regrouped:
     """Make again the groups that the new parts touch (all of them from an empty index),
-    writing their rows' decisions into `update.rows`; return which rows were looked at."""
+    writing their rows' decisions into `update.rows`."""
     rows, keys = update.rows, update.keys
     roots = distinct(keys["root"][update.touched(pmap)])
     while True:
-        chosen, key_roots, looked, view, group, best, ids, owner = regroup(
-            update, roots, pmap, verdicts, texts
-        )
+        made = regroup(update, roots, pmap, verdicts, texts)
         # An abstract that took the id of a registered row it does not hold joined that
         # row's abstract: its groups are made again with these.
-        held = update.named[distinct(owner[owner >= 0])]
+        held = update.named[distinct(made.owner[made.owner >= 0])]
         inside = np.zeros(len(rows["key"]), bool)
-        inside[looked] = True
+        inside[made.looked] = True
         outside = np.flatnonzero(_among(rows["registered"], held) & ~inside)
         if not len(outside):
             break
         roots = distinct(np.r_[roots, keys["root"][rows["key"][outside]]])
-    keys["root"][chosen] = chosen[key_roots]
+    chosen, group, best, view = made.chosen, made.group, made.best, made.view
+    keys["root"][chosen] = chosen[made.roots]
     fetch = Keys(texts, keys["digest"][chosen], keys["first"][chosen], update.parts)
-    match = matched(view, best, fetch)
-    parts_of = update.part_of[looked]
-    n = len(looked)
+    parts_of = update.part_of[made.looked]
     found_in = np.unique(group * len(update.entries) + parts_of) // max(len(update.entries), 1)
     short, long = length_flags(view.values["n_words"], *lengths)
+    counts = group.max(initial=-1) + 1
     decided = {
-        "abstract_id": index.ids(ids),
-        "match": match,
-        "is_canonical": best == np.arange(n),
-        "n_occurrences": np.bincount(group, minlength=group.max(initial=-1) + 1)[group][best],
-        "n_sources": np.bincount(found_in, minlength=group.max(initial=-1) + 1)[group][best],
+        "abstract_id": index.ids(made.ids),
+        "match": matched(view, best, fetch),
+        "is_canonical": best == np.arange(len(made.looked)),
+        "n_occurrences": np.bincount(group, minlength=counts)[group][best],
+        "n_sources": np.bincount(found_in, minlength=counts)[group][best],
         "is_too_short": short[best],
         "is_too_long": long[best],
         "group_legacy": view.values["is_legacy_decoded"][best],
     }
     for name, values in decided.items():
-        rows.setdefault(name, np.empty(len(rows["key"]), values.dtype))[looked] = values
-    return looked
+        rows.setdefault(name, np.empty(len(rows["key"]), values.dtype))[made.looked] = values
+    return made
 
 
 def run(
@@ -475,8 +488,9 @@ def run(
         before = {name: update.rows[name].copy() for name in DECIDED if name in update.rows}
         update.named = distinct(np.r_[old.named, update.rows.get("registered", [])])
         update.named = update.named[update.named != b""].astype("S16")
-        looked = decide(update, pmap, verdicts, texts, lengths)
-        verdicts.save(*verdicts.pending, everything=not old.parts)
+        made = decide(update, pmap, verdicts, texts, lengths)
+        verdicts.save(*made.verdicts, everything=not old.parts)
+        looked = made.looked
         changed = np.zeros(len(update.part_of), bool)
         changed[update.new_at] = True
         for name, values in before.items():
