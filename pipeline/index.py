@@ -5,13 +5,15 @@ holding it; every occurrence (part order) with what grouping and ranking need an
 dedup decided for it; each LSH band's hashes in (hash, key) order, so that a new key's
 neighbours in a band are found by a binary search; and the texts of every key ever
 compared (`keys.bin`). It holds for one stamp (params, code, registry) and the parts it
-lists, in order: another stamp, a part removed or changed, a file missing or cut short,
-and the stage starts from an empty index, a full build, never trusting a damaged one.
+lists, in order: another stamp, a part removed or changed, a file missing, cut short or
+with another CRC-32 than the one recorded when it was written, and the stage starts from
+an empty index, a full build, never trusting a damaged one.
 """
 
 import contextlib
 import json
 import mmap
+import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -24,9 +26,7 @@ import pyarrow.parquet as pq
 from pipeline.io import take_rows
 
 META = "meta.json"
-KEYS = ("digest", "head", "root", "first")
-# What ranking and the flags need of each row, and what dedup decided for it.
-OUTPUTS = ("abstract_id", "match", "is_canonical", "n_occurrences", "n_sources")
+TEXT_ARRAYS = ("digest", "start", "end")
 
 
 @dataclass
@@ -42,6 +42,7 @@ class Index:
     # The registered ids held by some row, sorted: an abstract cannot take one of them.
     named: np.ndarray = field(default_factory=lambda: np.empty(0, "S16"))
     texts: int = 0  # how many entries of keys.bin are whole (a failed run may add more)
+    text_crc: int = 0  # the CRC-32 of their bytes
 
     @property
     def size(self) -> int:
@@ -58,28 +59,55 @@ def read_band(folder: Path, b: int, size: int) -> tuple[np.ndarray, np.ndarray]:
 
 def load(folder: Path, stamp: str, names: list[str], bands: int) -> Index:
     """The index in `folder` if it was made with `stamp` from some of the parts `names`
-    (every part it lists still there, in the same order), else an empty one."""
+    (every part it lists still there, in the same order) and every file of it is whole,
+    else an empty one."""
     try:
         meta = json.loads((folder / META).read_text(encoding="utf-8"))
         listed = [p["part"] for p in meta["parts"]]
         if meta["stamp"] != stamp or not _in_order(listed, names):
             return Index(folder, stamp)
-        keys = {name: np.load(folder / f"key.{name}.npy") for name in meta["keys"]}
-        rows = {name: np.load(folder / f"row.{name}.npy") for name in meta["rows"]}
+        crc, arrays = meta["crc"], {}
+        band_files = [f"band-{b}.{kind}.npy" for b in range(bands) for kind in ("hash", "key")]
+        for name in {*crc, *(band_files if meta["size"] else [])}:
+            arrays[name] = np.load(folder / name, mmap_mode="r")
+            if _crc(arrays[name]) != crc[name]:
+                return Index(folder, stamp)
+        keys = {name: np.array(arrays[f"key.{name}.npy"]) for name in meta["keys"]}
+        rows = {name: np.array(arrays[f"row.{name}.npy"]) for name in meta["rows"]}
         if {len(a) for a in keys.values()} != {meta["size"]} and meta["size"]:
             return Index(folder, stamp)
         if {len(a) for a in rows.values()} - {sum(p["rows"] for p in meta["parts"])}:
             return Index(folder, stamp)
-        for b in range(bands if meta["size"] else 0):
-            for kind in ("hash", "key"):
-                if np.load(folder / f"band-{b}.{kind}.npy", mmap_mode="r").shape != (meta["size"],):
-                    return Index(folder, stamp)
-        if (folder / "keys.bin").stat().st_size < meta["text_bytes"]:
+        if _file_crc(folder / "keys.bin", meta["text_bytes"]) != meta["text_crc"]:
             return Index(folder, stamp)
-        named = np.load(folder / "named.npy")
-    except (OSError, ValueError, KeyError, TypeError):
+        named = np.array(arrays["named.npy"])
+    except (OSError, ValueError, EOFError, KeyError, TypeError):  # what np.load raises
         return Index(folder, stamp)
-    return Index(folder, stamp, meta["parts"], keys, rows, named, meta["texts"])
+    texts = meta["texts"], meta["text_crc"]
+    return Index(folder, stamp, meta["parts"], keys, rows, named, *texts)
+
+
+def _crc(values: np.ndarray) -> int:
+    """The CRC-32 of an array's bytes."""
+    return zlib.crc32(np.ascontiguousarray(values).view(np.uint8))
+
+
+def _file_crc(path: Path, size: int, block: int = 1 << 24) -> int:
+    """The CRC-32 of the first `size` bytes of the file at `path` (-1 if it is shorter)."""
+    crc = 0
+    with path.open("rb") as file:
+        while size > 0:
+            data = file.read(min(block, size))
+            if not data:
+                return -1
+            crc, size = zlib.crc32(data, crc), size - len(data)
+    return crc
+
+
+def write(path: Path, values: np.ndarray) -> int:
+    """Save `values` at `path` (.npy); return their CRC-32, which `load` checks."""
+    np.save(path, values)
+    return _crc(values)
 
 
 def _in_order(listed: list[str], names: list[str]) -> bool:
@@ -89,13 +117,14 @@ def _in_order(listed: list[str], names: list[str]) -> bool:
     return -1 not in positions and positions == sorted(positions)
 
 
-def save(index: Index, folder: Path, text_bytes: int) -> None:
-    """Write the index's arrays to `folder` (its band files are there already)."""
-    for name, values in index.keys.items():
-        np.save(folder / f"key.{name}.npy", values)
-    for name, values in index.rows.items():
-        np.save(folder / f"row.{name}.npy", values)
-    np.save(folder / "named.npy", index.named)
+def save(index: Index, folder: Path, text_bytes: int, crc: dict[str, int]) -> None:
+    """Write the index's arrays to `folder`, where its band and text files are already
+    (their CRC-32s in `crc`), and last its meta."""
+    crc = dict(crc)
+    for kind, arrays in (("key", index.keys), ("row", index.rows)):
+        for name, values in arrays.items():
+            crc[f"{kind}.{name}.npy"] = write(folder / f"{kind}.{name}.npy", values)
+    crc["named.npy"] = write(folder / "named.npy", index.named)
     meta = {
         "stamp": index.stamp,
         "parts": index.parts,
@@ -104,6 +133,8 @@ def save(index: Index, folder: Path, text_bytes: int) -> None:
         "rows": list(index.rows),
         "texts": index.texts,
         "text_bytes": text_bytes,
+        "text_crc": index.text_crc,
+        "crc": dict(sorted(crc.items())),
     }
     (folder / META).write_text(json.dumps(meta), encoding="utf-8")
 
@@ -151,11 +182,11 @@ class Texts:
     runs) and read back a few at a time through a memory map: memory never holds them all.
     Entries are known by their key's digest."""
 
-    def __init__(self, folder: Path, saved: int):
+    def __init__(self, folder: Path, saved: int, crc: int):
         self.path = folder / "keys.bin"
-        arrays = [np.load(folder / f"text.{name}.npy") for name in ("digest", "start", "end")]
+        arrays = [np.load(folder / f"text.{name}.npy") for name in TEXT_ARRAYS]
         self.digests, self.starts, self.ends = (values[:saved] for values in arrays)
-        self.size = int(self.ends.max(initial=0))
+        self.size, self.crc = int(self.ends.max(initial=0)), crc  # of keys.bin's entries
         with self.path.open("ab") as file:  # what a failed run appended
             file.truncate(self.size)
 
@@ -167,11 +198,12 @@ class Texts:
         for name in ("start", "end"):
             np.save(folder / f"text.{name}.npy", np.empty(0, np.int64))
 
-    def save(self, folder: Path) -> int:
-        """Write the entries' arrays to `folder`; return how many there are."""
-        for name, values in (("digest", self.digests), ("start", self.starts), ("end", self.ends)):
-            np.save(folder / f"text.{name}.npy", values)
-        return len(self.digests)
+    def save(self, folder: Path) -> tuple[int, dict[str, int]]:
+        """Write the entries' arrays to `folder`; return how many there are, and the
+        arrays' CRC-32s by file."""
+        arrays = dict(zip(TEXT_ARRAYS, (self.digests, self.starts, self.ends), strict=True))
+        crc = {f"text.{n}.npy": write(folder / f"text.{n}.npy", a) for n, a in arrays.items()}
+        return len(self.digests), crc
 
     def copy(self, digests: np.ndarray, rows: np.ndarray, files: list[Path], sizes) -> None:
         """Copy the texts of the keys of `digests` not copied yet, each read from the
@@ -186,7 +218,9 @@ class Texts:
             for _, values in take_rows(files, "key", rows, sizes):
                 ends = np.frombuffer(values.buffers()[1], np.int32)
                 ends = ends[values.offset : values.offset + len(values) + 1]
-                file.write(values.buffers()[2][ends[0] : ends[-1]])
+                data = values.buffers()[2][ends[0] : ends[-1]]
+                file.write(data)
+                self.crc = zlib.crc32(data, self.crc)
                 lengths.append(np.diff(ends))
         lengths = np.concatenate(lengths)
         ends = self.size + np.cumsum(lengths)

@@ -168,9 +168,9 @@ def _placed(old: list[dict], listed: list[dict], sizes: dict[str, int]):
     return entries, joined[0], joined[1], np.repeat(np.arange(len(names)), np.diff(starts))
 
 
-def _merge_band(task) -> np.ndarray:
+def _merge_band(task) -> tuple[np.ndarray, dict[str, int]]:
     """Band b of the old index merged with the new keys' hashes, saved in the new index;
-    return the old keys whose chain changed."""
+    return the old keys whose chain changed, and the files' CRC-32s."""
     b, old_folder, folder, size = task
     old = index.read_band(old_folder, b, size)
     renumber, new = (
@@ -180,9 +180,8 @@ def _merge_band(task) -> np.ndarray:
     rows = np.load(folder / "scratch-new-keys-rows.npy")
     hashes = np.fromfile(folder / f"scratch-band-{b}.u64", np.uint64)[rows]
     (h, k), touched = index.merge_band(old, renumber, hashes, new)
-    np.save(folder / f"band-{b}.hash.npy", h)
-    np.save(folder / f"band-{b}.key.npy", k.astype(np.int32))
-    return touched
+    crc = {f"band-{b}.hash.npy": h, f"band-{b}.key.npy": k.astype(np.int32)}
+    return touched, {name: index.write(folder / name, values) for name, values in crc.items()}
 
 
 def _band_codes(task) -> np.ndarray:
@@ -250,7 +249,9 @@ class Update:
         """Merge the bands; return the keys whose groups must be made again."""
         size, folder = self.old.size, self.folder
         tasks = ((b, self.old.folder, folder, size) for b in range(self.params.bands))
-        near = list(pmap(_merge_band, tasks))
+        merged = list(pmap(_merge_band, tasks))
+        near = [touched for touched, _ in merged]
+        self.crc = {name: crc for _, files in merged for name, crc in files.items()}
         heads = self.keys["head"]
         new_heads = distinct(heads[self.new_keys])
         new_heads = new_heads[new_heads != 0]
@@ -482,7 +483,7 @@ def run(
                 shutil.copyfile(home / f"text.{name}.npy", folder / f"text.{name}.npy")
         else:
             index.Texts.new(folder)
-        texts = index.Texts(folder, old.texts)
+        texts = index.Texts(folder, old.texts, old.text_crc)
         verdicts = Verdicts(out.with_name(f"{out.name}.pairs.npz"), params)
         update = Update(old, files, entries, folder, params, id_registry)
         before = {name: update.rows[name].copy() for name in DECIDED if name in update.rows}
@@ -496,11 +497,12 @@ def run(
         for name, values in before.items():
             changed[looked] |= values[looked] != update.rows[name][looked]
         write_links(out, update.entries, update.rows, changed)
+        entries, text_crc = texts.save(folder)
         new = index.Index(folder, stamp, update.entries, update.keys, update.rows, update.named)
-        new.texts = texts.save(folder)
+        new.texts, new.text_crc = entries, texts.crc
         for scratch in folder.glob("scratch-*"):
             scratch.unlink()
-        index.save(new, folder, texts.size)
+        index.save(new, folder, texts.size, update.crc | text_crc)
     summary = _summary(update.rows, len(update.part_of))
     write_json(metrics, summary)
     return summary

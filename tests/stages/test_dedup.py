@@ -222,11 +222,12 @@ def test_keys_copied_to_the_store_read_back_as_they_were(tmp_path_factory, keys,
     at = dedup.Parts(files, [pq.ParquetFile(path).metadata.num_rows for path in files])
     first = np.array(rng.sample(range(len(keys)), len(keys)))
     index.Texts.new(folder)
-    texts, copied = index.Texts(folder, 0), []
+    texts, copied = index.Texts(folder, 0, 0), []
     for _ in range(2):
         copied.append(np.array(rng.sample(range(len(keys)), rng.randint(1, len(keys)))))
         store = Keys(texts, digests, first, at).copy(copied[-1])
-        texts = index.Texts(folder, texts.save(folder))
+        texts = index.Texts(folder, texts.save(folder)[0], texts.crc)
+        assert index._file_crc(folder / "keys.bin", texts.size) == texts.crc
     wanted = np.array(rng.choices(np.concatenate(copied), k=20))
     assert Keys(texts, digests, first, at)(wanted) == [keys[first[k]] for k in wanted]
     assert store(wanted) == [keys[first[k]] for k in wanted]
@@ -283,3 +284,42 @@ def test_incremental_dedup_equals_a_clean_one(
     dedup.run(tmp_path / "normalize", alone, tmp_path / "alone.json", *args[:-1])
     same = pq.read_table(clean / LINKS).equals(pq.read_table(alone / LINKS))
     assert same != registered  # the registry kept ids this build would not have given
+
+
+def _flip(path):
+    """Change one byte in the middle of the file at `path`, keeping its size."""
+    data = bytearray(path.read_bytes())
+    data[len(data) // 2] ^= 0xFF
+    path.write_bytes(bytes(data))
+
+
+@pytest.mark.parametrize(
+    "damage",
+    [
+        lambda home: _flip(home / "row.n_occurrences.npy"),
+        lambda home: _flip(home / "band-3.key.npy"),
+        lambda home: _flip(home / "keys.bin"),
+        lambda home: (home / "band-0.hash.npy").write_bytes(b""),
+        lambda home: (home / "key.root.npy").unlink(),
+        lambda home: (home / "meta.json").write_text("{"),
+    ],
+    ids=["row", "band", "texts", "emptied", "missing", "meta"],
+)
+def test_a_damaged_index_is_never_trusted(tmp_path, params, acl_corpus, monkeypatch, damage):
+    """Whatever is wrong with the index, dedup starts from none: every part read again,
+    and the links a clean dedup's."""
+    originals = synth.read_abstracts(acl_corpus)[:300]
+    synth.write_dumps(synth.blocks(originals, 900, 0.5, seed=4), tmp_path / "raw", 300, seed=4)
+    run_pipeline(tmp_path / "raw", tmp_path, params)
+    damage(tmp_path / "dedup.index")
+    read, read_rows = [], dedup.index.read_rows
+    monkeypatch.setattr(
+        dedup.index, "read_rows", lambda f, *a: read.append(len(f)) or read_rows(f, *a)
+    )
+    args = (params.dedup(), params.lengths(), 1)
+    dedup.run(tmp_path / "normalize", tmp_path / "dedup", tmp_path / "dedup.json", *args)
+    assert read == [3]  # all three parts: a full build
+    dedup.run(tmp_path / "normalize", tmp_path / "clean" / "dedup", tmp_path / "c.json", *args)
+    assert (tmp_path / "dedup" / LINKS).read_bytes() == (
+        tmp_path / "clean/dedup" / LINKS
+    ).read_bytes()
