@@ -6,8 +6,8 @@ dedup decided for it; each LSH band's hashes in (hash, key) order, so that a new
 neighbours in a band are found by a binary search; and the texts of every key ever
 compared (`keys.bin`). It holds for one stamp (params, code, registry) and the parts it
 lists, in order: another stamp, a part removed or changed, a file missing, cut short or
-with another CRC-32 than the one recorded when it was written, and the stage starts from
-an empty index, a full build, never trusting a damaged one.
+with another CRC-32 than the one recorded when it was written (the meta too), and the
+stage starts from an empty index, a full build, never trusting a damaged one.
 """
 
 import contextlib
@@ -63,6 +63,8 @@ def load(folder: Path, stamp: str, names: list[str], bands: int) -> Index:
     else an empty one."""
     try:
         meta = json.loads((folder / META).read_text(encoding="utf-8"))
+        if meta.pop("meta_crc") != _meta_crc(meta):
+            return Index(folder, stamp)
         listed = [p["part"] for p in meta["parts"]]
         if meta["stamp"] != stamp or not _in_order(listed, names):
             return Index(folder, stamp)
@@ -136,7 +138,13 @@ def save(index: Index, folder: Path, text_bytes: int, crc: dict[str, int]) -> No
         "text_crc": index.text_crc,
         "crc": dict(sorted(crc.items())),
     }
+    meta["meta_crc"] = _meta_crc(meta)
     (folder / META).write_text(json.dumps(meta), encoding="utf-8")
+
+
+def _meta_crc(meta: dict) -> int:
+    """The CRC-32 of the meta's content: an edited meta is not trusted either."""
+    return zlib.crc32(json.dumps(meta, sort_keys=True).encode())
 
 
 def merge_band(

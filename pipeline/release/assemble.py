@@ -48,6 +48,8 @@ def linked_parts(config: str, normalized: Path, links: Path) -> list[Part]:
     found = []
     entries = parts.index(normalized)
     for entry, path, link in zip(entries, files, _cut(links, sizes), strict=True):
+        # Fresh buffers: where the links were cut must not show in the rows' bytes or size.
+        link = link.take(np.arange(link.num_rows))
         picked = link.select(list(dict.fromkeys([*KEY, *taken.values()])))
         if config == "default":
             picked = picked.filter(link.column("is_canonical"))
@@ -62,7 +64,6 @@ def part_digest(config: str, part: str, table: pa.Table | None = None) -> str:
     a digest of its content), the `table` of links it takes, and the code."""
     digest = hashlib.blake2b(f"{config}\0{part}\0{parts.code_digest()}".encode(), digest_size=16)
     if table is not None:
-        table = table.take(np.arange(table.num_rows))  # fresh buffers: equal rows, equal bytes
         sink = pa.BufferOutputStream()
         with pa.ipc.new_stream(sink, table.schema) as stream:
             stream.write_table(table)

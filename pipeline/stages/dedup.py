@@ -18,6 +18,7 @@ registry of published occurrences (`pipeline.core.ids`) says which.
 import hashlib
 import os
 import shutil
+import zipfile
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
@@ -96,16 +97,20 @@ class Keys:
 class Verdicts:
     """The verdicts on candidate pairs, by the digests of their two keys, kept beside the
     output: a pair verified once is not verified again. They hold for the same params and
-    code only (a verdict depends on nothing else); a full build keeps only its own."""
+    code only (a verdict depends on nothing else); a full build keeps only its own. A file
+    that cannot be read is none."""
 
     def __init__(self, path: Path, params: DedupParams):
         self.path = path
-        self.stamp = repr((params.shingle_words, params.near_threshold, parts.code_digest()))
+        kept = (params.shingle_words, params.near_threshold, params.seed, parts.code_digest())
+        self.stamp = repr(kept)
         self.pairs, self.near = np.empty(0, "V32"), np.empty(0, np.int8)
-        if path.exists():
+        try:
             with np.load(path) as saved:
                 if str(saved["stamp"]) == self.stamp:
                     self.pairs, self.near = saved["pairs"], saved["near"]
+        except (OSError, ValueError, EOFError, KeyError, zipfile.BadZipFile):
+            pass  # none, or unreadable: every pair is verified
 
     def known(self, pairs: np.ndarray) -> np.ndarray:
         """Each pair's verdict (1 near, 0 not, -1 not verified); `pairs` holds the digests
@@ -422,12 +427,17 @@ def decide(update: Update, pmap, verdicts: Verdicts, texts, lengths) -> Regroupe
     roots = distinct(keys["root"][update.touched(pmap)])
     while True:
         made = regroup(update, roots, pmap, verdicts, texts)
-        # An abstract that took the id of a registered row it does not hold joined that
-        # row's abstract: its groups are made again with these.
+        # A registered id is one abstract's: an abstract whose canonical copy's key_id is
+        # registered joins the abstract holding it. So the groups of any row outside that
+        # holds, names or had a registered id held here are made again with these.
         held = update.named[distinct(made.owner[made.owner >= 0])]
         inside = np.zeros(len(rows["key"]), bool)
         inside[made.looked] = True
-        outside = np.flatnonzero(_among(rows["registered"], held) & ~inside)
+        names = ("registered", "key_id", "abstract_id")
+        clash = np.zeros(len(inside), bool)
+        for name in names if len(held) else ():
+            clash |= _among(rows[name], held) & ~inside
+        outside = np.flatnonzero(clash)
         if not len(outside):
             break
         roots = distinct(np.r_[roots, keys["root"][rows["key"][outside]]])
