@@ -435,7 +435,7 @@ def decide(update: Update, pmap, verdicts: Verdicts, texts, lengths) -> Regroupe
         inside[made.looked] = True
         names = ("registered", "key_id", "abstract_id")
         clash = np.zeros(len(inside), bool)
-        for name in names if len(held) else ():
+        for name in (n for n in names if n in rows) if len(held) else ():  # decided before
             clash |= _among(rows[name], held) & ~inside
         outside = np.flatnonzero(clash)
         if not len(outside):
