@@ -13,6 +13,7 @@ stage starts from an empty index, a full build, never trusting a damaged one.
 import contextlib
 import json
 import mmap
+import os
 import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -23,6 +24,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
+from pipeline.core.arrays import among
 from pipeline.io import take_rows
 
 META = "meta.json"
@@ -159,7 +161,7 @@ def merge_band(
     if not len(h):  # a full build: nothing to merge with
         return (hashes, new), np.empty(0, np.int64)
     pos = np.searchsorted(h, hashes, "left")
-    while len(h):  # past the keys before it in its bucket: buckets are small
+    while True:  # past the keys before it in its bucket: buckets are small
         at = pos.clip(max=len(h) - 1)
         later = (pos < len(h)) & (h[at] == hashes) & (k[at] < new)
         if not later.any():
@@ -190,21 +192,19 @@ class Texts:
     runs) and read back a few at a time through a memory map: memory never holds them all.
     Entries are known by their key's digest."""
 
-    def __init__(self, folder: Path, saved: int, crc: int):
+    def __init__(self, folder: Path, old: Index):
+        """The store in `folder`, holding the entries of the index `old` (its keys.bin
+        linked, what a failed run appended cut off), or none."""
         self.path = folder / "keys.bin"
-        arrays = [np.load(folder / f"text.{name}.npy") for name in TEXT_ARRAYS]
-        self.digests, self.starts, self.ends = (values[:saved] for values in arrays)
-        self.size, self.crc = int(self.ends.max(initial=0)), crc  # of keys.bin's entries
-        with self.path.open("ab") as file:  # what a failed run appended
+        self.digests = np.empty(0, "V16")
+        self.starts, self.ends = np.empty(0, np.int64), np.empty(0, np.int64)
+        if old.texts:
+            os.link(old.folder / "keys.bin", self.path)
+            arrays = [np.load(old.folder / f"text.{name}.npy") for name in TEXT_ARRAYS]
+            self.digests, self.starts, self.ends = (values[: old.texts] for values in arrays)
+        self.size, self.crc = int(self.ends.max(initial=0)), old.text_crc
+        with self.path.open("ab") as file:
             file.truncate(self.size)
-
-    @staticmethod
-    def new(folder: Path) -> None:
-        """Make an empty store in `folder`."""
-        (folder / "keys.bin").write_bytes(b"")
-        np.save(folder / "text.digest.npy", np.empty(0, "V16"))
-        for name in ("start", "end"):
-            np.save(folder / f"text.{name}.npy", np.empty(0, np.int64))
 
     def save(self, folder: Path) -> tuple[int, dict[str, int]]:
         """Write the entries' arrays to `folder`; return how many there are, and the
@@ -216,7 +216,7 @@ class Texts:
     def copy(self, digests: np.ndarray, rows: np.ndarray, files: list[Path], sizes) -> None:
         """Copy the texts of the keys of `digests` not copied yet, each read from the
         `files` (as one table; `sizes` rows each) at its row in `rows`."""
-        new = absent(digests, self.digests)
+        new = ~among(digests, self.digests)
         digests, rows = digests[new], rows[new]
         digests, first = np.unique(digests, return_index=True)
         order = np.argsort(rows[first])
@@ -247,13 +247,6 @@ class Texts:
         spans = zip(self.starts[at].tolist(), self.ends[at].tolist(), strict=True)
         with self.path.open("rb") as file, mmap.mmap(file.fileno(), 0, prot=mmap.PROT_READ) as m:
             return [m[start:end].decode() for start, end in spans]
-
-
-def absent(values: np.ndarray, known: np.ndarray) -> np.ndarray:
-    """Which `values` are not in `known` (sorted)."""
-    if not len(known):
-        return np.ones(len(values), bool)
-    return known[np.searchsorted(known, values).clip(0, len(known) - 1)] != values
 
 
 @contextlib.contextmanager

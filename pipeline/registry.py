@@ -5,6 +5,7 @@ from pathlib import Path
 
 import numpy as np
 
+from pipeline.core.arrays import among
 from pipeline.core.ids import LINE, parse
 
 EMPTY = (np.empty(0, np.uint64), np.empty(0, "S16"))
@@ -22,13 +23,6 @@ def read(path: Path, wanted: np.ndarray | None = None, chunk_lines: int = 1 << 2
             digests, ids = parse(data, str(path), first_line, before)
             if len(digests):
                 first_line, before = first_line + len(digests), int(digests[-1])
-            keep = slice(None) if wanted is None else _among(digests, wanted)
+            keep = slice(None) if wanted is None else among(digests, wanted)
             found.append((digests[keep], ids[keep]))
     return np.concatenate([d for d, _ in found]), np.concatenate([i for _, i in found])
-
-
-def _among(digests: np.ndarray, wanted: np.ndarray) -> np.ndarray:
-    """Which `digests` are among the sorted `wanted`."""
-    if not len(wanted):
-        return np.zeros(len(digests), bool)
-    return wanted[np.searchsorted(wanted, digests).clip(0, len(wanted) - 1)] == digests

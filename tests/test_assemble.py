@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 from pipeline import parts
 from pipeline.errors import UserError
 from pipeline.parts import LINKS
-from pipeline.release.assemble import LinksError, _cut, tables
+from pipeline.release.assemble import LinksError, _cut, linked_parts
 from schemas.fields import KEY
 from tests.conftest import SEEDS, run_pipeline
 
@@ -41,6 +41,11 @@ def built(tmp_path_factory, params):
     out = tmp_path_factory.mktemp("seeds")
     run_pipeline(SEEDS, out, params)
     return out / "normalize", out / "dedup" / LINKS
+
+
+def tables(config, normalized, links):
+    """The config's tables, part by part, as publish makes them."""
+    return (part.build() for part in linked_parts(config, normalized, links))
 
 
 def refused(normalized, links, config="occurrences") -> str:

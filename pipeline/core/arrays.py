@@ -11,11 +11,8 @@ def distinct(values: np.ndarray) -> np.ndarray:
     return ordered[np.r_[True, ordered[1:] != ordered[:-1]]] if len(ordered) else ordered
 
 
-def missing(values: np.ndarray, known: np.ndarray) -> np.ndarray:
-    """The distinct values, sorted, that are not in `known` (sorted, distinct):
-    `np.setdiff1d(values, known)`."""
-    values = distinct(values)
+def among(values: np.ndarray, known: np.ndarray) -> np.ndarray:
+    """Which `values` are in `known` (sorted): `np.isin(values, known)`."""
     if not len(known):
-        return values
-    at = np.searchsorted(known, values).clip(0, len(known) - 1)
-    return values[known[at] != values]
+        return np.zeros(len(values), bool)
+    return known[np.searchsorted(known, values).clip(0, len(known) - 1)] == values

@@ -31,22 +31,16 @@ class LinksError(ReleaseError):
     """Dedup's links do not match the normalized parts: dedup must run again."""
 
 
-def tables(config: str, normalized: Path, links: Path) -> Iterator[pa.Table]:
-    """The `default` (one row per abstract, its canonical copy) or `occurrences` config,
-    part by part, in part order (`linked_parts`)."""
-    return (part.build() for part in linked_parts(config, normalized, links))
-
-
 def linked_parts(config: str, normalized: Path, links: Path) -> list[Part]:
     """The `default` or `occurrences` config's rows of each normalized part, in part
     order: the normalized columns with the linked ones, joined row by row once every row's
     span key (`KEY`) is checked to be the same on both sides. A part's digest covers its
     normalized part and the links it takes (only the canonical rows' for `default`)."""
     taken = FROM_LINKS[config]
-    files = parts.paths(normalized, parts.OCCURRENCES)
+    entries = parts.index(normalized)
+    files = parts.paths(normalized, parts.OCCURRENCES, entries)
     sizes = [pq.ParquetFile(path).metadata.num_rows for path in files]
     found = []
-    entries = parts.index(normalized)
     for entry, path, link in zip(entries, files, _cut(links, sizes), strict=True):
         # Fresh buffers: where the links were cut must not show in the rows' bytes or size.
         link = link.take(np.arange(link.num_rows))

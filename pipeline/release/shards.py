@@ -98,6 +98,7 @@ def write_config(
     group, size = [], 0
 
     def close():
+        nonlocal group, size
         key = "\0".join([stamp, *(part.digest for part, *_ in group)])
         key = hashlib.blake2b(key.encode()).hexdigest()
         at = len(written)
@@ -106,22 +107,19 @@ def write_config(
         )
         kept["groups"][key] = files
         written.extend(files)
+        group, size = [], 0
 
     for part in parts:
         table, fresh = None, part.digest not in known
         if fresh:
             table = part.build()
-            known = {**known, part.digest: table.nbytes}
-        nbytes = known[part.digest]
-        kept["parts"][part.digest] = nbytes
+        nbytes = kept["parts"][part.digest] = table.nbytes if fresh else known[part.digest]
         if group and size + nbytes > meta["shard_max_bytes"]:
             close()
-            group, size = [], 0
         group.append((part, table, fresh))
         size += nbytes
         if size >= meta["shard_max_bytes"] // 4 and ends_shard(part.source, meta["shard_parts"]):
             close()
-            group, size = [], 0
     if group or not written:
         close()
     names = [shard(config, i, len(written)) for i in range(len(written))]

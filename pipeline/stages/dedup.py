@@ -17,7 +17,6 @@ registry of published occurrences (`pipeline.core.ids`) says which.
 
 import hashlib
 import os
-import shutil
 import zipfile
 from dataclasses import dataclass
 from functools import partial
@@ -29,7 +28,7 @@ import pyarrow.compute as pc
 
 from pipeline import index, parts, registry
 from pipeline.core import minhash
-from pipeline.core.arrays import distinct
+from pipeline.core.arrays import among, distinct
 from pipeline.core.dedup import DedupParams, candidates, cluster, match_kind
 from pipeline.core.flags import length_flags
 from pipeline.core.ids import bridged, owners
@@ -126,7 +125,7 @@ class Verdicts:
         wanted, seen = pairs.view("V32").ravel(), near >= 0
         wanted, near = wanted[seen], near[seen]
         if not everything and len(self.pairs):
-            kept = index.absent(self.pairs, np.sort(wanted))
+            kept = ~among(self.pairs, np.sort(wanted))
             wanted, near = np.r_[self.pairs[kept], wanted], np.r_[self.near[kept], near]
         order = np.argsort(wanted, kind="stable")
         with replacing(self.path) as tmp, tmp.open("wb") as file:
@@ -214,7 +213,8 @@ class Update:
             got.pop("key_hash", np.empty(0, "V16")), return_index=True, return_inverse=True
         )
         had = old.keys.get("digest", np.empty(0, "V16"))
-        added = digests[index.absent(digests, had)]
+        present = among(digests, had)
+        added = digests[~present]
         all_digests = np.insert(had, np.searchsorted(had, added), added)
         renumber = np.arange(len(had)) + np.searchsorted(added, had)
         new_keys = np.searchsorted(all_digests, added)
@@ -244,7 +244,10 @@ class Update:
                 continue
             rows.setdefault(name, np.empty(n, values.dtype))[new_at] = values
         self.keys, self.rows, self.entries = keys, rows, entries
-        self.had_keys = np.searchsorted(all_digests, digests[~index.absent(digests, had)])
+        self.had_keys = np.searchsorted(all_digests, digests[present])
+        # The registered ids some row holds, sorted: an abstract cannot take one of them.
+        named = distinct(np.r_[old.named, rows.get("registered", [])])
+        self.named = named[named != b""].astype("S16")
         np.save(folder / "scratch-renumber.npy", renumber)
         np.save(folder / "scratch-new-keys.npy", new_keys)
         np.save(folder / "scratch-new-keys-rows.npy", first[np.searchsorted(digests, added)])
@@ -260,10 +263,7 @@ class Update:
         heads = self.keys["head"]
         new_heads = distinct(heads[self.new_keys])
         new_heads = new_heads[new_heads != 0]
-        same_head = np.empty(0, np.int64)
-        if len(new_heads):
-            at = np.searchsorted(new_heads, heads).clip(0, len(new_heads) - 1)
-            same_head = np.flatnonzero(new_heads[at] == heads)
+        same_head = np.flatnonzero(among(heads, new_heads))
         near = np.concatenate(near) if near else np.empty(0, np.int64)
         return distinct(np.r_[near, same_head, self.had_keys, self.new_keys])
 
@@ -296,7 +296,7 @@ def regroup(update: Update, roots_touched: np.ndarray, pmap, verdicts: Verdicts,
     """Group, rank and identify the keys of the groups of `roots_touched` and every new
     key, and their rows."""
     keys, rows, params = update.keys, update.rows, update.params
-    chosen = _among(keys["root"], roots_touched)
+    chosen = among(keys["root"], roots_touched)
     chosen[update.new_keys] = True
     chosen = np.flatnonzero(chosen)
     local = np.full(len(keys["digest"]), -1, np.int64)
@@ -323,13 +323,6 @@ def regroup(update: Update, roots_touched: np.ndarray, pmap, verdicts: Verdicts,
     )
     group, best, ids, owner = identify(view, roots, joined, code, named)
     return Regrouped(chosen, roots, looked, view, group, best, ids, owner, (digests, near))
-
-
-def _among(values: np.ndarray, chosen: np.ndarray) -> np.ndarray:
-    """Which `values` are among the sorted, distinct `chosen`."""
-    if not len(chosen):
-        return np.zeros(len(values), bool)
-    return chosen[np.searchsorted(chosen, values).clip(0, len(chosen) - 1)] == values
 
 
 def _codes(registered: np.ndarray, named: np.ndarray) -> tuple[np.ndarray, pa.Array]:
@@ -436,7 +429,7 @@ def decide(update: Update, pmap, verdicts: Verdicts, texts, lengths) -> Regroupe
         names = ("registered", "key_id", "abstract_id")
         clash = np.zeros(len(inside), bool)
         for name in (n for n in names if n in rows) if len(held) else ():  # decided before
-            clash |= _among(rows[name], held) & ~inside
+            clash |= among(rows[name], held) & ~inside
         outside = np.flatnonzero(clash)
         if not len(outside):
             break
@@ -487,18 +480,10 @@ def run(
         atomic_dir(home) as folder,
     ):
         old = index.load(home, stamp, names, params.bands)
-        if old.size or old.parts:
-            os.link(home / "keys.bin", folder / "keys.bin")
-            for name in ("digest", "start", "end"):
-                shutil.copyfile(home / f"text.{name}.npy", folder / f"text.{name}.npy")
-        else:
-            index.Texts.new(folder)
-        texts = index.Texts(folder, old.texts, old.text_crc)
+        texts = index.Texts(folder, old)
         verdicts = Verdicts(out.with_name(f"{out.name}.pairs.npz"), params)
         update = Update(old, files, entries, folder, params, id_registry)
         before = {name: update.rows[name].copy() for name in DECIDED if name in update.rows}
-        update.named = distinct(np.r_[old.named, update.rows.get("registered", [])])
-        update.named = update.named[update.named != b""].astype("S16")
         made = decide(update, pmap, verdicts, texts, lengths)
         verdicts.save(*made.verdicts, everything=not old.parts)
         looked = made.looked

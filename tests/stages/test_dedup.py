@@ -221,13 +221,16 @@ def test_keys_copied_to_the_store_read_back_as_they_were(tmp_path_factory, keys,
     digests = np.sort(np.array([i.to_bytes(16, "big") for i in distinct], "V16"))
     at = dedup.Parts(files, [pq.ParquetFile(path).metadata.num_rows for path in files])
     first = np.array(rng.sample(range(len(keys)), len(keys)))
-    index.Texts.new(folder)
-    texts, copied = index.Texts(folder, 0, 0), []
-    for _ in range(2):
+    for run in range(3):
+        (folder / f"run{run}").mkdir()  # each run's new index folder
+    store, texts, copied = None, index.Texts(folder / "run0", index.Index(folder, "")), []
+    for run in (1, 2):
         copied.append(np.array(rng.sample(range(len(keys)), rng.randint(1, len(keys)))))
         store = Keys(texts, digests, first, at).copy(copied[-1])
-        texts = index.Texts(folder, texts.save(folder)[0], texts.crc)
-        assert index._file_crc(folder / "keys.bin", texts.size) == texts.crc
+        saved = texts.save(texts.path.parent)[0]
+        old = index.Index(texts.path.parent, "", texts=saved, text_crc=texts.crc)
+        texts = index.Texts(folder / f"run{run}", old)  # as the next run opens it
+        assert index._file_crc(texts.path, texts.size) == texts.crc
     wanted = np.array(rng.choices(np.concatenate(copied), k=20))
     assert Keys(texts, digests, first, at)(wanted) == [keys[first[k]] for k in wanted]
     assert store(wanted) == [keys[first[k]] for k in wanted]
