@@ -8,6 +8,7 @@ import yaml
 from pipeline.core.dedup import DedupParams
 from pipeline.core.segment import Rules
 from pipeline.errors import UserError
+from pipeline.parallel import ENGINES, Engine
 from schemas.occurrences import FIELDS
 
 
@@ -53,6 +54,19 @@ class Params:
     @property
     def workers(self) -> int:
         return self.number(self.values, "workers", int, 0, 1024, "")
+
+    def engine(self, name: str | None = None, address: str | None = None) -> Engine:
+        """Where the stages run: the `engine:` section (local if there is none), with `name`
+        and `address` (if given) in place of its values."""
+        values = self.section("engine") if "engine" in self.values else vars(Engine())
+        name, address = name or values.get("name"), address or values.get("address")
+        if name not in ENGINES:
+            raise ConfigError(
+                f"{self.path}: engine.name: expected one of {', '.join(ENGINES)}, got {name!r}"
+            )
+        if not isinstance(address, str) or not address:
+            raise ConfigError(f"{self.path}: engine.address: expected a cluster's address")
+        return Engine(name, address)
 
     def patterns(self, where: dict, key: str, name: str) -> tuple[str, ...]:
         """A list of regular expressions, each checked to compile."""
@@ -138,7 +152,7 @@ class Params:
     def check(self) -> None:
         """Check every value, naming the first bad one."""
         sections = (self.parse, self.chunk_bytes, self.batch_rows, self.dedup, self.lengths)
-        for read in (*sections, self.publish, self.report_rows, lambda: self.workers):
+        for read in (*sections, self.publish, self.report_rows, self.engine, lambda: self.workers):
             read()
 
     def report_rows(self) -> int:

@@ -1,13 +1,41 @@
-"""Run a function over many items in worker processes, in order, with bounded memory."""
+"""Run a function over many items, in order, with bounded memory: in worker processes on
+this machine (the `local` engine) or as tasks on a Ray cluster (`ray`, pipeline/cluster.py).
+Every stage maps the same functions on both, so both build the same bytes."""
 
 import os
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from functools import partial
 from multiprocessing import Pool
 
 from schemas.derive import load_validation
+
+ENGINES = ("local", "ray")
+
+
+@dataclass(frozen=True)
+class Engine:
+    """Where the maps run: `local` worker processes, or `ray` tasks on the cluster at
+    `address` (`auto`: the one this machine belongs to)."""
+
+    name: str = "local"
+    address: str = "auto"
+
+
+ENGINE = Engine()  # the process's engine, set by the stage commands (`use`)
+
+
+def use(engine: Engine) -> None:
+    """Run this process's maps on `engine`; on Ray, join its cluster now, so that one that
+    cannot be reached stops the stage before it starts."""
+    global ENGINE
+    ENGINE = engine
+    if engine.name == "ray":
+        from pipeline import cluster  # the local engine never imports Ray
+
+        cluster.connect(engine.address)
 
 
 def workers(setting: int, tasks: int) -> int:
@@ -20,25 +48,40 @@ def mapper(processes: int) -> Iterator[Callable[[Callable, Iterable], Iterator]]
     """An ordered `map` across `processes` worker processes, forked now: a caller that will
     hold much memory starts them first, so that they share none of it (a fork keeps alive
     every page its parent changes after it). Validation is loaded first, once: the workers
-    validate what they write."""
+    validate what they write. On the `ray` engine, the map runs on the cluster instead."""
+    if ENGINE.name == "ray":
+        from pipeline import cluster
+
+        yield partial(cluster.ordered_map, ENGINE.address)
+        return
     if processes == 1:
         yield map
         return
     load_validation()
     with Pool(processes) as pool:
-        yield partial(_ordered, pool, processes)
+        yield partial(_ordered, pool, 2 * processes)
 
 
-def _ordered(pool, processes: int, function: Callable, items: Iterable) -> Iterator:
-    """`map(function, items)` on `pool`, in order, with at most 2 tasks per process in
-    flight, so that neither inputs nor results pile up in memory."""
+def _ordered(pool, window: int, function: Callable, items: Iterable) -> Iterator:
+    """`map(function, items)` on `pool`, in order, with at most `window` tasks in flight, so
+    that neither inputs nor results pile up in memory."""
+    return in_order(lambda item: pool.apply_async(function, (item,)), items, window, _get)
+
+
+def _get(result):
+    return result.get()
+
+
+def in_order(start: Callable, items: Iterable, window: int, finish: Callable) -> Iterator:
+    """`finish(start(item))` for each item, in order, with at most `window` items started
+    and not finished."""
     pending = deque()
     for item in items:
-        pending.append(pool.apply_async(function, (item,)))
-        if len(pending) >= 2 * processes:
-            yield pending.popleft().get()
+        pending.append(start(item))
+        if len(pending) >= window:
+            yield finish(pending.popleft())
     while pending:
-        yield pending.popleft().get()
+        yield finish(pending.popleft())
 
 
 def ordered_map(function: Callable, items: Iterable, processes: int) -> Iterator:

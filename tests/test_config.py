@@ -49,3 +49,41 @@ def test_a_bad_chunk_size_is_named(tmp_path, value):
     with pytest.raises(ConfigError, match=re.escape(message)):
         Params(path).chunk_bytes()
     assert Params(ROOT / "params.yaml").chunk_bytes() == 16 << 20
+
+
+def _params_with(tmp_path, engine) -> Params:
+    """The project's params with `engine:` set to `engine` (removed if None)."""
+    values = yaml.safe_load((ROOT / "params.yaml").read_text(encoding="utf-8"))
+    values.pop("engine")
+    if engine is not None:
+        values["engine"] = engine
+    path = tmp_path / "params.yaml"
+    path.write_text(yaml.safe_dump(values), encoding="utf-8")
+    return Params(path)
+
+
+def test_the_engine_is_local_unless_set(tmp_path):
+    from pipeline.parallel import Engine
+
+    assert Params(ROOT / "params.yaml").engine() == Engine("local", "auto")
+    assert _params_with(tmp_path, None).engine() == Engine("local", "auto")
+    params = _params_with(tmp_path, {"name": "ray", "address": "head:6379"})
+    assert params.engine() == Engine("ray", "head:6379")
+    assert params.engine("local", None) == Engine("local", "head:6379")
+    assert params.engine(None, "other:1") == Engine("ray", "other:1")
+
+
+@pytest.mark.parametrize(
+    "engine, message",
+    [
+        (
+            {"name": "dask", "address": "auto"},
+            "engine.name: expected one of local, ray, got 'dask'",
+        ),
+        ({"name": "ray", "address": 6379}, "engine.address: expected a cluster's address"),
+        ("ray", "section `engine:` is missing or not a mapping"),
+    ],
+)
+def test_a_bad_engine_is_named(tmp_path, engine, message):
+    with pytest.raises(ConfigError, match=re.escape(f"params.yaml: {message}")):
+        _params_with(tmp_path, engine).check()

@@ -2,6 +2,7 @@
 
 import click
 
+from pipeline.commands.engine import engine
 from pipeline.commands.options import option, params
 
 
@@ -11,6 +12,7 @@ from pipeline.commands.options import option, params
 @option("--metrics", "metrics/dedup.json", "Where to write the counts.")
 @option("--registry", "registry/ids.tsv", "The published ids, kept (none if no such file).")
 @params
+@engine
 def command(normalized, out, metrics, registry, params):
     """Merge exact, near and truncated duplicates into one row per abstract."""
     from pipeline.config import Params

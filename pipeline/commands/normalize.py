@@ -2,6 +2,7 @@
 
 import click
 
+from pipeline.commands.engine import engine
 from pipeline.commands.options import option, params
 
 
@@ -9,6 +10,7 @@ from pipeline.commands.options import option, params
 @option("--parsed", "build/parse", "Folder of the parse stage's output.")
 @option("--out", "build/normalize", "Folder for the parts of each raw file, with clean texts.")
 @params
+@engine
 def command(parsed, out, params):
     """Clean every occurrence's text and flag it (truncated, characters lost, math)."""
     from pipeline.config import Params

@@ -2,6 +2,7 @@
 
 import click
 
+from pipeline.commands.engine import engine
 from pipeline.commands.options import option, params
 
 
@@ -10,6 +11,7 @@ from pipeline.commands.options import option, params
 @option("--out", "build/parse", "Folder for the parts of each raw file, and rejects.parquet.")
 @option("--metrics", "metrics/parse.json", "Where to write the counts.")
 @params
+@engine
 def command(raw, out, metrics, params):
     """Cut every raw dump into abstract occurrences and rejects."""
     from pipeline.config import Params

@@ -4,6 +4,7 @@ from pathlib import Path
 
 import click
 
+from pipeline.commands.engine import engine
 from pipeline.commands.options import PATH, option, params
 
 
@@ -30,6 +31,7 @@ from pipeline.commands.options import PATH, option, params
     "did not change.",
 )
 @params
+@engine
 def command(dedup, normalized, parsed, out, metrics, changelog, releases, shards, params):
     """Publish dist/abstracts: Parquet configs, dataset card, Croissant, checksums.
 

@@ -1,0 +1,33 @@
+"""The --engine and --address options of the stages that map work (parse, normalize,
+dedup, publish)."""
+
+import functools
+
+import click
+
+
+def engine(function):
+    """The --engine and --address options of a stage: its maps run on the engine they name,
+    else on params.yaml's."""
+
+    @click.option(
+        "--engine",
+        "engine_name",
+        type=click.Choice(["local", "ray"]),
+        envvar="ABSTRACTS_ENGINE",
+        help="Where the work runs (default: engine.name in params.yaml).",
+    )
+    @click.option(
+        "--address",
+        envvar="ABSTRACTS_RAY_ADDRESS",
+        help="The Ray cluster's address (default: engine.address in params.yaml).",
+    )
+    @functools.wraps(function)
+    def command(*args, engine_name, address, **kwargs):
+        from pipeline import parallel
+        from pipeline.config import Params
+
+        parallel.use(Params(kwargs["params"]).engine(engine_name, address))
+        return function(*args, **kwargs)
+
+    return command

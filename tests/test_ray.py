@@ -1,0 +1,203 @@
+"""The `ray` engine on a real two-node Ray cluster, started here: a head and a worker, each
+a separate `ray start` with one CPU. A build on it equals the local build, byte for byte;
+a worker lost in the middle of a build changes nothing; a cluster that cannot be reached
+is one `Error:` line."""
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from contextlib import contextmanager
+from pathlib import Path
+
+import pytest
+
+from bench.workspace import CORPORA
+from pipeline import parallel
+from tests.conftest import SEEDS, copy_project, run_pipeline, sh, tree
+
+RAY = Path(sys.executable).with_name("ray")
+CORPUS = {"seeds": SEEDS, "acl": CORPORA / "acl-anthology", "arxiv": CORPORA / "arxiv-2025/raw"}
+# Node death is noticed in about a second, not the default 15 (GCS health checks).
+HEAD_ENV = {
+    "RAY_USAGE_STATS_ENABLED": "0",
+    "RAY_health_check_period_ms": "500",
+    "RAY_health_check_timeout_ms": "500",
+    "RAY_health_check_failure_threshold": "2",
+}
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class Cluster:
+    """Ray nodes on this machine, each `ray start --block` in its own process group, so
+    that one can be killed alone, and all of them at the end (never `ray stop`, which would
+    stop any other Ray on the machine)."""
+
+    def __init__(self):
+        self.port, self.nodes = _free_port(), []
+        self.address = f"127.0.0.1:{self.port}"
+        self.temp = tempfile.mkdtemp(prefix="ray-", dir="/tmp")  # short: socket paths
+        self.env = {**os.environ, **HEAD_ENV}
+
+    def start(self, *args) -> subprocess.Popen:
+        """Start a node with one CPU and wait until the cluster counts it."""
+        command = [RAY, "start", "--block", "--num-cpus", "1", "--disable-usage-stats"]
+        command += ["--object-store-memory", str(200 * 2**20), *args]
+        node = subprocess.Popen(
+            command,
+            env=self.env,
+            start_new_session=True,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        self.nodes.append(node)
+        self.wait_for(len(self.nodes))
+        return node
+
+    def wait_for(self, count: int, seconds: float = 60) -> None:
+        """Wait until the cluster has `count` live nodes."""
+        probe = "import ray; ray.init(address={!r}, logging_level='ERROR'); "
+        probe += "print(sum(n['Alive'] for n in ray.nodes()))"
+        deadline = time.monotonic() + seconds
+        while time.monotonic() < deadline:
+            done = subprocess.run(
+                [sys.executable, "-c", probe.format(self.address)],
+                capture_output=True,
+                text=True,
+                env=self.env,
+            )
+            if done.stdout.strip() == str(count):
+                return
+            time.sleep(0.5)
+        raise AssertionError(f"the Ray cluster never had {count} live nodes: {done.stderr}")
+
+    @staticmethod
+    def kill(node: subprocess.Popen) -> None:
+        """Kill a node's every process at once, as a machine lost would."""
+        os.killpg(node.pid, signal.SIGKILL)
+        node.wait()
+
+    def stop(self) -> None:
+        for node in reversed(self.nodes):
+            if node.poll() is None:
+                os.killpg(node.pid, signal.SIGTERM)
+                try:
+                    node.wait(30)
+                except subprocess.TimeoutExpired:
+                    self.kill(node)
+
+
+@pytest.fixture(scope="module")
+def cluster():
+    """A head and a worker, as separate Ray nodes; this process is their driver."""
+    cluster = Cluster()
+    try:
+        cluster.start("--head", "--port", str(cluster.port), "--temp-dir", cluster.temp)
+        cluster.start("--address", cluster.address)
+        yield cluster
+    finally:
+        import ray
+
+        ray.shutdown()
+        cluster.stop()
+
+
+@contextmanager
+def on_ray(cluster):
+    """This process's maps on the cluster, for the block."""
+    parallel.use(parallel.Engine("ray", cluster.address))
+    try:
+        yield
+    finally:
+        parallel.use(parallel.Engine())
+
+
+@pytest.fixture(scope="module")
+def local_builds(tmp_path_factory, params):
+    """Each corpus built by the local engine, once."""
+    out = tmp_path_factory.mktemp("local")
+    return {name: tree(run_pipeline(raw, out / name, params)) for name, raw in CORPUS.items()}
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("corpus", list(CORPUS))
+def test_a_ray_build_equals_the_local_one(cluster, local_builds, params, tmp_path, corpus):
+    if not CORPUS[corpus].is_dir():
+        pytest.skip(f"{CORPUS[corpus]}: no such corpus")
+    with on_ray(cluster):
+        release = run_pipeline(CORPUS[corpus], tmp_path, params)
+    assert tree(release) == local_builds[corpus]
+
+
+@pytest.mark.slow
+def test_a_worker_lost_mid_build_is_retried(cluster, local_builds, params, tmp_path):
+    """A third node joins; it is killed once a quarter of the normalize stage's parts are
+    written, while it runs tasks. Ray runs them again elsewhere: the release is the same."""
+    extra = cluster.start("--address", cluster.address)
+    raw = CORPUS["acl"]
+    parts = tmp_path / "normalize" / "parts"
+    quarter = len(list(raw.iterdir())) // 4
+
+    def kill_when_a_quarter_is_done():
+        while not (parts.is_dir() and len(list(parts.iterdir())) >= quarter):
+            time.sleep(0.01)
+        cluster.kill(extra)
+
+    killer = threading.Thread(target=kill_when_a_quarter_is_done, daemon=True)
+    killer.start()
+    with on_ray(cluster):
+        release = run_pipeline(raw, tmp_path, params)
+    killer.join(5)
+    assert extra.poll() is not None, "the node was not killed during the build"
+    assert tree(release) == local_builds["acl"]
+
+
+@pytest.mark.slow
+def test_dvc_repro_on_ray_builds_what_is_committed(cluster, tmp_path):
+    """The stages run by DVC with the engine set by the environment build the committed
+    outputs: dvc.lock is unchanged."""
+    copy, env = copy_project(tmp_path / "project", tmp_path / "home")
+    env |= {"ABSTRACTS_ENGINE": "ray", "ABSTRACTS_RAY_ADDRESS": cluster.address}
+    out = sh("dvc", "repro", cwd=copy, env=env)
+    assert "Running stage 'publish'" in out.stdout
+    assert sh("git", "status", "--porcelain", cwd=copy, env=env).stdout == ""
+
+
+def test_a_cluster_that_cannot_be_reached_is_one_error_line(tmp_path):
+    port = _free_port()  # nothing listens there
+    done = subprocess.run(
+        [Path(sys.executable).with_name("abstracts"), "parse", "--raw", SEEDS, "--out", tmp_path],
+        env={**os.environ, "ABSTRACTS_ENGINE": "ray", "ABSTRACTS_RAY_ADDRESS": f"127.0.0.1:{port}"},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode == 1
+    assert done.stderr.splitlines() == [
+        f"Error: cannot reach the Ray cluster at 127.0.0.1:{port}: Connection refused "
+        "(is `ray start` running there? engine.address in params.yaml, or --address, names it)"
+    ]
+    assert not any(tmp_path.iterdir())
+
+
+def test_the_local_engine_never_imports_ray(tmp_path):
+    """A local build, every stage in one process: Ray is not imported."""
+    program = (
+        "import sys; from pathlib import Path; from pipeline.config import Params; "
+        "from tests.conftest import run_pipeline; "
+        f"run_pipeline(Path({str(SEEDS)!r}), Path({str(tmp_path)!r}), "
+        "Params(Path('params.yaml'))); "
+        "assert 'ray' not in sys.modules, 'ray was imported'"
+    )
+    root = Path(__file__).parents[1]
+    subprocess.run([sys.executable, "-c", program], cwd=root, check=True, timeout=300)
+    assert (tmp_path / "abstracts" / "README.md").exists()
