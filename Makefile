@@ -41,10 +41,13 @@ text: $(STAMP)
 # (in build/bench/), against the floor; `make bench N=1000000` for the goals' scale, and
 # WORKLOAD=copies for a crawl's (each original copied 49 times), WORKLOAD=acl for the real ACL
 # corpus (176 small files; N is ignored).
+# ENGINE=ray builds it again on a two-node Ray cluster started on this machine and prints
+# each stage's overhead against the local engine (instead of the incremental builds).
 WORKLOAD ?= mixed
+ENGINE ?= local
 bench: N = 100000
 bench: $(STAMP)
-	$(BIN)/python bench/run.py $(N) --workload $(WORKLOAD)
+	$(BIN)/python bench/run.py $(N) --workload $(WORKLOAD) --engine $(ENGINE)
 
 lint: $(STAMP)
 	$(BIN)/ruff check pipeline schemas tests bench

@@ -148,11 +148,12 @@ def stage_of(pid: int, stages: list[str]) -> str | None:
 
 class Sampler(threading.Thread):
     """Samples the processes under `root` every INTERVAL, grouped as each stage's (an
-    `abstracts STAGE` process and its descendants), the rest ("dvc"), and all ("total")."""
+    `abstracts STAGE` process and its descendants), the rest ("dvc"), and all ("total");
+    and apart, those under the `cluster` roots (Ray nodes: "cluster")."""
 
-    def __init__(self, root: int, stages: list[str]):
+    def __init__(self, root: int, stages: list[str], cluster: tuple[int, ...] = ()):
         super().__init__(daemon=True)
-        self.root, self.stages = root, stages
+        self.root, self.stages, self.cluster = root, stages, cluster
         self.usage: dict[str, Usage] = {}
         self.done = threading.Event()
         self.samples, self.cpu = 0, 0.0
@@ -170,10 +171,12 @@ class Sampler(threading.Thread):
         for pid in descendants(self.root, table):
             above = group.get(table[pid][0], "dvc")
             group[pid] = above if above != "dvc" else stage_of(pid, self.stages) or "dvc"
+        for node in self.cluster:
+            group |= dict.fromkeys(descendants(node, table), "cluster")
         cpu, memory = Counter(), Counter()
         for pid, name in group.items():
             size = pss(pid)
-            for key in (name, "total"):
+            for key in (name, "total") if name != "cluster" else (name,):
                 cpu[key] += table[pid][1] / TICK
                 memory[key] += size
         for key, size in memory.items():
@@ -181,12 +184,15 @@ class Sampler(threading.Thread):
             usage.last, usage.cpu, usage.peak = now, cpu[key], max(usage.peak, size)
 
 
-def measure(args: list[str], cwd: Path, env: dict, log: Path, stages: list[str]) -> Run:
-    """Run `args` with its output in `log`, sampling its processes; exit if it fails."""
+def measure(
+    args: list[str], cwd: Path, env: dict, log: Path, stages: list[str], cluster=()
+) -> Run:
+    """Run `args` with its output in `log`, sampling its processes (and the `cluster`'s
+    nodes); exit if it fails."""
     with log.open("wb") as out:
         started = time.perf_counter()
         process = subprocess.Popen(args, cwd=cwd, env=env, stdout=out, stderr=subprocess.STDOUT)
-        sampler = Sampler(process.pid, stages)
+        sampler = Sampler(process.pid, stages, cluster)
         sampler.start()
         _, status, rusage = os.wait4(process.pid, 0)
         wall = time.perf_counter() - started
@@ -294,6 +300,8 @@ def rows(run: Run, stages: list[str], size: int, count: int) -> dict[str, dict |
         run.usage["dvc"].peak,
     )
     table["total"] = figures(run.wall, run.cpu, run.usage["total"].peak, size, count)
+    if cluster := run.usage.get("cluster"):  # its CPU over the build, not its wall
+        table["cluster"] = figures(None, cluster.cpu, cluster.peak)
     return table
 
 
@@ -346,11 +354,13 @@ def floor_run(copy: Path, env: dict, workdir: Path, tag: str) -> tuple[Run, int]
     return floor, pq.ParquetFile(out).metadata.num_rows
 
 
-def build(name: str, args: list[str], copy: Path, env: dict, log: Path, count: int) -> Run:
+def build(
+    name: str, args: list[str], copy: Path, env: dict, log: Path, count: int, cluster=()
+) -> Run:
     """Measure one `dvc repro` of the project copy (`count` abstracts) and print its table."""
     print(f"{' '.join(args)} in {copy}", file=sys.stderr)
     stages = list(yaml.safe_load((copy / "dvc.yaml").read_text())["stages"])
-    run = measure(args, copy, env, log, stages)
+    run = measure(args, copy, env, log, stages, cluster)
     size = sum(path.stat().st_size for path in (copy / "raw").iterdir())
     run.rows = rows(run, stages, size, count)
     command = " ".join(args)
@@ -358,11 +368,42 @@ def build(name: str, args: list[str], copy: Path, env: dict, log: Path, count: i
     return run
 
 
+def on_ray(copy: Path, env: dict, workdir: Path, tag: str, n: int, local: Run) -> dict:
+    """The full build again, from nothing, on a two-node Ray cluster started here (a head
+    and a worker, one CPU each); print each stage's wall against the local build's and
+    return the overheads."""
+    from cluster import Cluster
+
+    for made in ("build", "dist"):
+        shutil.rmtree(copy / made, ignore_errors=True)
+    with Cluster.running() as cluster:
+        env = {**env, "ABSTRACTS_ENGINE": "ray", "ABSTRACTS_RAY_ADDRESS": cluster.address}
+        nodes = tuple(node.pid for node in cluster.nodes)
+        log = workdir / f"ray-{tag}.log"
+        ray = build("full build on Ray", ["dvc", "repro", "--force"], copy, env, log, n, nodes)
+    lines = [f"{'stage':10}{'local s':>12}{'Ray s':>12}{'Ray/local':>12}"]
+    overhead = {}
+    for stage, row in ray.rows.items():
+        mine, theirs = (row or {}).get("wall"), (local.rows.get(stage) or {}).get("wall")
+        if mine and theirs:
+            overhead[stage] = mine / theirs
+            lines.append(f"{stage:10}{theirs:>12,.2f}{mine:>12,.2f}{overhead[stage]:>11.2f}x")
+    print("\nthe Ray engine against the local one, wall per stage\n" + "\n".join(lines))
+    return {"full_ray": ray.rows, "ray_overhead": overhead}
+
+
 def main() -> None:
     arguments = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     arguments.add_argument("n", type=int)
     arguments.add_argument("--workload", choices=sorted(WORKLOADS), default="mixed")
     arguments.add_argument("--workdir", type=Path, default=ROOT / "build" / "bench")
+    arguments.add_argument(
+        "--engine",
+        choices=["local", "ray"],
+        default="local",
+        help="ray: after the local full build, build again on a two-node Ray cluster "
+        "(instead of the incremental builds)",
+    )
     options = arguments.parse_args()
     n, workload, workdir = options.n, options.workload, options.workdir.resolve()
     originals = synth.read_abstracts(corpus("acl-anthology"))
@@ -383,7 +424,8 @@ def main() -> None:
     log = workdir / f"full-{tag}.log"
     full = build("full build", ["dvc", "repro", "--force"], copy, env, log, n)
     added, written, count = {}, {}, n
-    for key, fresh in (("incremental", False), ("incremental_new", True)):
+    ray = on_ray(copy, env, workdir, tag, n, full) if options.engine == "ray" else {}
+    for key, fresh in () if ray else (("incremental", False), ("incremental_new", True)):
         add_dump(originals, workload, copy / "raw", workdir, fresh)
         before, count = shards(copy), count + PER_DUMP
         log = workdir / f"{key}-{tag}.log"
@@ -400,7 +442,7 @@ def main() -> None:
         **figures(floor.wall, floor.cpu, floor.usage["total"].peak, size, n),
         "texts": texts,
     }
-    results |= {"full": full.rows, **{key: run.rows for key, run in added.items()}}
+    results |= {"full": full.rows, **{key: run.rows for key, run in added.items()}, **ray}
     results["shards_written"] = written
     results |= summary(floor, texts, full, added)
     runs = {"full": full, **added}
@@ -424,7 +466,8 @@ def main() -> None:
         "help_s": startup.GOAL_HELP_S,
         "stage_startup_s": startup.GOAL_STAGE_S,
     }
-    (workdir / f"results-{tag}.json").write_text(json.dumps(results, indent=2) + "\n")
+    suffix = "-ray" if ray else ""
+    (workdir / f"results-{tag}{suffix}.json").write_text(json.dumps(results, indent=2) + "\n")
 
 
 if __name__ == "__main__":

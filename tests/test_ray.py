@@ -4,11 +4,8 @@ a worker lost in the middle of a build changes nothing; a cluster that cannot be
 is one `Error:` line."""
 
 import os
-import signal
-import socket
 import subprocess
 import sys
-import tempfile
 import threading
 import time
 from contextlib import contextmanager
@@ -16,99 +13,24 @@ from pathlib import Path
 
 import pytest
 
+from bench.cluster import Cluster, free_port
 from bench.workspace import CORPORA
 from pipeline import parallel
 from tests.conftest import SEEDS, copy_project, run_pipeline, sh, tree
 
-RAY = Path(sys.executable).with_name("ray")
 CORPUS = {"seeds": SEEDS, "acl": CORPORA / "acl-anthology", "arxiv": CORPORA / "arxiv-2025/raw"}
-# Node death is noticed in about a second, not the default 15 (GCS health checks).
-HEAD_ENV = {
-    "RAY_USAGE_STATS_ENABLED": "0",
-    "RAY_health_check_period_ms": "500",
-    "RAY_health_check_timeout_ms": "500",
-    "RAY_health_check_failure_threshold": "2",
-}
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-class Cluster:
-    """Ray nodes on this machine, each `ray start --block` in its own process group, so
-    that one can be killed alone, and all of them at the end (never `ray stop`, which would
-    stop any other Ray on the machine)."""
-
-    def __init__(self):
-        self.port, self.nodes = _free_port(), []
-        self.address = f"127.0.0.1:{self.port}"
-        self.temp = tempfile.mkdtemp(prefix="ray-", dir="/tmp")  # short: socket paths
-        self.env = {**os.environ, **HEAD_ENV}
-
-    def start(self, *args) -> subprocess.Popen:
-        """Start a node with one CPU and wait until the cluster counts it."""
-        command = [RAY, "start", "--block", "--num-cpus", "1", "--disable-usage-stats"]
-        command += ["--object-store-memory", str(200 * 2**20), *args]
-        node = subprocess.Popen(
-            command,
-            env=self.env,
-            start_new_session=True,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-        self.nodes.append(node)
-        self.wait_for(len(self.nodes))
-        return node
-
-    def wait_for(self, count: int, seconds: float = 60) -> None:
-        """Wait until the cluster has `count` live nodes."""
-        probe = "import ray; ray.init(address={!r}, logging_level='ERROR'); "
-        probe += "print(sum(n['Alive'] for n in ray.nodes()))"
-        deadline = time.monotonic() + seconds
-        while time.monotonic() < deadline:
-            done = subprocess.run(
-                [sys.executable, "-c", probe.format(self.address)],
-                capture_output=True,
-                text=True,
-                env=self.env,
-            )
-            if done.stdout.strip() == str(count):
-                return
-            time.sleep(0.5)
-        raise AssertionError(f"the Ray cluster never had {count} live nodes: {done.stderr}")
-
-    @staticmethod
-    def kill(node: subprocess.Popen) -> None:
-        """Kill a node's every process at once, as a machine lost would."""
-        os.killpg(node.pid, signal.SIGKILL)
-        node.wait()
-
-    def stop(self) -> None:
-        for node in reversed(self.nodes):
-            if node.poll() is None:
-                os.killpg(node.pid, signal.SIGTERM)
-                try:
-                    node.wait(30)
-                except subprocess.TimeoutExpired:
-                    self.kill(node)
 
 
 @pytest.fixture(scope="module")
 def cluster():
     """A head and a worker, as separate Ray nodes; this process is their driver."""
-    cluster = Cluster()
-    try:
-        cluster.start("--head", "--port", str(cluster.port), "--temp-dir", cluster.temp)
-        cluster.start("--address", cluster.address)
-        yield cluster
-    finally:
-        import ray
+    with Cluster.running() as cluster:
+        try:
+            yield cluster
+        finally:
+            import ray
 
-        ray.shutdown()
-        cluster.stop()
+            ray.shutdown()
 
 
 @contextmanager
@@ -173,7 +95,7 @@ def test_dvc_repro_on_ray_builds_what_is_committed(cluster, tmp_path):
 
 
 def test_a_cluster_that_cannot_be_reached_is_one_error_line(tmp_path):
-    port = _free_port()  # nothing listens there
+    port = free_port()  # nothing listens there
     done = subprocess.run(
         [Path(sys.executable).with_name("abstracts"), "parse", "--raw", SEEDS, "--out", tmp_path],
         env={**os.environ, "ABSTRACTS_ENGINE": "ray", "ABSTRACTS_RAY_ADDRESS": f"127.0.0.1:{port}"},
