@@ -57,6 +57,33 @@ def test_bench_measures_every_stage_and_the_floor(tmp_path, acl_corpus):
     assert all(f"import pipeline.stages.{stage}" in timed for stage in stages)
 
 
+def test_bench_on_ray_measures_each_stage_against_the_local_engine(tmp_path, acl_corpus):
+    """`make bench ENGINE=ray`: the full build again on a two-node cluster, every stage's
+    wall against the local build's, and the cluster's own CPU and memory."""
+    n = 1000
+    done = subprocess.run(
+        [sys.executable, "bench/run.py", str(n), "--workdir", str(tmp_path), "--engine", "ray"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    stages = list(yaml.safe_load((ROOT / "dvc.yaml").read_text())["stages"])
+    table = re.search(
+        r"^the Ray engine against the local one.*\n.*\n((?:.+\n)+)", done.stdout, re.M
+    )
+    assert table, done.stdout
+    cells = {line.split()[0]: line.split()[1:] for line in table[1].splitlines()}
+    assert set(cells) == {*stages, "dvc", "total"}, done.stdout
+    results = json.loads((tmp_path / f"results-mixed-{n}-ray.json").read_text())
+    for stage in [*stages, "total"]:
+        local, ray = results["full"][stage]["wall"], results["full_ray"][stage]["wall"]
+        assert cells[stage][:2] == [f"{local:,.2f}", f"{ray:,.2f}"], (stage, cells[stage])
+        assert results["ray_overhead"][stage] == ray / local > 0
+    assert results["full_ray"]["cluster"]["cpu"] > 0  # the work ran on the cluster's nodes
+    assert "incremental" not in results
+
+
 # `python -c pass`, then `abstracts --help`, then each stage: the best wall s and its CPU s,
 # the goal ("-" for none) and whether it was met.
 ROW = re.compile(r"(\S.*?) +(\d+\.\d\d) +(\d+\.\d\d) +(-|< [\d.]+ s)(?:  (PASS|MISS))?")
