@@ -157,6 +157,10 @@ class Sampler(threading.Thread):
         self.usage: dict[str, Usage] = {}
         self.done = threading.Event()
         self.samples, self.cpu = 0, 0.0
+        # Ray reaps its workers without adding their CPU to its own: each node process's
+        # ticks as last seen, less those before the first sample.
+        self.seen: dict[int, int] = {}
+        self.before: dict[int, int] | None = None
 
     def run(self):
         while not self.done.is_set():
@@ -171,22 +175,25 @@ class Sampler(threading.Thread):
         for pid in descendants(self.root, table):
             above = group.get(table[pid][0], "dvc")
             group[pid] = above if above != "dvc" else stage_of(pid, self.stages) or "dvc"
-        for node in self.cluster:
-            group |= dict.fromkeys(descendants(node, table), "cluster")
+        nodes = [pid for node in self.cluster for pid in descendants(node, table)]
+        group |= dict.fromkeys(nodes, "cluster")
+        self.seen |= {pid: table[pid][1] for pid in nodes}
+        if self.before is None:
+            self.before = dict(self.seen)
         cpu, memory = Counter(), Counter()
         for pid, name in group.items():
             size = pss(pid)
             for key in (name, "total") if name != "cluster" else (name,):
-                cpu[key] += table[pid][1] / TICK
                 memory[key] += size
+                cpu[key] += table[pid][1] / TICK
+        if nodes:
+            cpu["cluster"] = (sum(self.seen.values()) - sum(self.before.values())) / TICK
         for key, size in memory.items():
             usage = self.usage.setdefault(key, Usage(first=now))
             usage.last, usage.cpu, usage.peak = now, cpu[key], max(usage.peak, size)
 
 
-def measure(
-    args: list[str], cwd: Path, env: dict, log: Path, stages: list[str], cluster=()
-) -> Run:
+def measure(args: list[str], cwd: Path, env: dict, log: Path, stages: list[str], cluster=()) -> Run:
     """Run `args` with its output in `log`, sampling its processes (and the `cluster`'s
     nodes); exit if it fails."""
     with log.open("wb") as out:
