@@ -61,6 +61,15 @@ def test_a_ray_build_equals_the_local_one(cluster, local_builds, params, tmp_pat
 
 
 @pytest.mark.slow
+def test_ray_tasks_read_the_dumps_through_a_uri(cluster, local_builds, params, tmp_path):
+    """The dumps named by URI (here `file://`; `s3://` or `gs://` on a real cluster), each
+    read by the task that parses it: the same release."""
+    with on_ray(cluster):
+        release = run_pipeline(f"file://{SEEDS}", tmp_path, params)
+    assert tree(release) == local_builds["seeds"]
+
+
+@pytest.mark.slow
 def test_a_worker_lost_mid_build_is_retried(cluster, local_builds, params, tmp_path):
     """A third node joins; it is killed once a quarter of the normalize stage's parts are
     written, while it runs tasks. Ray runs them again elsewhere: the release is the same."""

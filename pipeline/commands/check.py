@@ -2,11 +2,11 @@
 
 import click
 
-from pipeline.commands.options import option, params
+from pipeline.commands.options import params, raw
 
 
 @click.command("check")
-@option("--raw", "raw", "Folder of raw dumps.")
+@raw
 @params
 def command(raw, params):
     """Check what a build needs, in a moment: raw/ and every value in params.yaml.
@@ -14,8 +14,8 @@ def command(raw, params):
     `make dataset` runs it before `dvc repro`, so that a missing folder or a bad value is
     one clear line before anything starts."""
     from pipeline.config import Params
-    from pipeline.stages.parse import raw_files
+    from pipeline.storage import listing
 
-    files = raw_files(raw)
+    files = listing(raw)
     Params(params).check()
     return f"{params} and {raw}/ ({len(files)} files) are ready to build"

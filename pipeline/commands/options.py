@@ -18,3 +18,10 @@ def release_argument(function):
 
 
 params = option("--params", "params.yaml", "The parameters file.")
+# The raw dumps' folder: a path, or the URI of a folder on any filesystem pyarrow knows.
+raw = click.option(
+    "--raw",
+    default="raw",
+    show_default=True,
+    help="Folder of raw dumps: a path, or a URI (s3://bucket/dumps, gs://..., file:///...).",
+)

@@ -3,11 +3,11 @@
 import click
 
 from pipeline.commands.engine import engine
-from pipeline.commands.options import option, params
+from pipeline.commands.options import option, params, raw
 
 
 @click.command("parse")
-@option("--raw", "raw", "Folder of raw dumps.")
+@raw
 @option("--out", "build/parse", "Folder for the parts of each raw file, and rejects.parquet.")
 @option("--metrics", "metrics/parse.json", "Where to write the counts.")
 @params

@@ -3,31 +3,28 @@
 A file is parsed by a worker into its part, a big one a chunk at a time by every worker
 (pipeline/core/chunks.py), the chunks' rows written here in order into its one part."""
 
-import hashlib
 import json
-import os
 from collections import Counter
 from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
 from dataclasses import replace
 from functools import partial
 from itertools import chain, groupby
 from pathlib import Path
-from typing import BinaryIO, NamedTuple
+from typing import NamedTuple
 
 import pyarrow as pa
 
-from pipeline import parts
+from pipeline import parts, storage
 from pipeline.core.chunks import CHUNK_BYTES, Chunk, parse_chunk, plan
 from pipeline.core.coverage import CoverageError
 from pipeline.core.dump import ParsedDump
 from pipeline.core.segment import Rules
-from pipeline.errors import UserError
 from pipeline.io import RowGroupWriter, atomic_dir, write_json, write_parquet
 from pipeline.parallel import ordered_map
 from pipeline.parallel import workers as processes
 from pipeline.parts import OCCURRENCES, PARTS, REJECTS, part_name
 from pipeline.progress import progress
+from pipeline.storage import ParseError, RawFile
 from schemas import REJECT_REASONS, ParsedOccurrences, Rejects
 from schemas.derive import arrow_schema, validate
 
@@ -36,96 +33,57 @@ SUMMARY = "summary.json"  # a part's counts
 ROW_GROUP_ROWS = 10_000
 
 
-class ParseError(UserError, RuntimeError):
-    """A raw file could not be parsed; the message names it."""
-
-
-def raw_files(raw: Path) -> list[tuple[str, Path]]:
-    """Every file under `raw`, as (path relative to raw with / separators, path), sorted."""
-    if not raw.is_dir():
-        raise ParseError(f"{raw}: no such folder; put the raw dumps in {raw}/")
-    files = sorted((p.relative_to(raw).as_posix(), p) for p in raw.rglob("*") if p.is_file())
-    if not files:
-        raise ParseError(f"{raw}: no file in it; put the raw dumps in {raw}/")
-    return files
-
-
-@contextmanager
-def _opened(path: Path) -> Iterator[BinaryIO]:
-    """The raw file at `path`, open for reading; ParseError if it cannot be read."""
-    try:
-        with path.open("rb") as file:
-            yield file
-    except OSError as error:
-        raise ParseError(f"{path}: cannot read: {error.strerror}") from None
-
-
-def _stat(path: Path) -> str:
-    """What tells that a file changed without reading it, as DVC tells it: its size,
-    modification time and inode."""
-    stat = path.stat()
-    return f"{stat.st_size}:{stat.st_mtime_ns}:{stat.st_ino}"
-
-
-def _digest(path: Path) -> str:
-    """The digest of a file's bytes, read a block at a time."""
-    with _opened(path) as file:
-        return hashlib.file_digest(file, lambda: hashlib.blake2b(digest_size=16)).hexdigest()
-
-
 class _Bytes:
     """The bytes of an open file as `plan` takes them (a length and slices), read when
     sliced: none are held, nor mapped."""
 
-    def __init__(self, file: BinaryIO):
-        self.fd, self.size = file.fileno(), os.fstat(file.fileno()).st_size
+    def __init__(self, file: pa.NativeFile):
+        self.file, self.size = file, file.size()
 
     def __len__(self) -> int:
         return self.size
 
     def __getitem__(self, where: slice) -> bytes:
         start, stop, _ = where.indices(self.size)
-        return os.pread(self.fd, max(0, stop - start), start)
+        return self.file.read_at(max(0, stop - start), start)
 
 
 class Task(NamedTuple):
-    """A chunk of the raw file at `path` to parse into its part `folder`, or (no chunk) the
-    part, which exists."""
+    """A chunk of the raw `file` to parse into its part `folder`, or (no chunk) the part,
+    which exists."""
 
-    source: str
-    path: Path
-    size: int
+    file: RawFile
     digest: str
     folder: Path
     chunk: Chunk | None = None
 
 
 def _tasks(
-    files: Iterable[tuple[tuple[str, Path], int, str | None]],
+    files: Iterable[tuple[RawFile, str | None]],
     out: Path,
     rules: Rules,
     max_control_ratio: float,
     chunk_bytes: int,
 ) -> Iterator[Task]:
-    """The tasks of each raw file ((source, path), size, digest if known), in order: its part
-    if it exists, else its chunks. A known digest (the file is as it was last run) spares
-    reading the file when its part exists."""
+    """The tasks of each raw file (with its digest if known), in order: its part if it
+    exists, else its chunks. A known digest (the file is as it was last run) spares reading
+    the file when its part exists."""
 
     def folder(source: str, digest: str) -> Path:
         name = part_name(repr(rules), repr(max_control_ratio), source, digest)
         return out / PARTS / name
 
-    for (source, path), size, digest in files:
-        if not (digest and (folder(source, digest) / SUMMARY).exists()):
-            digest = _digest(path)
-        task = Task(source, path, size, digest, folder(source, digest))
+    for file, digest in files:
+        if not (digest and (folder(file.source, digest) / SUMMARY).exists()):
+            digest = storage.digest(file)
+        task = Task(file, digest, folder(file.source, digest))
         if (task.folder / SUMMARY).exists():
             yield task
             continue
-        chunks = [Chunk(0, size)]
-        if size > chunk_bytes:
-            with _opened(path) as file:
-                chunks = plan(_Bytes(file), chunk_bytes, rules, max_control_ratio)
+        chunks = [Chunk(0, file.size)]
+        if file.size > chunk_bytes:
+            with storage.opened(file) as handle:
+                chunks = plan(_Bytes(handle), chunk_bytes, rules, max_control_ratio)
         yield from (task._replace(chunk=chunk) for chunk in chunks)
 
 
@@ -143,15 +101,14 @@ def _parsed(
 ) -> tuple[dict[str, pa.Table], ParsedDump]:
     """A task's chunk parsed: its rows as validated tables, and what was counted on the way."""
     chunk = task.chunk
-    with _opened(task.path) as file:
-        file.seek(chunk.start)
-        data = file.read(chunk.end - chunk.start)
+    with storage.opened(task.file) as handle:
+        data = handle.read_at(chunk.end - chunk.start, chunk.start)
     try:
-        parsed = parse_chunk(data, chunk, task.source, rules, max_control_ratio)
+        parsed = parse_chunk(data, chunk, task.file.source, rules, max_control_ratio)
     except CoverageError as error:
         where = "" if chunk.whole else f" (in the chunk from line {chunk.line}, byte {chunk.start})"
         raise ParseError(
-            f"{task.path}:{error}{where} (lossless invariant broken: please report)"
+            f"{task.file.name}:{error}{where} (lossless invariant broken: please report)"
         ) from None
     occurrences = pa.Table.from_pylist(parsed.occurrences, schema=arrow_schema(ParsedOccurrences))
     validate(ParsedOccurrences, occurrences)  # the rejects, few, are validated all at once
@@ -168,7 +125,7 @@ def _gathered(results: Iterator[tuple[Task, object]], bar) -> tuple[dict, bool, 
     part (a worker wrote the part of a file parsed whole)."""
     task, result = next(results)
     if task.chunk is None or task.chunk.whole:
-        bar.update(task.size)
+        bar.update(task.file.size)
         return result, task.chunk is not None, task.digest
     return _write_part(task, _ticked(chain([(task, result)], results), bar)), True, task.digest
 
@@ -200,9 +157,9 @@ def _write_part(task: Task, chunks: Iterable[tuple[dict[str, pa.Table], ParsedDu
             occurrences += tables[OCCURRENCES].num_rows
             counted.append(parsed)
         result = {
-            "source": task.source,
+            "source": task.file.source,
             "part": task.folder.name,
-            "bytes": task.size,
+            "bytes": task.file.size,
             "empty": all(parsed.empty for parsed in counted),
             "not_text": any(parsed.not_text for parsed in counted),
             "occurrences": occurrences,
@@ -224,7 +181,7 @@ def _file_encoding(parsed, spans: Counter) -> str | None:
 
 
 def run(
-    raw: Path,
+    raw: str | Path,
     out: Path,
     metrics: Path,
     rules: Rules,
@@ -232,18 +189,19 @@ def run(
     workers: int,
     chunk_bytes: int = CHUNK_BYTES,
 ) -> dict:
-    """Parse every raw file into its part of `out` (reusing the parts of files parsed
-    before), a file larger than `chunk_bytes` a chunk at a time across the workers, and
-    gather the rejects of all into out/rejects.parquet, which is small.
+    """Parse every raw file of the folder `raw` (a path, or a URI: `pipeline.storage`) into
+    its part of `out` (reusing the parts of files parsed before), a file larger than
+    `chunk_bytes` a chunk at a time across the workers, and gather the rejects of all into
+    out/rejects.parquet, which is small.
 
     Return the metrics, and how many files were `parsed` now (the others were reused)."""
-    files = raw_files(raw)
+    files = storage.listing(raw)
     parts.start(out)
-    seen = out.with_name(f"{out.name}.files.json")  # "stat source" -> digest, as last run
+    seen = out.with_name(f"{out.name}.files.json")  # "stamp source" -> digest, as last run
     known = json.loads(seen.read_text(encoding="utf-8")) if seen.exists() else {}
-    keys = [f"{_stat(path)} {source}" for source, path in files]
-    sizes = [path.stat().st_size for _, path in files]
-    listed = zip(files, sizes, map(known.get, keys), strict=True)
+    keys = [f"{file.stamp} {file.source}" for file in files]
+    sizes = [file.size for file in files]
+    listed = zip(files, map(known.get, keys), strict=True)
     tasks = _tasks(listed, out, rules, max_control_ratio, chunk_bytes)
     job = partial(parse_task, rules=rules, max_control_ratio=max_control_ratio)
     most = sum(max(1, -(-size // chunk_bytes)) for size in sizes)  # tasks at most

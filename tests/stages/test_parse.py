@@ -11,7 +11,7 @@ from pathlib import Path
 import pyarrow.parquet as pq
 import pytest
 
-from pipeline import parts
+from pipeline import parts, storage
 from pipeline.core import chunks, segment
 from pipeline.core.coverage import CoverageError
 from pipeline.release.reader import read_config
@@ -154,6 +154,31 @@ def test_missing_raw_folder_is_a_clear_error(tmp_path, parse_settings):
         run(tmp_path / "nope", tmp_path, parse_settings)
 
 
+def test_a_folder_named_by_uri_parses_as_its_path(tmp_path, parse_settings):
+    """Dumps are read through pyarrow.fs: a `file://` URI (as s3:// or gs:// would be)
+    gives the parts, rejects and counts of the path, and names its files by the URI."""
+    by_path = run(SEEDS, tmp_path / "path", parse_settings)
+    by_uri = run(f"file://{SEEDS}", tmp_path / "uri", parse_settings)
+    assert by_uri[0].equals(by_path[0]) and by_uri[1].equals(by_path[1])
+    assert by_uri[2] == by_path[2]
+    assert tree(tmp_path / "uri" / "parse") == tree(tmp_path / "path" / "parse")
+    [dump] = [file for file in storage.listing(f"file://{SEEDS}/") if file.source.startswith("000")]
+    assert dump.name == f"file://{SEEDS}/000_f4866acc28c20d3f.txt"
+    assert dump.size == (SEEDS / dump.source).stat().st_size
+
+
+@pytest.mark.parametrize(
+    "uri, message",
+    [
+        ("file:///no/such/folder", "file:///no/such/folder: no such folder; put the raw dumps in"),
+        ("nosuch://bucket/dumps", "nosuch://bucket/dumps: not a folder pyarrow can read"),
+    ],
+)
+def test_a_bad_uri_is_a_clear_error(tmp_path, parse_settings, uri, message):
+    with pytest.raises(stage.ParseError, match=re.escape(message)):
+        run(uri, tmp_path, parse_settings)
+
+
 def test_a_failed_run_leaves_the_previous_output(tmp_path, parse_settings, monkeypatch):
     raw = tmp_path / "raw"
     shutil.copytree(SEEDS, raw)
@@ -233,8 +258,8 @@ def test_a_file_as_it_was_last_run_is_not_read_again(tmp_path, parse_settings, m
     shutil.copytree(SEEDS, raw)
     stage.run(raw, tmp_path / "parse", tmp_path / "metrics.json", rules, ratio, workers=1)
     before = tree(tmp_path / "parse")
-    read, opened = [], stage._opened
-    monkeypatch.setattr(stage, "_opened", lambda path: read.append(path.name) or opened(path))
+    read, opened = [], storage.opened
+    monkeypatch.setattr(storage, "opened", lambda file: read.append(file.source) or opened(file))
     touched = raw / "001_1f7b1064df59799a.txt"
     os.utime(touched, ns=(touched.stat().st_atime_ns, touched.stat().st_mtime_ns + 1))
     summary = stage.run(raw, tmp_path / "parse", tmp_path / "metrics.json", rules, ratio, workers=1)
