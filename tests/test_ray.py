@@ -69,26 +69,52 @@ def test_ray_tasks_read_the_dumps_through_a_uri(cluster, local_builds, params, t
     assert tree(release) == local_builds["seeds"]
 
 
+def running_tasks(node: int) -> int:
+    """How many tasks the Ray node started as process `node` runs now: its worker
+    processes titled `ray::_run` (the engine's task; an idle worker is `ray::IDLE`)."""
+    parent, title = {}, {}
+    for pid in filter(str.isdigit, os.listdir("/proc")):
+        try:
+            stat = Path(f"/proc/{pid}/stat").read_text()
+            title[int(pid)] = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")[0]
+        except OSError:
+            continue
+        parent[int(pid)] = int(stat.rsplit(")", 1)[1].split()[1])
+
+    def under(pid: int) -> bool:
+        while pid > 1:
+            if pid == node:
+                return True
+            pid = parent.get(pid, 1)
+        return False
+
+    return sum(name.startswith(b"ray::_run") and under(pid) for pid, name in title.items())
+
+
 @pytest.mark.slow
 def test_a_worker_lost_mid_build_is_retried(cluster, local_builds, params, tmp_path):
-    """A third node joins; it is killed once a quarter of the normalize stage's parts are
-    written, while it runs tasks. Ray runs them again elsewhere: the release is the same."""
+    """A third node joins; once a quarter of the normalize stage's parts are written, it is
+    killed while it runs a task. Ray runs its tasks again elsewhere: the same release."""
     extra = cluster.start("--address", cluster.address)
     raw = CORPUS["acl"]
     parts = tmp_path / "normalize" / "parts"
     quarter = len(list(raw.iterdir())) // 4
+    killed_running = []
 
-    def kill_when_a_quarter_is_done():
+    def kill_mid_task():
         while not (parts.is_dir() and len(list(parts.iterdir())) >= quarter):
             time.sleep(0.01)
+        while not running_tasks(extra.pid):
+            time.sleep(0.005)
         cluster.kill(extra)
+        killed_running.append(True)
 
-    killer = threading.Thread(target=kill_when_a_quarter_is_done, daemon=True)
+    killer = threading.Thread(target=kill_mid_task, daemon=True)
     killer.start()
     with on_ray(cluster):
         release = run_pipeline(raw, tmp_path, params)
     killer.join(5)
-    assert extra.poll() is not None, "the node was not killed during the build"
+    assert killed_running, "the node was not killed while it ran a task"
     assert tree(release) == local_builds["acl"]
 
 
