@@ -2,24 +2,25 @@
 function a local worker runs, their results in order, twice as many in flight as the
 cluster has CPUs. Only this module imports Ray.
 
-A task runs in the driver's working folder, so the paths it is given (raw/, build/,
-dist/) must be the same folder on every node: one machine, or a shared mount. The nodes
-run the driver's code (`py_modules`) in their own environment, made from the same lock
-file. A task lost with its node is retried by Ray on another (3 times); a task's own
+A task runs in the driver's working folder, so the paths it is given (build/, dist/,
+raw/ unless a URI) must be the same folder on every node: one machine, or a shared mount.
+Each node runs the project as installed there (the same checkout, its environment made
+from the lock file); a task on a node whose code differs from the driver's fails the
+stage. A task lost with its node is retried by Ray on another (3 times); a task's own
 error is the stage's error, as on the local engine."""
 
 import os
 import socket
 from collections.abc import Callable, Iterable, Iterator
+from functools import partial
 from urllib.parse import urlsplit
 
 import ray
 import ray.exceptions
 
-import pipeline
-import schemas
 from pipeline.errors import UserError
 from pipeline.parallel import in_order
+from pipeline.parts import code_digest
 
 # How long to wait for the cluster's address to answer before saying it cannot be reached.
 CONNECT_SECONDS = 5
@@ -35,12 +36,7 @@ def connect(address: str) -> None:
         return
     _check_reachable(address)
     try:
-        ray.init(
-            address=address,
-            runtime_env={"py_modules": [pipeline, schemas]},
-            log_to_driver=False,
-            logging_level="ERROR",
-        )
+        ray.init(address=address, log_to_driver=False, logging_level="ERROR")
     except ConnectionError as error:
         raise ClusterError(f"cannot reach the Ray cluster at {address}: {error}") from None
 
@@ -67,13 +63,19 @@ def ordered_map(address: str, function: Callable, items: Iterable) -> Iterator:
     connect(address)
     task = ray.remote(_run)
     shared = ray.put(function)
-    folder = os.getcwd()
+    folder, code = os.getcwd(), code_digest()
     window = 2 * max(1, int(ray.cluster_resources().get("CPU", 1)))
-    yield from in_order(lambda item: task.remote(shared, item, folder), items, window, _result)
+    yield from in_order(partial(task.remote, shared, folder, code), items, window, _result)
 
 
-def _run(function: Callable, item, folder: str):
-    """On a node: (True, function(item)) in the driver's folder, or (False, the user error)."""
+def _run(function: Callable, folder: str, code: str, item):
+    """On a node: (True, function(item)) in the driver's folder, or (False, the user
+    error), which it is if the node's code is not the driver's (`code`)."""
+    if code_digest() != code:
+        return False, ClusterError(
+            f"the Ray node {socket.gethostname()} runs other code than the driver: give every "
+            "node the same checkout of the project, its environment made by `make env`"
+        )
     os.chdir(folder)
     try:
         return True, function(item)

@@ -146,6 +146,20 @@ def test_a_cluster_that_cannot_be_reached_is_one_error_line(tmp_path):
     assert not any(tmp_path.iterdir())
 
 
+def test_a_node_running_other_code_fails_the_task(tmp_path, monkeypatch):
+    """What a task does on a node: in the driver's folder, with the driver's code only."""
+    from pipeline import cluster, parts
+
+    monkeypatch.chdir(tmp_path)
+    assert cluster._run(os.path.abspath, str(SEEDS), parts.code_digest(), "x") == (
+        True,
+        str(SEEDS / "x"),
+    )
+    done, error = cluster._run(os.path.abspath, str(SEEDS), "other code", "x")
+    assert not done and isinstance(error, cluster.ClusterError)
+    assert "runs other code than the driver" in str(error)
+
+
 def test_the_local_engine_never_imports_ray(tmp_path):
     """A local build, every stage in one process: Ray is not imported."""
     program = (
