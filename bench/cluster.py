@@ -40,9 +40,9 @@ class Cluster:
         self.temp = tempfile.mkdtemp(prefix="ray-", dir="/tmp")  # short: socket paths
         self.env = {**os.environ, **HEAD_ENV}
 
-    def start(self, *args) -> subprocess.Popen:
-        """Start a node with one CPU and wait until the cluster counts it."""
-        command = [RAY, "start", "--block", "--num-cpus", "1", "--disable-usage-stats"]
+    def start(self, *args, cpus: int = 1) -> subprocess.Popen:
+        """Start a node with `cpus` CPUs and wait until the cluster counts it."""
+        command = [RAY, "start", "--block", "--num-cpus", str(cpus), "--disable-usage-stats"]
         command += ["--object-store-memory", str(200 * 2**20), *args]
         node = subprocess.Popen(
             command,

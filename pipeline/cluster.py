@@ -5,16 +5,18 @@ cluster has CPUs. Only this module imports Ray.
 A task runs in the driver's working folder, so the paths it is given (build/, dist/,
 raw/ unless a URI) must be the same folder on every node: one machine, or a shared mount.
 Each node runs the project as installed there (the same checkout, its environment made
-from the lock file); a task on a node whose code differs from the driver's fails the
-stage. A task lost with its node is retried by Ray on another (3 times); a task's own
-error is the stage's error, as on the local engine."""
+from the lock file); a task on a node whose code or libraries differ from the driver's
+fails the stage. A task lost with its node is retried by Ray on another (3 times); a
+task's own error is the stage's error, as on the local engine."""
 
 import os
 import socket
 from collections.abc import Callable, Iterable, Iterator
 from functools import partial
-from urllib.parse import urlsplit
+from pathlib import Path
 
+import numba
+import pyarrow
 import ray
 import ray.exceptions
 
@@ -22,8 +24,16 @@ from pipeline.errors import UserError
 from pipeline.parallel import in_order
 from pipeline.parts import code_digest
 
-# How long to wait for the cluster's address to answer before saying it cannot be reached.
+# How long to wait for the cluster's head to answer before saying it cannot be reached.
 CONNECT_SECONDS = 5
+# How often to check, while waiting for a task, that the cluster still has a CPU.
+WAIT_SECONDS = 10
+# The HTTP/2 preface and an empty SETTINGS frame: a Ray head (its GCS, a gRPC server)
+# answers with a SETTINGS frame of its own (type 4, the frame header's 4th byte).
+HELLO = b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n" + bytes(3) + b"\x04" + bytes(5)
+# Where `ray start --head` writes the address of the cluster it started on this machine.
+CURRENT = Path("/tmp/ray/ray_current_cluster")
+HINT = "is `ray start --head` running there? engine.address, or --address, names it"
 
 
 class ClusterError(UserError, RuntimeError):
@@ -31,31 +41,60 @@ class ClusterError(UserError, RuntimeError):
 
 
 def connect(address: str) -> None:
-    """Join the Ray cluster at `address` as its driver, once per process."""
+    """Join the Ray cluster at `address` (its head's host:port; `auto`: $RAY_ADDRESS, or
+    the cluster last started on this machine) as its driver, once per process."""
     if ray.is_initialized():
         return
-    _check_reachable(address)
+    head = _resolved(address)
+    _check_head(head)
     try:
-        ray.init(address=address, log_to_driver=False, logging_level="ERROR")
-    except ConnectionError as error:
-        raise ClusterError(f"cannot reach the Ray cluster at {address}: {error}") from None
+        ray.init(address=head, log_to_driver=False, logging_level="ERROR")
+    except (ConnectionError, ValueError, RuntimeError) as error:
+        raise ClusterError(f"cannot join the Ray cluster at {head}: {error}") from None
+    if not ray.cluster_resources().get("CPU"):
+        raise ClusterError(f"the Ray cluster at {head} has no CPU for tasks: start a worker")
 
 
-def _check_reachable(address: str) -> None:
-    """ClusterError unless `address` (host:port, ray://host:port; `auto` aside) answers:
-    Ray itself would wait minutes."""
-    if address == "auto":
-        return
-    where = urlsplit(address if "://" in address else f"//{address}")
-    try:
-        with socket.create_connection((where.hostname, where.port), CONNECT_SECONDS):
-            pass
-    except (OSError, ValueError, TypeError) as error:
-        reason = getattr(error, "strerror", None) or str(error) or type(error).__name__
+def _resolved(address: str) -> str:
+    """The head's host:port that `address` names."""
+    if address != "auto":
+        return address
+    found = os.environ.get("RAY_ADDRESS") or (CURRENT.exists() and CURRENT.read_text())
+    if not found:
         raise ClusterError(
-            f"cannot reach the Ray cluster at {address}: {reason} (is `ray start` running "
-            "there? engine.address in params.yaml, or --address, names it)"
-        ) from None
+            "no Ray cluster on this machine (engine.address is `auto`): start one with "
+            "`ray start --head`, or give its head's HOST:PORT"
+        )
+    return found.strip()
+
+
+def _check_head(head: str) -> None:
+    """ClusterError, within seconds, unless a Ray head answers at `head` (host:port): Ray
+    itself would wait minutes on a wrong address."""
+    host, _, port = head.rpartition(":")
+    if "://" in head or not host or not port.isdigit():
+        raise ClusterError(
+            f"{head}: expected the Ray head's HOST:PORT (its GCS port, 6379 by default; "
+            "the Ray Client's ray:// is not supported: run the build on a node)"
+        )
+    answer = b""
+    try:
+        with socket.create_connection((host, int(port)), CONNECT_SECONDS) as peer:
+            peer.settimeout(CONNECT_SECONDS)
+            peer.sendall(HELLO)
+            while len(answer) < 9 and (got := peer.recv(9 - len(answer))):
+                answer += got
+    except OSError as error:
+        reason = error.strerror or str(error) or type(error).__name__
+        raise ClusterError(f"cannot reach the Ray cluster at {head}: {reason} ({HINT})") from None
+    if answer[3:4] != b"\x04":
+        raise ClusterError(f"{head} answers, but is not a Ray cluster's head ({HINT})")
+
+
+def _fingerprint() -> tuple[str, str, str]:
+    """What a node must share with the driver to build the same bytes: the code, and the
+    libraries that write them (pyarrow writes its version into every Parquet file)."""
+    return code_digest(), pyarrow.__version__, numba.__version__
 
 
 def ordered_map(address: str, function: Callable, items: Iterable) -> Iterator:
@@ -63,18 +102,23 @@ def ordered_map(address: str, function: Callable, items: Iterable) -> Iterator:
     connect(address)
     task = ray.remote(_run)
     shared = ray.put(function)
-    folder, code = os.getcwd(), code_digest()
+    start = partial(task.remote, shared, os.getcwd(), _fingerprint())
     window = 2 * max(1, int(ray.cluster_resources().get("CPU", 1)))
-    yield from in_order(partial(task.remote, shared, folder, code), items, window, _result)
+    yield from in_order(start, items, window, _result)
 
 
-def _run(function: Callable, folder: str, code: str, item):
+def _run(function: Callable, folder: str, fingerprint: tuple, item):
     """On a node: (True, function(item)) in the driver's folder, or (False, the user
-    error), which it is if the node's code is not the driver's (`code`)."""
-    if code_digest() != code:
+    error), which it is if the node's code or libraries are not the driver's."""
+    if _fingerprint() != fingerprint:
+        said = [
+            f"code {code[:8]}, pyarrow {arrow}, numba {jit}"
+            for code, arrow, jit in (_fingerprint(), fingerprint)
+        ]
         return False, ClusterError(
-            f"the Ray node {socket.gethostname()} runs other code than the driver: give every "
-            "node the same checkout of the project, its environment made by `make env`"
+            f"the Ray node {socket.gethostname()} runs other code or libraries than the driver "
+            f"({said[0]}; the driver: {said[1]}): give every node the same checkout of the "
+            "project, its environment made by `make env`"
         )
     os.chdir(folder)
     try:
@@ -84,16 +128,25 @@ def _run(function: Callable, folder: str, code: str, item):
 
 
 def _result(ref):
-    """A task's result; its user error raised here, as the local engine would."""
-    try:
-        done, value = ray.get(ref)
-    except ray.exceptions.RayTaskError:
-        raise  # a bug: its traceback, as on the local engine
-    except ray.exceptions.RayError as error:
-        raise ClusterError(
-            f"the Ray cluster lost a task for good ({type(error).__name__}): "
-            "the stage's outputs are left as they were"
-        ) from None
+    """A task's result; its user error raised here, as the local engine would. Waiting,
+    check that some node can still run it."""
+    while True:
+        try:
+            done, value = ray.get(ref, timeout=WAIT_SECONDS)
+            break
+        except ray.exceptions.GetTimeoutError:
+            if not ray.cluster_resources().get("CPU"):
+                raise ClusterError(
+                    "the Ray cluster has no CPU left (its workers were lost): "
+                    "the stage's outputs are left as they were"
+                ) from None
+        except ray.exceptions.RayTaskError:
+            raise  # a bug: its traceback, as on the local engine
+        except ray.exceptions.RayError as error:
+            raise ClusterError(
+                f"the Ray cluster lost a task for good ({type(error).__name__}): "
+                "the stage's outputs are left as they were"
+            ) from None
     if not done:
         raise value
     return value

@@ -59,7 +59,7 @@ class Params:
         """Where the stages run: the `engine:` section (local if there is none), with `name`
         and `address` (if given) in place of its values."""
         values = self.section("engine") if "engine" in self.values else vars(Engine())
-        name, address = name or values.get("name"), address or values.get("address")
+        name, address = name or values.get("name"), address or values.get("address", "auto")
         if name not in ENGINES:
             raise ConfigError(
                 f"{self.path}: engine.name: expected one of {', '.join(ENGINES)}, got {name!r}"

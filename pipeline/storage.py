@@ -48,7 +48,11 @@ def listing(raw: str | Path) -> list[RawFile]:
     fs, root = fs or pafs.LocalFileSystem(), root if fs else os.path.abspath(root)
     if fs.get_file_info(root).type != pafs.FileType.Directory:
         raise ParseError(f"{raw}: no such folder; put the raw dumps in {raw}/")
-    found = fs.get_file_info(pafs.FileSelector(root, recursive=True))
+    local = isinstance(fs, pafs.LocalFileSystem)
+    if local:  # pathlib's walk: into no symlinked folder (`raw/loop -> .` would never end)
+        found = fs.get_file_info([str(p) for p in Path(root).rglob("*") if p.is_file()])
+    else:
+        found = fs.get_file_info(pafs.FileSelector(root, recursive=True))
     files = sorted(
         (info.path[len(root) :].lstrip("/"), info)
         for info in found
@@ -56,7 +60,6 @@ def listing(raw: str | Path) -> list[RawFile]:
     )
     if not files:
         raise ParseError(f"{raw}: no file in it; put the raw dumps in {raw}/")
-    local = isinstance(fs, pafs.LocalFileSystem)
 
     def name(source: str) -> str:
         return f"{raw.rstrip('/')}/{source}" if "://" in raw else str(Path(raw) / source)

@@ -4,6 +4,7 @@ a worker lost in the middle of a build changes nothing; a cluster that cannot be
 is one `Error:` line."""
 
 import os
+import socket
 import subprocess
 import sys
 import threading
@@ -129,35 +130,131 @@ def test_dvc_repro_on_ray_builds_what_is_committed(cluster, tmp_path):
     assert sh("git", "status", "--porcelain", cwd=copy, env=env).stdout == ""
 
 
-def test_a_cluster_that_cannot_be_reached_is_one_error_line(tmp_path):
-    port = free_port()  # nothing listens there
+def parse_on_ray(address: str, out: Path, **env) -> tuple[int, list[str], float]:
+    """`abstracts parse` of the seeds on the Ray cluster at `address`: its exit code, its
+    error output's lines and its wall seconds."""
+    started = time.monotonic()
     done = subprocess.run(
-        [Path(sys.executable).with_name("abstracts"), "parse", "--raw", SEEDS, "--out", tmp_path],
-        env={**os.environ, "ABSTRACTS_ENGINE": "ray", "ABSTRACTS_RAY_ADDRESS": f"127.0.0.1:{port}"},
+        [Path(sys.executable).with_name("abstracts"), "parse", "--raw", SEEDS, "--out", out],
+        env={**os.environ, "ABSTRACTS_ENGINE": "Ray", "ABSTRACTS_RAY_ADDRESS": address, **env},
         capture_output=True,
         text=True,
-        timeout=60,
+        timeout=120,
     )
-    assert done.returncode == 1
-    assert done.stderr.splitlines() == [
-        f"Error: cannot reach the Ray cluster at 127.0.0.1:{port}: Connection refused "
-        "(is `ray start` running there? engine.address in params.yaml, or --address, names it)"
-    ]
+    return done.returncode, done.stderr.splitlines(), time.monotonic() - started
+
+
+@contextmanager
+def listening(answer: bytes | None):
+    """A port on this machine that accepts connections and writes `answer` (None: says
+    nothing): not a Ray head."""
+    server = socket.create_server(("127.0.0.1", 0))
+    stop = threading.Event()
+
+    def serve():
+        server.settimeout(0.1)
+        while not stop.is_set():
+            try:
+                peer, _ = server.accept()
+            except TimeoutError:
+                continue
+            with peer:
+                if answer is not None:
+                    peer.sendall(answer)
+                stop.wait(10)
+
+    thread = threading.Thread(target=serve, daemon=True)
+    thread.start()
+    try:
+        yield f"127.0.0.1:{server.getsockname()[1]}"
+    finally:
+        stop.set()
+        thread.join()
+        server.close()
+
+
+HINT = "(is `ray start --head` running there? engine.address, or --address, names it)"
+
+
+@pytest.mark.parametrize(
+    "answer, message",
+    [
+        (
+            b"HTTP/1.0 400 Bad request\r\n\r\n",
+            "{}{} answers, but is not a Ray cluster's head " + HINT,
+        ),
+        (None, "{}cannot reach the Ray cluster at {}: timed out " + HINT),
+    ],
+    ids=["an HTTP server", "a silent port"],
+)
+def test_a_port_that_is_no_ray_head_is_one_error_line(tmp_path, answer, message):
+    with listening(answer) as address:
+        code, lines, seconds = parse_on_ray(address, tmp_path)
+    assert (code, lines) == (1, [message.format("Error: ", address)])
+    assert seconds < 30 and not any(tmp_path.iterdir())
+
+
+@pytest.mark.parametrize(
+    "address, env, message",
+    [
+        (
+            "127.0.0.1:{port}",
+            {},
+            "cannot reach the Ray cluster at 127.0.0.1:{port}: Connection refused " + HINT,
+        ),
+        (
+            "auto",
+            {"RAY_ADDRESS": "127.0.0.1:{port}"},
+            "cannot reach the Ray cluster at 127.0.0.1:{port}: Connection refused " + HINT,
+        ),
+        (
+            "ray://127.0.0.1:{port}",
+            {},
+            "ray://127.0.0.1:{port}: expected the Ray head's "
+            "HOST:PORT (its GCS port, 6379 by default; the Ray Client's ray:// is not supported: "
+            "run the build on a node)",
+        ),
+        (
+            "127.0.0.1",
+            {},
+            "127.0.0.1: expected the Ray head's HOST:PORT (its GCS port, 6379 "
+            "by default; the Ray Client's ray:// is not supported: run the build on a node)",
+        ),
+    ],
+)
+def test_a_cluster_that_cannot_be_reached_is_one_error_line(tmp_path, address, env, message):
+    port = free_port()  # nothing listens there
+    fill = {key: value.format(port=port) for key, value in env.items()}
+    code, lines, _ = parse_on_ray(address.format(port=port), tmp_path, **fill)
+    assert (code, lines) == (1, [f"Error: {message.format(port=port)}"])
     assert not any(tmp_path.iterdir())
+
+
+@pytest.mark.slow
+def test_a_cluster_without_a_cpu_is_one_error_line(tmp_path):
+    """A head started with no CPU for tasks (as many are) and no worker."""
+    cluster = Cluster()
+    try:
+        cluster.start("--head", "--port", str(cluster.port), "--temp-dir", cluster.temp, cpus=0)
+        code, lines, _ = parse_on_ray(cluster.address, tmp_path)
+    finally:
+        cluster.stop()
+    message = f"Error: the Ray cluster at {cluster.address} has no CPU for tasks: start a worker"
+    assert (code, lines) == (1, [message])
 
 
 def test_a_node_running_other_code_fails_the_task(tmp_path, monkeypatch):
     """What a task does on a node: in the driver's folder, with the driver's code only."""
-    from pipeline import cluster, parts
+    from pipeline import cluster
 
     monkeypatch.chdir(tmp_path)
-    assert cluster._run(os.path.abspath, str(SEEDS), parts.code_digest(), "x") == (
-        True,
-        str(SEEDS / "x"),
-    )
-    done, error = cluster._run(os.path.abspath, str(SEEDS), "other code", "x")
-    assert not done and isinstance(error, cluster.ClusterError)
-    assert "runs other code than the driver" in str(error)
+    mine = cluster._fingerprint()
+    assert cluster._run(os.path.abspath, str(SEEDS), mine, "x") == (True, str(SEEDS / "x"))
+    for other in ((f"{mine[0]}x", *mine[1:]), (*mine[:2], "0.1")):  # other code, numba
+        done, error = cluster._run(os.path.abspath, str(SEEDS), other, "x")
+        assert not done and isinstance(error, cluster.ClusterError)
+        assert "runs other code or libraries than the driver" in str(error), error
+    assert not any(tmp_path.iterdir())
 
 
 def test_the_local_engine_never_imports_ray(tmp_path):

@@ -13,7 +13,7 @@ def engine(function):
     @click.option(
         "--engine",
         "engine_name",
-        type=click.Choice(["local", "ray"]),
+        type=click.Choice(["local", "ray"], case_sensitive=False),
         envvar="ABSTRACTS_ENGINE",
         help="Where the work runs (default: engine.name in params.yaml).",
     )
