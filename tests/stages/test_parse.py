@@ -167,6 +167,17 @@ def test_a_folder_named_by_uri_parses_as_its_path(tmp_path, parse_settings):
     assert dump.size == (SEEDS / dump.source).stat().st_size
 
 
+def test_a_symlinked_folder_is_not_walked_into(tmp_path):
+    """As before pyarrow.fs listed the dumps: a symlink to a folder (here a loop) is not
+    followed; a symlink to a file is a file."""
+    raw = tmp_path / "raw"
+    shutil.copytree(SEEDS, raw)
+    (raw / "loop").symlink_to(raw, target_is_directory=True)
+    (raw / "linked.txt").symlink_to(raw / "000_f4866acc28c20d3f.txt")
+    listed = [file.source for file in storage.listing(raw)]
+    assert listed == sorted([p.name for p in SEEDS.iterdir()] + ["linked.txt"])
+
+
 @pytest.mark.parametrize(
     "uri, message",
     [
