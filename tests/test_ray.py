@@ -230,6 +230,23 @@ def test_a_cluster_that_cannot_be_reached_is_one_error_line(tmp_path, address, e
     assert not any(tmp_path.iterdir())
 
 
+def test_check_says_when_the_cluster_cannot_be_reached():
+    """`make dataset` runs `abstracts check` first: on the ray engine, it tries the cluster."""
+    port = free_port()
+    done = subprocess.run(
+        [Path(sys.executable).with_name("abstracts"), "check", "--raw", SEEDS],
+        env={**os.environ, "ABSTRACTS_ENGINE": "ray", "ABSTRACTS_RAY_ADDRESS": f"127.0.0.1:{port}"},
+        cwd=Path(__file__).parents[1],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode == 1
+    assert done.stderr.splitlines() == [
+        f"Error: cannot reach the Ray cluster at 127.0.0.1:{port}: Connection refused {HINT}"
+    ]
+
+
 @pytest.mark.slow
 def test_a_cluster_without_a_cpu_is_one_error_line(tmp_path):
     """A head started with no CPU for tasks (as many are) and no worker."""
