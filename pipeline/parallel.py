@@ -9,6 +9,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import partial
 from multiprocessing import Pool
+from operator import methodcaller
 
 from schemas.derive import load_validation
 
@@ -65,11 +66,11 @@ def mapper(processes: int) -> Iterator[Callable[[Callable, Iterable], Iterator]]
 def _ordered(pool, window: int, function: Callable, items: Iterable) -> Iterator:
     """`map(function, items)` on `pool`, in order, with at most `window` tasks in flight, so
     that neither inputs nor results pile up in memory."""
-    return in_order(lambda item: pool.apply_async(function, (item,)), items, window, _get)
 
+    def start(item):
+        return pool.apply_async(function, (item,))
 
-def _get(result):
-    return result.get()
+    return in_order(start, items, window, methodcaller("get"))
 
 
 def in_order(start: Callable, items: Iterable, window: int, finish: Callable) -> Iterator:

@@ -41,11 +41,12 @@ def listing(raw: str | Path) -> list[RawFile]:
     """Every file under the folder `raw` (a path or a URI), sorted by source; ParseError
     if there is no such folder, or nothing in it."""
     raw = str(raw)
-    try:
-        fs, root = pafs.FileSystem.from_uri(raw) if "://" in raw else (None, raw)
-    except (pa.ArrowInvalid, OSError) as error:
-        raise ParseError(f"{raw}: not a folder pyarrow can read: {error}") from None
-    fs, root = fs or pafs.LocalFileSystem(), root if fs else os.path.abspath(root)
+    fs, root = pafs.LocalFileSystem(), os.path.abspath(raw)
+    if "://" in raw:
+        try:
+            fs, root = pafs.FileSystem.from_uri(raw)
+        except (pa.ArrowInvalid, OSError) as error:
+            raise ParseError(f"{raw}: not a folder pyarrow can read: {error}") from None
     if fs.get_file_info(root).type != pafs.FileType.Directory:
         raise ParseError(f"{raw}: no such folder; put the raw dumps in {raw}/")
     local = isinstance(fs, pafs.LocalFileSystem)
