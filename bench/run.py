@@ -175,19 +175,17 @@ class Sampler(threading.Thread):
         for pid in descendants(self.root, table):
             above = group.get(table[pid][0], "dvc")
             group[pid] = above if above != "dvc" else stage_of(pid, self.stages) or "dvc"
-        nodes = [pid for node in self.cluster for pid in descendants(node, table)]
-        group |= dict.fromkeys(nodes, "cluster")
-        self.seen |= {pid: table[pid][1] for pid in nodes}
-        if self.before is None:
-            self.before = dict(self.seen)
         cpu, memory = Counter(), Counter()
         for pid, name in group.items():
             size = pss(pid)
-            for key in (name, "total") if name != "cluster" else (name,):
-                memory[key] += size
+            for key in (name, "total"):
                 cpu[key] += table[pid][1] / TICK
-        if nodes:
+                memory[key] += size
+        if nodes := [pid for node in self.cluster for pid in descendants(node, table)]:
+            self.seen |= {pid: table[pid][1] for pid in nodes}
+            self.before = self.before or dict(self.seen)
             cpu["cluster"] = (sum(self.seen.values()) - sum(self.before.values())) / TICK
+            memory["cluster"] = sum(map(pss, nodes))
         for key, size in memory.items():
             usage = self.usage.setdefault(key, Usage(first=now))
             usage.last, usage.cpu, usage.peak = now, cpu[key], max(usage.peak, size)

@@ -15,8 +15,6 @@ import pyarrow.fs as pafs
 
 from pipeline.errors import UserError
 
-BLOCK = 1 << 20  # bytes read at a time to digest a file
-
 
 class ParseError(UserError, RuntimeError):
     """A raw file could not be parsed; the message names it."""
@@ -49,15 +47,20 @@ def listing(raw: str | Path) -> list[RawFile]:
             raise ParseError(f"{raw}: not a folder pyarrow can read: {error}") from None
     if fs.get_file_info(root).type != pafs.FileType.Directory:
         raise ParseError(f"{raw}: no such folder; put the raw dumps in {raw}/")
-    local = isinstance(fs, pafs.LocalFileSystem)
-    if local:  # pathlib's walk: into no symlinked folder (`raw/loop -> .` would never end)
-        found = fs.get_file_info([str(p) for p in Path(root).rglob("*") if p.is_file()])
+    if isinstance(fs, pafs.LocalFileSystem):  # pathlib's walk: into no symlinked folder
+        found = ((str(p), p.stat()) for p in Path(root).rglob("*") if p.is_file())
+        stamped = [
+            (path, s.st_size, f"{s.st_size}:{s.st_mtime_ns}:{s.st_ino}") for path, s in found
+        ]
     else:
         found = fs.get_file_info(pafs.FileSelector(root, recursive=True))
+        stamped = [
+            (info.path, info.size, f"{info.size}:{info.mtime_ns}")
+            for info in found
+            if info.type == pafs.FileType.File
+        ]
     files = sorted(
-        (info.path[len(root) :].lstrip("/"), info)
-        for info in found
-        if info.type == pafs.FileType.File
+        (path[len(root) :].lstrip("/"), path, size, stamp) for path, size, stamp in stamped
     )
     if not files:
         raise ParseError(f"{raw}: no file in it; put the raw dumps in {raw}/")
@@ -66,17 +69,8 @@ def listing(raw: str | Path) -> list[RawFile]:
         return f"{raw.rstrip('/')}/{source}" if "://" in raw else str(Path(raw) / source)
 
     return [
-        RawFile(source, name(source), fs, info.path, info.size, _stamp(info, local))
-        for source, info in files
+        RawFile(source, name(source), fs, path, size, stamp) for source, path, size, stamp in files
     ]
-
-
-def _stamp(info: pafs.FileInfo, local: bool) -> str:
-    """A file's size and modification time, and its inode on a local disk."""
-    if local:
-        stat = os.stat(info.path)
-        return f"{stat.st_size}:{stat.st_mtime_ns}:{stat.st_ino}"
-    return f"{info.size}:{info.mtime_ns}"
 
 
 @contextmanager
@@ -92,8 +86,5 @@ def opened(file: RawFile) -> Iterator[pa.NativeFile]:
 
 def digest(file: RawFile) -> str:
     """The digest of a raw file's bytes, read a block at a time."""
-    found = hashlib.blake2b(digest_size=16)
     with opened(file) as handle:
-        while block := handle.read(BLOCK):
-            found.update(block)
-    return found.hexdigest()
+        return hashlib.file_digest(handle, lambda: hashlib.blake2b(digest_size=16)).hexdigest()

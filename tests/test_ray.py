@@ -130,18 +130,22 @@ def test_dvc_repro_on_ray_builds_what_is_committed(cluster, tmp_path):
     assert sh("git", "status", "--porcelain", cwd=copy, env=env).stdout == ""
 
 
-def parse_on_ray(address: str, out: Path, **env) -> tuple[int, list[str], float]:
-    """`abstracts parse` of the seeds on the Ray cluster at `address`: its exit code, its
-    error output's lines and its wall seconds."""
+def command_on_ray(address: str, *args, **env) -> tuple[int, list[str], float]:
+    """`abstracts ARGS` with the ray engine at `address`, from the project's folder: its
+    exit code, its error output's lines and its wall seconds."""
     started = time.monotonic()
     done = subprocess.run(
-        [Path(sys.executable).with_name("abstracts"), "parse", "--raw", SEEDS, "--out", out],
+        [Path(sys.executable).with_name("abstracts"), *args],
         env={**os.environ, "ABSTRACTS_ENGINE": "Ray", "ABSTRACTS_RAY_ADDRESS": address, **env},
+        cwd=Path(__file__).parents[1],
         capture_output=True,
         text=True,
         timeout=120,
     )
     return done.returncode, done.stderr.splitlines(), time.monotonic() - started
+
+
+PARSE = ("parse", "--raw", SEEDS, "--out")  # the seeds, into the folder that follows
 
 
 @contextmanager
@@ -189,7 +193,7 @@ HINT = "(is `ray start --head` running there? engine.address, or --address, name
 )
 def test_a_port_that_is_no_ray_head_is_one_error_line(tmp_path, answer, message):
     with listening(answer) as address:
-        code, lines, seconds = parse_on_ray(address, tmp_path)
+        code, lines, seconds = command_on_ray(address, *PARSE, tmp_path)
     assert (code, lines) == (1, [message.format("Error: ", address)])
     assert seconds < 30 and not any(tmp_path.iterdir())
 
@@ -225,7 +229,7 @@ def test_a_port_that_is_no_ray_head_is_one_error_line(tmp_path, answer, message)
 def test_a_cluster_that_cannot_be_reached_is_one_error_line(tmp_path, address, env, message):
     port = free_port()  # nothing listens there
     fill = {key: value.format(port=port) for key, value in env.items()}
-    code, lines, _ = parse_on_ray(address.format(port=port), tmp_path, **fill)
+    code, lines, _ = command_on_ray(address.format(port=port), *PARSE, tmp_path, **fill)
     assert (code, lines) == (1, [f"Error: {message.format(port=port)}"])
     assert not any(tmp_path.iterdir())
 
@@ -233,18 +237,11 @@ def test_a_cluster_that_cannot_be_reached_is_one_error_line(tmp_path, address, e
 def test_check_says_when_the_cluster_cannot_be_reached():
     """`make dataset` runs `abstracts check` first: on the ray engine, it tries the cluster."""
     port = free_port()
-    done = subprocess.run(
-        [Path(sys.executable).with_name("abstracts"), "check", "--raw", SEEDS],
-        env={**os.environ, "ABSTRACTS_ENGINE": "ray", "ABSTRACTS_RAY_ADDRESS": f"127.0.0.1:{port}"},
-        cwd=Path(__file__).parents[1],
-        capture_output=True,
-        text=True,
-        timeout=60,
+    code, lines, _ = command_on_ray(f"127.0.0.1:{port}", "check", "--raw", SEEDS)
+    assert (code, lines) == (
+        1,
+        [f"Error: cannot reach the Ray cluster at 127.0.0.1:{port}: Connection refused {HINT}"],
     )
-    assert done.returncode == 1
-    assert done.stderr.splitlines() == [
-        f"Error: cannot reach the Ray cluster at 127.0.0.1:{port}: Connection refused {HINT}"
-    ]
 
 
 @pytest.mark.slow
@@ -253,7 +250,7 @@ def test_a_cluster_without_a_cpu_is_one_error_line(tmp_path):
     cluster = Cluster()
     try:
         cluster.start("--head", "--port", str(cluster.port), "--temp-dir", cluster.temp, cpus=0)
-        code, lines, _ = parse_on_ray(cluster.address, tmp_path)
+        code, lines, _ = command_on_ray(cluster.address, *PARSE, tmp_path)
     finally:
         cluster.stop()
     message = f"Error: the Ray cluster at {cluster.address} has no CPU for tasks: start a worker"
