@@ -3,15 +3,19 @@ function a local worker runs, their results in order, twice as many in flight as
 cluster has CPUs. Only this module imports Ray.
 
 A task runs in the driver's working folder, so the paths it is given (build/, dist/,
-raw/ unless a URI) must be the same folder on every node: one machine, or a shared mount.
+raw/ unless a URI) must be the same folder on every node: one machine, or a shared mount;
+a task on a node that does not see the driver's folder (a mark the driver writes there for
+the map's duration) fails the stage.
 Each node runs the project as installed there (the same checkout, its environment made
 from the lock file); a task on a node whose code or libraries differ from the driver's
 fails the stage. A task lost with its node is retried by Ray on another (3 times); a
 task's own error is the stage's error, as on the local engine."""
 
 import os
+import secrets
 import socket
 from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from functools import partial
 from pathlib import Path
 
@@ -34,6 +38,8 @@ HELLO = b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n" + bytes(3) + b"\x04" + bytes(5)
 # Where `ray start --head` writes the address of the cluster it started on this machine.
 CURRENT = Path("/tmp/ray/ray_current_cluster")
 HINT = "is `ray start --head` running there? engine.address, or --address, names it"
+# The name's start of the file a map writes in the driver's folder while its tasks run.
+MARK = ".abstracts-ray-"
 
 
 class ClusterError(UserError, RuntimeError):
@@ -101,15 +107,29 @@ def ordered_map(address: str, function: Callable, items: Iterable) -> Iterator:
     """`map(function, items)` as tasks on the cluster at `address`, in order."""
     connect(address)
     task = ray.remote(_run)
-    shared = ray.put(function)
-    start = partial(task.remote, shared, os.getcwd(), _fingerprint())
-    window = 2 * max(1, int(ray.cluster_resources().get("CPU", 1)))
-    yield from in_order(start, items, window, _result)
+    with _marked(os.getcwd()) as where:
+        start = partial(task.remote, ray.put(function), where, _fingerprint())
+        window = 2 * max(1, int(ray.cluster_resources().get("CPU", 1)))
+        yield from in_order(start, items, window, _result)
 
 
-def _run(function: Callable, folder: str, fingerprint: tuple, item):
+@contextmanager
+def _marked(folder: str) -> Iterator[tuple[str, str]]:
+    """(folder, the name of a file in it that only this map writes), for the map's
+    duration: a node that finds the file works in the driver's folder, not a copy."""
+    mark = Path(folder, f"{MARK}{secrets.token_hex(8)}")
+    mark.touch(exist_ok=False)
+    try:
+        yield folder, mark.name
+    finally:
+        mark.unlink(missing_ok=True)
+
+
+def _run(function: Callable, where: tuple[str, str], fingerprint: tuple, item):
     """On a node: (True, function(item)) in the driver's folder, or (False, the user
-    error), which it is if the node's code or libraries are not the driver's."""
+    error), which it is if the node's code or libraries are not the driver's, or if it
+    does not see the driver's folder."""
+    folder, mark = where
     if _fingerprint() != fingerprint:
         said = [
             f"code {code[:8]}, pyarrow {arrow}, numba {jit}"
@@ -119,6 +139,12 @@ def _run(function: Callable, folder: str, fingerprint: tuple, item):
             f"the Ray node {socket.gethostname()} runs other code or libraries than the driver "
             f"({said[0]}; the driver: {said[1]}): give every node the same checkout of the "
             "project, its environment made by `make env`"
+        )
+    if not os.path.exists(os.path.join(folder, mark)):
+        return False, ClusterError(
+            f"the Ray node {socket.gethostname()} does not see the driver's folder {folder} "
+            "(no such folder there, or another one at its path): put the project on a "
+            "filesystem every node mounts at the same path"
         )
     os.chdir(folder)
     try:

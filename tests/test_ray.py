@@ -262,14 +262,33 @@ def test_a_node_running_other_code_fails_the_task(tmp_path, monkeypatch):
     """What a task does on a node: in the driver's folder, with the driver's code only."""
     from pipeline import cluster
 
+    driver, mine = tmp_path / "driver", cluster._fingerprint()
+    driver.mkdir()
     monkeypatch.chdir(tmp_path)
-    mine = cluster._fingerprint()
-    assert cluster._run(os.path.abspath, str(SEEDS), mine, "x") == (True, str(SEEDS / "x"))
-    for other in ((f"{mine[0]}x", *mine[1:]), (*mine[:2], "0.1")):  # other code, numba
-        done, error = cluster._run(os.path.abspath, str(SEEDS), other, "x")
-        assert not done and isinstance(error, cluster.ClusterError)
-        assert "runs other code or libraries than the driver" in str(error), error
-    assert not any(tmp_path.iterdir())
+    with cluster._marked(str(driver)) as where:
+        assert cluster._run(os.path.abspath, where, mine, "x") == (True, str(driver / "x"))
+        for other in ((f"{mine[0]}x", *mine[1:]), (*mine[:2], "0.1")):  # other code, numba
+            done, error = cluster._run(os.path.abspath, where, other, "x")
+            assert not done and isinstance(error, cluster.ClusterError)
+            assert "runs other code or libraries than the driver" in str(error), error
+    assert not any(driver.iterdir())
+
+
+def test_a_node_that_does_not_see_the_drivers_folder_fails_the_task(tmp_path):
+    """A node with a folder at the driver's path that is not the driver's (the project
+    checked out there, not shared): the task fails, naming what to do, and writes nothing.
+    The mark is gone when the map ends."""
+    from pipeline import cluster
+
+    copy, mine = tmp_path / "node", cluster._fingerprint()
+    copy.mkdir()
+    with cluster._marked(str(tmp_path)) as (folder, mark):
+        assert (tmp_path / mark).exists()
+        done, error = cluster._run(os.path.abspath, (str(copy), mark), mine, "x")
+    assert not done and isinstance(error, cluster.ClusterError)
+    assert f"does not see the driver's folder {copy}" in str(error), error
+    assert "filesystem every node mounts at the same path" in str(error)
+    assert sorted(tmp_path.iterdir()) == [copy] and not any(copy.iterdir())
 
 
 def test_the_local_engine_never_imports_ray(tmp_path):
