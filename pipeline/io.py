@@ -1,11 +1,14 @@
 """Files in and out: outputs that replace the previous ones only when complete, and rows
 of Parquet files read back by number."""
 
+import errno
+import glob
 import json
 import os
+import secrets
 import shutil
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from pathlib import Path
 
 import numpy as np
@@ -21,20 +24,42 @@ PARQUET = {"compression": "zstd", "use_dictionary": False}
 
 
 @contextmanager
-def atomic_dir(path: Path) -> Iterator[Path]:
-    """Yield an empty temporary folder that replaces `path` only if the block succeeds."""
-    tmp = path.with_name(f".{path.name}.tmp")
-    shutil.rmtree(tmp, ignore_errors=True)
+def atomic_dir(path: Path, retried: bool = False) -> Iterator[Path]:
+    """Yield an empty temporary folder that replaces `path` only if the block succeeds.
+
+    The folder is this attempt's own, so that two attempts at once never write into each
+    other's: the last to end replaces the other's output, as complete. What killed
+    attempts left is removed first, unless the output is a part that a `retried` task (one
+    Ray may run again while its first run goes on) may be writing now: `parts.finish`
+    removes those."""
+    if not retried:
+        for kind in ("tmp", "old"):
+            for left in path.parent.glob(f".{glob.escape(path.name)}.{kind}-*"):
+                shutil.rmtree(left, ignore_errors=True)
+    token = f"{os.getpid()}-{secrets.token_hex(4)}"
+    tmp, old = (path.with_name(f".{path.name}.{kind}-{token}") for kind in ("tmp", "old"))
     tmp.mkdir(parents=True)
     try:
         yield tmp
-        old = path.with_name(f".{path.name}.old")
-        if path.exists():
-            os.replace(path, old)
-        os.replace(tmp, path)
-        shutil.rmtree(old, ignore_errors=True)
+        _replace(tmp, path, old)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
+
+
+def _replace(tmp: Path, path: Path, old: Path) -> None:
+    """Put the folder `tmp` at `path`, moving aside to `old` whatever is there, also if
+    another attempt puts its own there meanwhile."""
+    while True:
+        shutil.rmtree(old, ignore_errors=True)
+        with suppress(FileNotFoundError):
+            os.replace(path, old)
+        try:
+            os.replace(tmp, path)
+            break
+        except OSError as error:
+            if error.errno not in (errno.ENOTEMPTY, errno.EEXIST):
+                raise
+    shutil.rmtree(old, ignore_errors=True)
 
 
 @contextmanager

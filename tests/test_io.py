@@ -1,12 +1,15 @@
-"""Parquet written in pieces: the same bytes however the rows came."""
+"""Parquet written in pieces: the same bytes however the rows came; folders replaced whole,
+however many attempts write them at once."""
 
+import multiprocessing
+import time
 from itertools import pairwise
 
 import pyarrow as pa
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from pipeline.io import RowGroupWriter, write_parquet
+from pipeline.io import RowGroupWriter, atomic_dir, write_parquet
 
 SCHEMA = pa.schema([("text", pa.string()), ("n", pa.int64())])
 
@@ -26,3 +29,42 @@ def test_rows_written_in_pieces_give_the_bytes_of_one_write(tmp_path_factory, cu
         for start, end in pairwise(bounds):
             writer.write(pa.Table.from_pylist(table.slice(start, end - start).to_pylist(), SCHEMA))
     assert (folder / "pieces.parquet").read_bytes() == (folder / "one.parquet").read_bytes()
+
+
+FILES = 20
+
+
+def _attempt(part, start, retried: bool) -> None:
+    """Write the part's files one by one, slowly, as a task does, once `start` is set."""
+    start.wait()
+    with atomic_dir(part, retried=retried) as tmp:
+        for i in range(FILES):
+            (tmp / f"{i}.txt").write_text(f"file {i}\n")
+            time.sleep(0.002)
+
+
+def test_attempts_at_once_at_one_part_each_leave_it_whole(tmp_path):
+    """A task Ray runs again while its first run goes on: each attempt writes its own
+    folder and the part is whole at the end, whichever ends last. A killed attempt's folder
+    stays until the stage's end (`parts.finish`) when the part's task may be retried, and
+    is removed at the next attempt otherwise."""
+    part = tmp_path / "parts" / "a1b2"
+    context = multiprocessing.get_context("fork")
+    start = context.Event()
+    attempts = [context.Process(target=_attempt, args=(part, start, True)) for _ in range(4)]
+    for attempt in attempts:
+        attempt.start()
+    start.set()
+    for attempt in attempts:
+        attempt.join(60)
+    assert [attempt.exitcode for attempt in attempts] == [0] * 4
+    assert sorted(path.name for path in part.parent.iterdir()) == [part.name]
+    assert {path.name: path.read_text() for path in part.iterdir()} == {
+        f"{i}.txt": f"file {i}\n" for i in range(FILES)
+    }
+    killed = part.with_name(f".{part.name}.tmp-1-dead")
+    killed.mkdir()
+    _attempt(part, start, retried=True)
+    assert killed.exists()
+    _attempt(part, start, retried=False)
+    assert sorted(path.name for path in part.parent.iterdir()) == [part.name]

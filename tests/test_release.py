@@ -163,18 +163,22 @@ def test_a_publish_killed_midway_leaves_the_old_release(released):
     copy, env = released
     before = tree(copy / "dist/abstracts")
     process = subprocess.Popen(["abstracts", "publish"], cwd=copy, env=env)
-    partial = copy / "dist" / ".abstracts.tmp"
     deadline = time.monotonic() + 60
-    while not partial.exists() and process.poll() is None and time.monotonic() < deadline:
+
+    def partial():
+        return list((copy / "dist").glob(f".abstracts.tmp-{process.pid}-*"))
+
+    while not partial() and process.poll() is None and time.monotonic() < deadline:
         time.sleep(0.001)
-    assert partial.exists(), "publish ended before it could be killed"
+    assert partial(), "publish ended before it could be killed"
     os.kill(process.pid, signal.SIGKILL)
     process.wait()
-    assert tree(copy / "dist/abstracts") == before
+    assert partial() and tree(copy / "dist/abstracts") == before
     sh("abstracts", "verify", cwd=copy, env=env)
     assert datasets.load_dataset(str(copy / "dist/abstracts"))["train"].num_rows == 24
     sh("abstracts", "publish", cwd=copy, env=env)  # the next run cleans up
-    assert not partial.exists() and tree(copy / "dist/abstracts") == before
+    assert not list((copy / "dist").glob(".abstracts.*")), "a killed run's folder is left"
+    assert tree(copy / "dist/abstracts") == before
 
 
 def test_diff_reports_exactly_the_new_abstracts(project, tmp_path):

@@ -24,7 +24,7 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from pipeline.io import PARQUET
+from pipeline.io import PARQUET, atomic_dir
 from pipeline.release import checksums
 from pipeline.release.layout import shard
 from schemas.derive import validate
@@ -90,8 +90,13 @@ def write_config(
     as the module says; shards made from the same parts as a shard of the release in
     `old` (as `state`, this config's part of `Shards.state` then, records) are linked
     from there."""
-    data = folder / "data" / config
-    data.mkdir(parents=True, exist_ok=True)
+    with atomic_dir(folder / "data" / config, retried=True) as data:
+        return _write_config(parts, model, schema, data, config, meta, old, state)
+
+
+def _write_config(parts, model, schema: pa.Schema, data: Path, config, meta, old, state):
+    """`write_config` into `data`, this attempt's own folder (a Ray task may run twice at
+    once), which then replaces folder/data/<config>/."""
     stamp = _stamp(config, schema, meta)
     known, groups = state.get("parts", {}), state.get("groups", {})
     written, kept = [], {"parts": {}, "groups": {}}
@@ -124,9 +129,10 @@ def write_config(
         close()
     names = [shard(config, i, len(written)) for i in range(len(written))]
     for entry, name in zip(written, names, strict=True):
-        os.replace(entry.pop("path"), folder / name)
+        path = data / Path(name).name
+        os.replace(entry.pop("path"), path)
         entry["name"] = name
-        stat = (folder / name).stat()
+        stat = path.stat()
         entry["size"], entry["mtime_ns"] = stat.st_size, stat.st_mtime_ns
     rows, nbytes = sum(e["rows"] for e in written), sum(e["nbytes"] for e in written)
     sha256 = {e["name"]: e["sha256"] for e in written}

@@ -55,7 +55,7 @@ def normalize_part(entry: dict, parsed: Path, out: Path, params: DedupParams, ba
         source = pq.ParquetFile(parsed / PARTS / entry["part"] / OCCURRENCES)
         schema = arrow_schema(NormalizedOccurrences)
         with (
-            atomic_dir(target.parent) as tmp,
+            atomic_dir(target.parent, retried=True) as tmp,
             pq.ParquetWriter(tmp / OCCURRENCES, schema, **PARQUET) as writer,
         ):
             for batch in source.iter_batches(batch_size=batch_rows):

@@ -144,7 +144,7 @@ def _write_part(task: Task, chunks: Iterable[tuple[dict[str, pa.Table], ParsedDu
     the end of the run, all at once)."""
     counted, reasons, encodings, occurrences = [], Counter(), Counter(), 0
     with (
-        atomic_dir(task.folder) as tmp,
+        atomic_dir(task.folder, retried=True) as tmp,
         RowGroupWriter(tmp / OCCURRENCES, arrow_schema(ParsedOccurrences), ROW_GROUP_ROWS) as found,
         RowGroupWriter(tmp / REJECTS, arrow_schema(Rejects), ROW_GROUP_ROWS) as rejected,
     ):

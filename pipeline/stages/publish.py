@@ -2,6 +2,7 @@
 
 import functools
 import json
+import shutil
 from functools import partial
 from pathlib import Path
 
@@ -79,6 +80,8 @@ def run(
             sizes[config] = (written.nbytes, sum((tmp / s).stat().st_size for s in written.names))
             digests |= written.sha256
             state[config] = written.state
+        for left in (tmp / "data").glob(".*"):  # what a config's lost attempt left
+            shutil.rmtree(left)
         if releases:
             release = Release(meta["version"], meta["date_published"], data_sha256(digests))
             history.check(releases, release)
