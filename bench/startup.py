@@ -10,10 +10,11 @@ each is the least disturbed by the rest of the machine; the first ones also comp
 bytecode. Prints a table with `python -c pass` for reference (its floor) and the goals:
 `abstracts --help` under 0.5 s, each stage under 1 s.
 
-What a stage loads only once it has work is not counted: pandera's validation backend,
-which imports `hypothesis` where it is installed (about 0.3 s, before the first rows are
-validated or workers forked: `schemas.derive.load_validation`), and publish's `datasets`
-(about 0.35 s more, for the features of the Parquet files and the card).
+What a stage loads only once it has work is not counted: pandera's validation backend
+(before the first rows are validated or workers forked: `schemas.derive.load_validation`;
+it would import `hypothesis`, installed for the tests, and its plugins, 0.4 s more, but the
+`abstracts` command keeps it out: `pipeline.cli.run`), and publish's `datasets` (about
+0.35 s more, for the features of the Parquet files and the card).
 """
 
 import argparse

@@ -96,7 +96,8 @@ def validate(model: type[pa.DataFrameModel], table: pyarrow.Table, limit: int = 
 def load_validation() -> None:
     """Load what `validate` needs now rather than at its first call: pandera's pandas backend,
     which imports pandera's data-synthesis strategies, and so `hypothesis` where it is
-    installed (a quarter of a second). Worker processes forked after it share it."""
+    installed and importable (not in the `abstracts` command: `pipeline.cli.run`). Worker
+    processes forked after it share it."""
     pa.DataFrameSchema().validate(pd.DataFrame())
 
 
