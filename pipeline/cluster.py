@@ -118,7 +118,10 @@ def _marked(folder: str) -> Iterator[tuple[str, str]]:
     """(folder, the name of a file in it that only this map writes), for the map's
     duration: a node that finds the file works in the driver's folder, not a copy."""
     mark = Path(folder, f"{MARK}{secrets.token_hex(8)}")
-    mark.touch(exist_ok=False)
+    try:
+        mark.touch(exist_ok=False)
+    except OSError as error:
+        raise ClusterError(f"cannot write in the driver's folder {folder}: {error}") from None
     try:
         yield folder, mark.name
     finally:

@@ -25,7 +25,7 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from pipeline.core.arrays import among
-from pipeline.io import take_rows
+from pipeline.io import replacing, take_rows
 
 META = "meta.json"
 TEXT_ARRAYS = ("digest", "start", "end")
@@ -109,8 +109,10 @@ def _file_crc(path: Path, size: int, block: int = 1 << 24) -> int:
 
 
 def write(path: Path, values: np.ndarray) -> int:
-    """Save `values` at `path` (.npy); return their CRC-32, which `load` checks."""
-    np.save(path, values)
+    """Save `values` at `path` (.npy), whole or not at all (a band task may run twice at
+    once); return their CRC-32, which `load` checks."""
+    with replacing(path) as tmp, tmp.open("wb") as file:
+        np.save(file, values)
     return _crc(values)
 
 

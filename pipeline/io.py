@@ -8,7 +8,7 @@ import os
 import secrets
 import shutil
 from collections.abc import Iterator
-from contextlib import contextmanager, suppress
+from contextlib import contextmanager
 from pathlib import Path
 
 import numpy as np
@@ -25,50 +25,76 @@ PARQUET = {"compression": "zstd", "use_dictionary": False}
 
 @contextmanager
 def atomic_dir(path: Path, retried: bool = False) -> Iterator[Path]:
-    """Yield an empty temporary folder that replaces `path` only if the block succeeds.
+    """Yield an empty temporary folder, this attempt's own, that takes the place of `path`
+    only if the block succeeds.
 
-    The folder is this attempt's own, so that two attempts at once never write into each
-    other's: the last to end replaces the other's output, as complete. What killed
-    attempts left is removed first, unless the output is a part that a `retried` task (one
-    Ray may run again while its first run goes on) may be writing now: `parts.finish`
-    removes those."""
+    A stage's own output (one writer, under DVC's lock) replaces the one before, which is
+    put back if the replacing fails; a killed attempt's folders are cleared first (an
+    output it had moved aside is put back). A `retried` output is a part that another
+    attempt at the same task may be writing at once (Ray runs a task again when it counts
+    its node lost, which may still be running it): both write the same bytes, so the first
+    to end puts its folder in place and the other drops its own; the stage removes what
+    lost attempts leave (`parts.finish`, publish)."""
     if not retried:
-        for kind in ("tmp", "old"):
-            for left in path.parent.glob(f".{glob.escape(path.name)}.{kind}-*"):
-                shutil.rmtree(left, ignore_errors=True)
+        _recover(path)
     token = f"{os.getpid()}-{secrets.token_hex(4)}"
     tmp, old = (path.with_name(f".{path.name}.{kind}-{token}") for kind in ("tmp", "old"))
     tmp.mkdir(parents=True)
     try:
         yield tmp
-        _replace(tmp, path, old)
+        if retried:
+            _first(tmp, path)
+        else:
+            _swap(tmp, path, old)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
 
 
-def _replace(tmp: Path, path: Path, old: Path) -> None:
-    """Put the folder `tmp` at `path`, moving aside to `old` whatever is there, also if
-    another attempt puts its own there meanwhile."""
-    while True:
-        shutil.rmtree(old, ignore_errors=True)
-        with suppress(FileNotFoundError):
-            os.replace(path, old)
-        try:
-            os.replace(tmp, path)
-            break
-        except OSError as error:
-            if error.errno not in (errno.ENOTEMPTY, errno.EEXIST):
-                raise
+def _recover(path: Path) -> None:
+    """Put back at `path` the output a killed attempt had moved aside (it died between its
+    two renames), then remove what killed attempts left beside it."""
+    olds = list(path.parent.glob(f".{glob.escape(path.name)}.old-*"))
+    if olds and not path.exists():
+        os.replace(olds.pop(), path)
+    for left in [*olds, *path.parent.glob(f".{glob.escape(path.name)}.tmp-*")]:
+        shutil.rmtree(left, ignore_errors=True)
+
+
+def _swap(tmp: Path, path: Path, old: Path) -> None:
+    """Put the folder `tmp` at `path`: the output there is moved aside to `old`, then
+    removed, or put back if `tmp` cannot take its place."""
+    moved = path.exists()
+    if moved:
+        os.replace(path, old)
+    try:
+        os.replace(tmp, path)
+    except BaseException:
+        if moved:
+            os.replace(old, path)
+        raise
     shutil.rmtree(old, ignore_errors=True)
+
+
+def _first(tmp: Path, path: Path) -> None:
+    """Put the folder `tmp` at `path`, unless another attempt's is there already."""
+    try:
+        os.rename(tmp, path)
+    except OSError as error:
+        if error.errno not in (errno.ENOTEMPTY, errno.EEXIST):
+            raise
 
 
 @contextmanager
 def replacing(path: Path) -> Iterator[Path]:
-    """Yield a temporary path beside `path`, renamed to `path` once the block succeeds."""
+    """Yield a temporary path beside `path`, this attempt's own, renamed to `path` once the
+    block succeeds (removed if it fails)."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.tmp")
-    yield tmp
-    os.replace(tmp, path)
+    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}-{secrets.token_hex(4)}")
+    try:
+        yield tmp
+        os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)
 
 
 def write_text(path: Path, text: str) -> None:

@@ -76,7 +76,7 @@ def finish(folder: Path, entries: list[dict], keep: set[str] = frozenset()) -> N
     listed = {entry["part"] for entry in entries}
     for path in (folder / PARTS).iterdir():
         if path.name not in listed:
-            shutil.rmtree(path)
+            shutil.rmtree(path, ignore_errors=True)  # also what lost attempts left
     for path in folder.iterdir():
         if path.name not in {INDEX, PARTS, *keep}:
             shutil.rmtree(path) if path.is_dir() else path.unlink()

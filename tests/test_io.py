@@ -6,6 +6,7 @@ import time
 from itertools import pairwise
 
 import pyarrow as pa
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -45,9 +46,8 @@ def _attempt(part, start, retried: bool) -> None:
 
 def test_attempts_at_once_at_one_part_each_leave_it_whole(tmp_path):
     """A task Ray runs again while its first run goes on: each attempt writes its own
-    folder and the part is whole at the end, whichever ends last. A killed attempt's folder
-    stays until the stage's end (`parts.finish`) when the part's task may be retried, and
-    is removed at the next attempt otherwise."""
+    folder, the first to end puts it in place, and the part is whole at the end. A killed
+    attempt's folder stays until the stage's end (`parts.finish`)."""
     part = tmp_path / "parts" / "a1b2"
     context = multiprocessing.get_context("fork")
     start = context.Event()
@@ -65,6 +65,26 @@ def test_attempts_at_once_at_one_part_each_leave_it_whole(tmp_path):
     killed = part.with_name(f".{part.name}.tmp-1-dead")
     killed.mkdir()
     _attempt(part, start, retried=True)
-    assert killed.exists()
-    _attempt(part, start, retried=False)
-    assert sorted(path.name for path in part.parent.iterdir()) == [part.name]
+    assert killed.exists() and len(list(part.iterdir())) == FILES
+
+
+def test_an_output_is_replaced_whole_or_kept(tmp_path):
+    """A stage's own output: a failed attempt leaves the one before; a killed one's folders
+    are cleared by the next, which first puts back an output it had moved aside."""
+    out = tmp_path / "abstracts"
+    with atomic_dir(out) as tmp:
+        (tmp / "v1").write_text("1")
+    with pytest.raises(RuntimeError), atomic_dir(out) as tmp:
+        (tmp / "v2").write_text("2")
+        raise RuntimeError
+    assert [path.name for path in tmp_path.iterdir()] == ["abstracts"]
+    out.rename(tmp_path / ".abstracts.old-1-dead")  # killed between its two renames
+    (tmp_path / ".abstracts.tmp-1-dead").mkdir()
+    with pytest.raises(RuntimeError), atomic_dir(out):
+        raise RuntimeError
+    assert [path.name for path in tmp_path.iterdir()] == ["abstracts"]
+    assert [path.name for path in out.iterdir()] == ["v1"]
+    with atomic_dir(out) as tmp:
+        (tmp / "v3").write_text("3")
+    assert [path.name for path in out.iterdir()] == ["v3"]
+    assert [path.name for path in tmp_path.iterdir()] == ["abstracts"]

@@ -92,6 +92,11 @@ def running_tasks(node: int) -> int:
     return count
 
 
+def written(parts: Path) -> list[Path]:
+    """The parts written in the folder `parts`, not those being written (`.NAME.tmp-*`)."""
+    return [path for path in parts.glob("*") if not path.name.startswith(".")]
+
+
 @pytest.mark.slow
 def test_a_worker_lost_mid_build_is_retried(cluster, local_builds, params, tmp_path):
     """A third node joins; once a quarter of the parse stage's parts are written, it is
@@ -101,21 +106,28 @@ def test_a_worker_lost_mid_build_is_retried(cluster, local_builds, params, tmp_p
     raw = CORPUS["acl"]
     parts = tmp_path / "parse" / "parts"
     quarter = len(list(raw.iterdir())) // 4
-    killed_running = []
+    killed_running, done = [], threading.Event()
 
     def kill_mid_task():
-        while not (parts.is_dir() and len(list(parts.iterdir())) >= quarter):
+        while not done.is_set() and len(written(parts)) < quarter:
             time.sleep(0.01)
-        while not running_tasks(extra.pid):
+        while not done.is_set():
+            if running_tasks(extra.pid):
+                cluster.kill(extra)
+                killed_running.append(True)
+                return
             time.sleep(0.002)
-        cluster.kill(extra)
-        killed_running.append(True)
 
     killer = threading.Thread(target=kill_mid_task, daemon=True)
     killer.start()
-    with on_ray(cluster):
-        release = run_pipeline(raw, tmp_path, params)
-    killer.join(5)
+    try:
+        with on_ray(cluster):
+            release = run_pipeline(raw, tmp_path, params)
+    finally:
+        done.set()
+        killer.join(5)
+        if extra.poll() is None:
+            cluster.kill(extra)
     assert killed_running, "the node was never seen running a task"
     assert tree(release) == local_builds["acl"]
 

@@ -81,7 +81,7 @@ def run(
             digests |= written.sha256
             state[config] = written.state
         for left in (tmp / "data").glob(".*"):  # what a config's lost attempt left
-            shutil.rmtree(left)
+            shutil.rmtree(left, ignore_errors=True)
         if releases:
             release = Release(meta["version"], meta["date_published"], data_sha256(digests))
             history.check(releases, release)
