@@ -495,8 +495,8 @@ def run(
         entries, text_crc = texts.save(folder)
         new = index.Index(folder, stamp, update.entries, update.keys, update.rows, update.named)
         new.texts, new.text_crc = entries, texts.crc
-        for scratch in folder.glob("scratch-*"):
-            scratch.unlink()
+        for scratch in (*folder.glob("scratch-*"), *folder.glob(".*.tmp-*")):
+            scratch.unlink(missing_ok=True)  # and what a lost band task left
         index.save(new, folder, texts.size, update.crc | text_crc)
     summary = _summary(update.rows, len(update.part_of))
     write_json(metrics, summary)
