@@ -7,8 +7,8 @@ import yaml
 
 from pipeline.core.dedup import DedupParams
 from pipeline.core.segment import Rules
+from pipeline.engine import ENGINES, Engine
 from pipeline.errors import UserError
-from pipeline.parallel import ENGINES, Engine
 from schemas.occurrences import FIELDS
 
 

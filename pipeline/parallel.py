@@ -6,24 +6,12 @@ import os
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
 from functools import partial
 from multiprocessing import Pool
 from operator import methodcaller
 
+from pipeline.engine import Engine
 from schemas.derive import load_validation
-
-ENGINES = ("local", "ray")
-
-
-@dataclass(frozen=True)
-class Engine:
-    """Where the maps run: `local` worker processes, or `ray` tasks on the cluster at
-    `address` (`auto`: the one this machine belongs to)."""
-
-    name: str = "local"
-    address: str = "auto"
-
 
 ENGINE = Engine()  # the process's engine, set by the stage commands (`use`)
 

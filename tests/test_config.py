@@ -63,7 +63,7 @@ def _params_with(tmp_path, engine) -> Params:
 
 
 def test_the_engine_is_local_unless_set(tmp_path):
-    from pipeline.parallel import Engine
+    from pipeline.engine import Engine
 
     assert Params(ROOT / "params.yaml").engine() == Engine("local", "auto")
     assert _params_with(tmp_path, None).engine() == Engine("local", "auto")

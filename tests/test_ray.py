@@ -17,6 +17,7 @@ import pytest
 from bench.cluster import Cluster, free_port
 from bench.workspace import CORPORA
 from pipeline import parallel
+from pipeline.engine import Engine
 from tests.conftest import SEEDS, copy_project, run_pipeline, sh, tree
 
 CORPUS = {"seeds": SEEDS, "acl": CORPORA / "acl-anthology", "arxiv": CORPORA / "arxiv-2025/raw"}
@@ -37,11 +38,11 @@ def cluster():
 @contextmanager
 def on_ray(cluster):
     """This process's maps on the cluster, for the block."""
-    parallel.use(parallel.Engine("ray", cluster.address))
+    parallel.use(Engine("ray", cluster.address))
     try:
         yield
     finally:
-        parallel.use(parallel.Engine())
+        parallel.use(Engine())
 
 
 @pytest.fixture(scope="module")

@@ -5,6 +5,8 @@ import functools
 
 import click
 
+from pipeline.engine import ENGINES
+
 
 def engine(function):
     """The --engine and --address options of a stage: its maps run on the engine they name,
@@ -13,7 +15,7 @@ def engine(function):
     @click.option(
         "--engine",
         "engine_name",
-        type=click.Choice(["local", "ray"], case_sensitive=False),
+        type=click.Choice(ENGINES, case_sensitive=False),
         envvar="ABSTRACTS_ENGINE",
         help="Where the work runs (default: engine.name in params.yaml).",
     )
