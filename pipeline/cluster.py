@@ -109,8 +109,13 @@ def ordered_map(address: str, function: Callable, items: Iterable) -> Iterator:
     task = ray.remote(_run)
     with _marked(os.getcwd()) as where:
         start = partial(task.remote, ray.put(function), where, _fingerprint())
-        window = 2 * max(1, int(ray.cluster_resources().get("CPU", 1)))
-        yield from in_order(start, items, window, _result)
+        yield from in_order(start, items, 2 * cpus(address), _result)
+
+
+def cpus(address: str) -> int:
+    """How many tasks the cluster at `address` runs at once: its CPUs."""
+    connect(address)
+    return max(1, int(ray.cluster_resources().get("CPU", 1)))
 
 
 @contextmanager

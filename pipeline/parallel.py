@@ -32,6 +32,38 @@ def workers(setting: int, tasks: int) -> int:
     return max(1, min(setting or os.cpu_count() or 1, tasks))
 
 
+def capacity(setting: int) -> int:
+    """How many tasks run at once: the Ray cluster's CPUs on the `ray` engine, else the
+    processes `setting` asks for (0: one per core)."""
+    if ENGINE.name == "ray":
+        from pipeline import cluster
+
+        return cluster.cpus(ENGINE.address)
+    return setting or os.cpu_count() or 1
+
+
+def group_limit(total: int, most: int, tasks: int) -> int:
+    """The size of a group of items (`grouped`) of `total` size: at most `most`, and at most
+    a quarter of a share when `tasks` run at once, so that each gets about four groups."""
+    return max(1, min(most, -(-total // (4 * tasks))))
+
+
+def grouped(sized: Iterable[tuple[object, int]], limit: int) -> Iterator[list]:
+    """The items of `sized` ((item, size) pairs) in consecutive groups, each to map as one
+    task, read as they come: a group holds what fits in `limit` together, or one item
+    larger. A task's fixed costs (validating a table) are then paid once per group of
+    small items, not once per item."""
+    group, size = [], 0
+    for item, n in sized:
+        if group and size + n > limit:
+            yield group
+            group, size = [], 0
+        group.append(item)
+        size += n
+    if group:
+        yield group
+
+
 @contextmanager
 def mapper(processes: int) -> Iterator[Callable[[Callable, Iterable], Iterator]]:
     """An ordered `map` across `processes` worker processes, forked now: a caller that will

@@ -3,6 +3,7 @@
 from functools import partial
 from pathlib import Path
 
+import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 
@@ -12,7 +13,7 @@ from pipeline.core.batch import features_batch
 from pipeline.core.dedup import DedupParams, band_hashes, digest, key_head, stable_id
 from pipeline.core.ids import raw_digest
 from pipeline.io import PARQUET, atomic_dir
-from pipeline.parallel import ordered_map, workers
+from pipeline.parallel import capacity, group_limit, grouped, ordered_map, workers
 from pipeline.parts import OCCURRENCES, PARTS, part_name
 from pipeline.progress import progress
 from schemas import NormalizedOccurrences
@@ -43,41 +44,72 @@ def normalize_batch(batch: pa.RecordBatch, params: DedupParams) -> pa.Table:
     return table
 
 
-def normalize_part(entry: dict, parsed: Path, out: Path, params: DedupParams, batch_rows: int):
-    """Normalize one parse part into its part of `out`, unless it exists; return its entry
-    in the index, its rows, and whether it was normalized now."""
+def _part_name(entry: dict, params: DedupParams, batch_rows: int) -> str:
+    """The name of a parse part's normalized part: its input, and the params it depends on."""
     keyed = (params.shingle_words, params.num_perm, params.bands, params.seed)
     keyed += (params.truncated_min_words,)  # what the bands and the key heads depend on
-    name = part_name(entry["part"], repr(keyed), str(batch_rows))
-    target = out / PARTS / name / OCCURRENCES
-    new = not target.exists()
-    if new:
-        source = pq.ParquetFile(parsed / PARTS / entry["part"] / OCCURRENCES)
-        schema = arrow_schema(NormalizedOccurrences)
+    return part_name(entry["part"], repr(keyed), str(batch_rows))
+
+
+def normalize_parts(
+    group: list[tuple[dict, str]], parsed: Path, out: Path, params: DedupParams, batch_rows: int
+) -> int:
+    """Normalize a group of parse parts (entries with the names of their parts of `out`)
+    and return how many: a part of more than `batch_rows` rows a batch at a time, smaller
+    ones all at once, so that validation's fixed cost is paid once a group. A part's file
+    is the same in any group: its rows in the row groups of the batches it is read in."""
+    paths = [parsed / PARTS / entry["part"] / OCCURRENCES for entry, _ in group]
+    sizes = list(map(_rows, paths))
+    if len(group) == 1 and sizes[0] > batch_rows:
+        batches = pq.ParquetFile(paths[0]).iter_batches(batch_size=batch_rows)
+        made = [(normalize_batch(batch, params) for batch in batches)]
+    else:
+        table = pa.concat_tables(map(_read, paths)).combine_chunks()
+        whole = normalize_batch(table.to_batches()[0], params) if table.num_rows else table
+        offsets = np.cumsum([0, *sizes])
+        made = [[whole.slice(offsets[k], size)] for k, size in enumerate(sizes)]
+    schema = arrow_schema(NormalizedOccurrences)
+    for (_, name), tables in zip(group, made, strict=True):
         with (
-            atomic_dir(target.parent, retried=True) as tmp,
+            atomic_dir(out / PARTS / name, retried=True) as tmp,
             pq.ParquetWriter(tmp / OCCURRENCES, schema, **PARQUET) as writer,
         ):
-            for batch in source.iter_batches(batch_size=batch_rows):
-                writer.write_table(normalize_batch(batch, params))
-    rows = pq.ParquetFile(target).metadata.num_rows
-    return {"source": entry["source"], "part": name}, rows, new
+            for table in tables:
+                if table.num_rows:  # a zero-row row group breaks readers
+                    writer.write_table(table)
+    return len(group)
 
 
 def run(parsed: Path, out: Path, params: DedupParams, batch_rows: int, processes: int) -> dict:
     """Normalize each part of `parsed` into its part of `out` (reusing the parts made
-    before); return the counts of rows, files and files normalized now."""
+    before), small parts in groups (`normalize_parts`); return the counts of rows, files
+    and files normalized now."""
     entries = parts.index(parsed)
+    names = [_part_name(entry, params, batch_rows) for entry in entries]
     parts.start(out)
-    job = partial(normalize_part, parsed=parsed, out=out, params=params, batch_rows=batch_rows)
+    files = [out / PARTS / name / OCCURRENCES for name in names]
+    todo = [(e, n) for e, n, path in zip(entries, names, files, strict=True) if not path.exists()]
+    sizes = [_rows(parsed / PARTS / e["part"] / OCCURRENCES) for e, _ in todo]
+    limit = group_limit(sum(sizes), batch_rows, capacity(processes))
+    groups = list(grouped(zip(todo, sizes, strict=True), limit))
+    job = partial(normalize_parts, parsed=parsed, out=out, params=params, batch_rows=batch_rows)
     utf8.load()  # the compiled functions, before the workers fork: they share them
     minhash.load()
-    done, rows, normalized = [], 0, 0
     with progress(total=len(entries), unit="file") as bar:
-        for entry, count, new in ordered_map(job, entries, workers(processes, len(entries))):
-            done.append(entry)
-            rows += count
-            normalized += new
-            bar.update()
+        bar.update(len(entries) - len(todo))
+        for count in ordered_map(job, groups, workers(processes, len(groups))):
+            bar.update(count)
+    done = [{"source": e["source"], "part": n} for e, n in zip(entries, names, strict=True)]
     parts.finish(out, done)
-    return {"occurrences": rows, "files": len(done), "normalized": normalized}
+    return {"occurrences": sum(map(_rows, files)), "files": len(done), "normalized": len(todo)}
+
+
+def _rows(path: Path) -> int:
+    """The rows of the Parquet file at `path`, from its footer."""
+    return pq.read_metadata(path).num_rows
+
+
+def _read(path: Path) -> pa.Table:
+    """The Parquet file at `path`, its file closed once read."""
+    with pq.ParquetFile(path) as file:
+        return file.read()

@@ -20,7 +20,7 @@ from pipeline.core.coverage import CoverageError
 from pipeline.core.dump import ParsedDump
 from pipeline.core.segment import Rules
 from pipeline.io import RowGroupWriter, atomic_dir, write_json, write_parquet
-from pipeline.parallel import ordered_map
+from pipeline.parallel import capacity, group_limit, grouped, ordered_map
 from pipeline.parallel import workers as processes
 from pipeline.parts import OCCURRENCES, PARTS, REJECTS, part_name
 from pipeline.progress import progress
@@ -87,19 +87,40 @@ def _tasks(
         yield from (task._replace(chunk=chunk) for chunk in chunks)
 
 
-def parse_task(task: Task, rules: Rules, max_control_ratio: float) -> tuple[Task, object]:
-    """The task and its result: the summary of its part, read if the part exists, written
-    if the chunk is the whole file; else the chunk's validated tables and what was counted."""
+def parse_tasks(
+    tasks: list[Task], rules: Rules, max_control_ratio: float
+) -> list[tuple[Task, object]]:
+    """Each task and its result: the summary of its part, read if the part exists, written
+    if the chunk is the whole file; else the chunk's tables and what was counted. The
+    occurrences of every chunk are validated together, so that a group of small files
+    pays validation's fixed cost once; a file that cannot be parsed fails the group after
+    the files before it are validated, so that errors come in file order."""
+    parsed, failure = [], None
+    for task in tasks:
+        try:
+            parsed.append(_parsed(task, rules, max_control_ratio) if task.chunk else None)
+        except ParseError as error:
+            failure = error
+            break
+    found = [tables[OCCURRENCES] for tables, _ in filter(None, parsed)]
+    if found:
+        validate(ParsedOccurrences, pa.concat_tables(found))
+    if failure:
+        raise failure
+    return [(task, _result(task, chunk)) for task, chunk in zip(tasks, parsed, strict=True)]
+
+
+def _result(task: Task, parsed: tuple | None) -> object:
+    """A task's result (`parse_tasks`), from its chunk parsed if it has one."""
     if task.chunk is None:
-        return task, json.loads((task.folder / SUMMARY).read_text(encoding="utf-8"))
-    parsed = _parsed(task, rules, max_control_ratio)
-    return task, _write_part(task, [parsed]) if task.chunk.whole else parsed
+        return json.loads((task.folder / SUMMARY).read_text(encoding="utf-8"))
+    return _write_part(task, [parsed]) if task.chunk.whole else parsed
 
 
 def _parsed(
     task: Task, rules: Rules, max_control_ratio: float
 ) -> tuple[dict[str, pa.Table], ParsedDump]:
-    """A task's chunk parsed: its rows as validated tables, and what was counted on the way."""
+    """A task's chunk parsed: its rows as tables, and what was counted on the way."""
     chunk = task.chunk
     with storage.opened(task.file) as handle:
         data = handle.read_at(chunk.end - chunk.start, chunk.start)
@@ -110,10 +131,10 @@ def _parsed(
         raise ParseError(
             f"{task.file.name}:{error}{where} (lossless invariant broken: please report)"
         ) from None
-    occurrences = pa.Table.from_pylist(parsed.occurrences, schema=arrow_schema(ParsedOccurrences))
-    validate(ParsedOccurrences, occurrences)  # the rejects, few, are validated all at once
-    tables = {
-        OCCURRENCES: occurrences,
+    tables = {  # validated by the caller; the rejects, few, all at once at the run's end
+        OCCURRENCES: pa.Table.from_pylist(
+            parsed.occurrences, schema=arrow_schema(ParsedOccurrences)
+        ),
         REJECTS: pa.Table.from_pylist(parsed.rejects, schema=arrow_schema(Rejects)),
     }
     return tables, replace(parsed, occurrences=[], rejects=[])
@@ -203,9 +224,11 @@ def run(
     sizes = [file.size for file in files]
     listed = zip(files, map(known.get, keys), strict=True)
     tasks = _tasks(listed, out, rules, max_control_ratio, chunk_bytes)
-    job = partial(parse_task, rules=rules, max_control_ratio=max_control_ratio)
+    work = ((task, task.chunk.end - task.chunk.start if task.chunk else 0) for task in tasks)
+    groups = grouped(work, group_limit(sum(sizes), chunk_bytes, capacity(workers)))
+    job = partial(parse_tasks, rules=rules, max_control_ratio=max_control_ratio)
     most = sum(max(1, -(-size // chunk_bytes)) for size in sizes)  # tasks at most
-    results = ordered_map(job, tasks, processes(workers, most))
+    results = chain.from_iterable(ordered_map(job, groups, processes(workers, most)))
     summaries, digests, parsed = [], [], 0
     with progress(total=sum(sizes), unit="B", unit_scale=True, unit_divisor=1024) as bar:
         by_file = groupby(results, key=lambda result: result[0].folder)

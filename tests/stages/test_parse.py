@@ -412,3 +412,54 @@ def test_rejects_that_break_their_schema_fail_the_run_naming_file_and_line(
     with pytest.raises(TableError, match=r"000_f4866acc28c20d3f.txt:\d+: isin.* on reason"):
         run(raw, tmp_path, parse_settings)
     assert parts.index(tmp_path / "parse") == before
+
+
+def test_small_files_are_parsed_and_validated_in_groups_to_the_same_parts(
+    tmp_path, parse_settings, acl_corpus, monkeypatch
+):
+    """A task parses a group of small files (or the last chunk of a big one and the files
+    after it) and validates their occurrences at once; the parts are the same whatever
+    the groups and chunks."""
+    rules, ratio, _ = parse_settings
+    raw = big_raw_folder(tmp_path / "raw")
+    for dump in sorted(acl_corpus.glob("*.txt"))[:8]:
+        shutil.copy(dump, raw)
+    found, tables = [], []
+    check = stage.validate
+    monkeypatch.setattr(stage, "validate", lambda model, t: tables.append(t) or check(model, t))
+    for workers, chunk_bytes in ((1, chunks.CHUNK_BYTES), (4, chunks.CHUNK_BYTES), (1, 3000)):
+        tables.clear()
+        out = tmp_path / f"{workers}-{chunk_bytes}"
+        summary = stage.run(
+            raw, out / "parse", out / "parse.json", rules, ratio, workers, chunk_bytes
+        )
+        found.append((tree(out), summary))
+        if (workers, chunk_bytes) == (1, chunks.CHUNK_BYTES):  # validated in this process
+            occurrences = [t for t in tables if t.schema == arrow_schema(ParsedOccurrences)]
+    assert all(output == found[0] for output in found[1:])
+    assert sum(t.num_rows for t in occurrences) == found[0][1]["occurrences"]
+    assert 4 <= len(occurrences) <= 8 < len(list(raw.iterdir()))
+
+
+def test_a_file_that_cannot_be_parsed_fails_its_group_after_the_files_before_it(
+    tmp_path, parse_settings, monkeypatch
+):
+    """Errors come in file order, as when each file was a task of its own."""
+    rules, ratio, _ = parse_settings
+    raw = tmp_path / "raw"
+    raw.mkdir()
+    for k in range(12):
+        (raw / f"f{k:02}.txt").write_text(f"Abstract: the abstract of file {k}.\n")
+    spans = chunks.parse_chunk
+
+    def broken(data, chunk, source, *args):  # f01's spans lost, f00's rows out of range
+        if source == "f01.txt":
+            raise CoverageError("line 1: a span lost")
+        parsed = spans(data, chunk, source, *args)
+        for row in parsed.occurrences if source == "f00.txt" else []:
+            row["line_start"] = 0
+        return parsed
+
+    monkeypatch.setattr(stage, "parse_chunk", broken)
+    with pytest.raises(TableError, match=r"f00.txt:0: "):
+        stage.run(raw, tmp_path / "parse", tmp_path / "parse.json", rules, ratio, 1)

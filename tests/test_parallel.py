@@ -1,0 +1,31 @@
+"""Grouping many small items into few tasks."""
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from pipeline.parallel import group_limit, grouped
+
+
+@given(st.lists(st.integers(0, 1000), max_size=60), st.integers(1, 2000))
+def test_groups_are_the_items_in_order_each_within_the_limit(sizes, limit):
+    groups = list(grouped(enumerate(sizes), limit))
+    assert [item for group in groups for item in group] == list(range(len(sizes)))
+    totals = [sum(sizes[i] for i in group) for group in groups]
+    for group, total in zip(groups, totals, strict=True):
+        assert group and (len(group) == 1 or total <= limit)
+    for total, after in zip(totals, groups[1:], strict=False):  # a group ends only where
+        assert total + sizes[after[0]] > limit  # the next item would not fit
+    assert len(groups) <= 2 * sum(sizes) // limit + 1  # so two groups in a row pass it
+
+
+def test_the_items_are_read_as_groups_are_taken():
+    taken = []
+    sized = ((taken.append(i) or i, 1) for i in range(100))
+    assert next(grouped(sized, 3)) == [0, 1, 2] and taken == [0, 1, 2, 3]
+
+
+@given(st.integers(0, 10**9), st.integers(1, 10**6), st.integers(1, 64))
+def test_each_task_gets_about_four_groups_of_at_most_most(total, most, tasks):
+    limit = group_limit(total, most, tasks)
+    assert 1 <= limit <= most
+    assert limit == most or limit * 4 * tasks >= total > (limit - 1) * 4 * tasks
