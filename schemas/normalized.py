@@ -10,12 +10,12 @@ from pandera.typing import Series
 
 from schemas.abstracts import ID_PATTERN
 from schemas.features import TextFeatures
-from schemas.occurrences import ParsedOccurrences
+from schemas.occurrences import Record
 
 DIGEST = Annotated[pd.ArrowDtype, pyarrow.binary(16)]
 
 
-class NormalizedOccurrences(TextFeatures, ParsedOccurrences):
+class NormalizedOccurrences(TextFeatures, Record):
     """A parsed occurrence with its clean text, flags, enrichment and dedup key."""
 
     defects: Series[int] = pa.Field(

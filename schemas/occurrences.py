@@ -17,13 +17,18 @@ MATCH_KINDS = {
 FIELDS = ("title", "authors", "keywords", "doi", "url", "arxiv_id")
 
 
-class ParsedOccurrences(RawSpan):
-    """One row per abstract found in a raw file, from its marker to its last character."""
+class RawText(RawSpan):
+    """A span's text, as it stands in the raw file."""
 
     text_raw: Series[str] = pa.Field(
         str_length={"min_value": 1},
         description="the span decoded, exactly as it stands (marker included)",
     )
+
+
+class Record(RawSpan):
+    """How an occurrence was decoded, and the labelled fields found with its record."""
+
     encoding: Series[str] = pa.Field(
         isin=ENCODINGS,
         description="how the span was decoded: utf-8, the legacy fallback cp1252, or the "
@@ -36,6 +41,10 @@ class ParsedOccurrences(RawSpan):
     doi: Series[str] = pa.Field(nullable=True, description="its `DOI:` line")
     url: Series[str] = pa.Field(nullable=True, description="its `URL:` line")
     arxiv_id: Series[str] = pa.Field(nullable=True, description="its `arXiv:` line")
+
+
+class ParsedOccurrences(Record, RawText):
+    """One row per abstract found in a raw file, from its marker to its last character."""
 
     class Config:
         name = "parsed_occurrences"

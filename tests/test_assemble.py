@@ -37,66 +37,66 @@ def test_links_not_matching_the_parts_are_refused(tmp_path):
 
 @pytest.fixture(scope="module")
 def built(tmp_path_factory, params):
-    """The seeds built: the normalized parts' folder and dedup's links."""
+    """The seeds built: the parse and normalize stages' folders and dedup's links."""
     out = tmp_path_factory.mktemp("seeds")
     run_pipeline(SEEDS, out, params)
-    return out / "normalize", out / "dedup" / LINKS
+    return {"parsed": out / "parse", "normalized": out / "normalize"}, out / "dedup" / LINKS
 
 
-def tables(config, normalized, links):
+def tables(config, inputs, links):
     """The config's tables, part by part, as publish makes them."""
-    return (part.build() for part in linked_parts(config, normalized, links))
+    return (part.build() for part in linked_parts(config, inputs, links))
 
 
-def refused(normalized, links, config="occurrences") -> str:
-    """The message of the LinksError that joining `links` to `normalized` raises."""
+def refused(inputs, links, config="occurrences") -> str:
+    """The message of the LinksError that joining `links` to the `inputs` raises."""
     with pytest.raises(LinksError) as caught:
-        list(tables(config, normalized, links))
+        list(tables(config, inputs, links))
     assert isinstance(caught.value, UserError)  # the CLI says it in one line
     return str(caught.value)
 
 
 def test_each_occurrence_is_joined_to_its_own_link(built):
-    normalized, links = built
+    inputs, links = built
     columns = [*KEY, "abstract_id", "match"]
-    joined = pa.concat_tables(tables("occurrences", normalized, links)).select(columns)
+    joined = pa.concat_tables(tables("occurrences", inputs, links)).select(columns)
     assert joined.to_pylist() == pq.read_table(links, columns=columns).to_pylist()
     canonical = pq.read_table(links, filters=[("is_canonical", "=", True)])
-    abstracts = pa.concat_tables(tables("default", normalized, links))
+    abstracts = pa.concat_tables(tables("default", inputs, links))
     assert abstracts["id"].to_pylist() == canonical["abstract_id"].to_pylist()
 
 
 @pytest.mark.parametrize("config", ["default", "occurrences"])
 def test_links_with_two_rows_swapped_are_refused(built, tmp_path, config):
-    normalized, links = built
-    first, second = parts.paths(normalized, parts.OCCURRENCES)[:2]
+    inputs, links = built
+    first, second = parts.paths(inputs["normalized"], parts.OCCURRENCES)[:2]
     table = pq.read_table(links)
     at = pq.ParquetFile(first).metadata.num_rows + 1  # the second part's row 1
     order = np.arange(table.num_rows)
     order[[at, at + 1]] = order[[at + 1, at]]
     pq.write_table(table.take(order), tmp_path / LINKS)
     keys = table.select(KEY).to_pylist()
-    assert refused(normalized, tmp_path / LINKS, config).startswith(
+    assert refused(inputs, tmp_path / LINKS, config).startswith(
         f"{second}: row 1 is {keys[at]} but {tmp_path / LINKS} has {keys[at + 1]} there"
     )
 
 
 @pytest.mark.parametrize("config", ["default", "occurrences"])
 def test_reversed_links_are_refused(built, tmp_path, config):
-    normalized, links = built
+    inputs, links = built
     table = pq.read_table(links)
     pq.write_table(table[::-1], tmp_path / LINKS)
     keys = table.select(KEY).to_pylist()
-    first = parts.paths(normalized, parts.OCCURRENCES)[0]
-    assert refused(normalized, tmp_path / LINKS, config).startswith(
+    first = parts.paths(inputs["normalized"], parts.OCCURRENCES)[0]
+    assert refused(inputs, tmp_path / LINKS, config).startswith(
         f"{first}: row 0 is {keys[0]} but {tmp_path / LINKS} has {keys[-1]} there"
     )
 
 
 @pytest.mark.parametrize("column, value", [("source", "elsewhere.txt"), ("byte_start", 10**9)])
 def test_a_part_whose_key_differs_from_its_link_is_refused(built, tmp_path, column, value):
-    normalized, links = built
-    copy = shutil.copytree(normalized, tmp_path / "normalize")
+    inputs, links = built
+    copy = shutil.copytree(inputs["normalized"], tmp_path / "normalize")
     part = parts.paths(copy, parts.OCCURRENCES)[2]
     table = pq.read_table(part)
     linked = {n: table[n][3].as_py() for n in KEY}  # the link's key: the part's until changed
@@ -104,6 +104,23 @@ def test_a_part_whose_key_differs_from_its_link_is_refused(built, tmp_path, colu
     values[3] = value
     at = table.schema.get_field_index(column)
     pq.write_table(table.set_column(at, table.schema.field(at), [values]), part)
-    assert refused(copy, links).startswith(
+    assert refused(inputs | {"normalized": copy}, links).startswith(
         f"{part}: row 3 is {linked | {column: value}} but {links} has {linked} there"
     )
+
+
+def test_a_parse_part_whose_key_differs_from_its_link_is_refused(built, tmp_path):
+    """`text_raw` comes from the parse parts, checked row by row like the normalized ones."""
+    inputs, links = built
+    copy = shutil.copytree(inputs["parsed"], tmp_path / "parse")
+    part = parts.paths(copy, parts.OCCURRENCES)[1]
+    table = pq.read_table(part)
+    linked = {n: table[n][0].as_py() for n in KEY}
+    at = table.schema.get_field_index("byte_start")
+    pq.write_table(
+        table.set_column(at, table.schema.field(at), [[10**9, *table[at].to_pylist()[1:]]]), part
+    )
+    assert refused(inputs | {"parsed": copy}, links).startswith(
+        f"{part}: row 0 is {linked | {'byte_start': 10**9}} but {links} has {linked} there"
+    )
+    assert list(tables("default", inputs | {"parsed": copy}, links))  # it takes no text_raw

@@ -19,6 +19,7 @@ from schemas.derive import arrow_schema
 from schemas.fields import KEY
 from schemas.occurrences import Linked
 
+TEXT_RAW = "text_raw"  # taken from the parse parts: normalize does not copy it
 # The columns each config takes from dedup's links (by their name there); the others come
 # from the normalized parts.
 FROM_LINKS = {
@@ -31,24 +32,30 @@ class LinksError(ReleaseError):
     """Dedup's links do not match the normalized parts: dedup must run again."""
 
 
-def linked_parts(config: str, normalized: Path, links: Path) -> list[Part]:
+def linked_parts(config: str, inputs: dict[str, Path], links: Path) -> list[Part]:
     """The `default` or `occurrences` config's rows of each normalized part, in part
-    order: the normalized columns with the linked ones, joined row by row once every row's
-    span key (`KEY`) is checked to be the same on both sides. A part's digest covers its
-    normalized part and the links it takes (only the canonical rows' for `default`)."""
+    order: the normalized columns (and the parse part's `text_raw`, which normalize does
+    not copy) with the linked ones, joined row by row once every row's span key (`KEY`)
+    is checked to be the same on all sides. `inputs` are the parse and normalize stages'
+    folders (`parsed`, `normalized`). A part's digest covers its normalized part (whose
+    name is a digest of its parse part's) and the links it takes (only the canonical
+    rows' for `default`)."""
     taken = FROM_LINKS[config]
-    entries = parts.index(normalized)
-    files = parts.paths(normalized, parts.OCCURRENCES, entries)
+    entries = parts.index(inputs["normalized"])
+    files = parts.paths(inputs["normalized"], parts.OCCURRENCES, entries)
+    raw = [
+        inputs["parsed"] / parts.PARTS / entry["parsed"] / parts.OCCURRENCES for entry in entries
+    ]
     sizes = [pq.ParquetFile(path).metadata.num_rows for path in files]
     found = []
-    for entry, path, link in zip(entries, files, _cut(links, sizes), strict=True):
+    for entry, path, text, link in zip(entries, files, raw, _cut(links, sizes), strict=True):
         # Fresh buffers: where the links were cut must not show in the rows' bytes or size.
         link = link.take(np.arange(link.num_rows))
         picked = link.select(list(dict.fromkeys([*KEY, *taken.values()])))
         if config == "default":
             picked = picked.filter(link.column("is_canonical"))
         digest = part_digest(config, entry["part"], picked)
-        build = functools.partial(_joined, config, path, link, links)
+        build = functools.partial(_joined, config, path, text, link, links)
         found.append(Part(digest, entry["source"], build))
     return found
 
@@ -65,13 +72,19 @@ def part_digest(config: str, part: str, table: pa.Table | None = None) -> str:
     return digest.hexdigest()
 
 
-def _joined(config: str, path: Path, link: pa.Table, links: Path) -> pa.Table:
-    """The config's rows of the normalized part at `path`, joined to its `link` rows."""
+def _joined(config: str, path: Path, raw: Path, link: pa.Table, links: Path) -> pa.Table:
+    """The config's rows of the normalized part at `path` (and of the parse part at `raw`,
+    for `text_raw`), joined to its `link` rows."""
     schema = arrow_schema(CONFIGS[config])
     taken = FROM_LINKS[config]
     own = [n for n in schema.names if n not in taken]
-    table = pq.read_table(path, columns=list(dict.fromkeys([*own, *KEY])))
+    columns = [n for n in dict.fromkeys([*own, *KEY]) if n != TEXT_RAW]
+    table = pq.read_table(path, columns=columns)
     _check(table, link, path, links)
+    if TEXT_RAW in own:
+        text = pq.read_table(raw, columns=[*KEY, TEXT_RAW])
+        _check(text, link, raw, links)
+        table = table.append_column(TEXT_RAW, text.column(TEXT_RAW))
     if config == "default":
         keep = link.column("is_canonical")
         table, link = table.filter(keep), link.filter(keep)

@@ -99,7 +99,10 @@ def run(parsed: Path, out: Path, params: DedupParams, batch_rows: int, processes
         bar.update(len(entries) - len(todo))
         for count in ordered_map(job, groups, workers(processes, len(groups))):
             bar.update(count)
-    done = [{"source": e["source"], "part": n} for e, n in zip(entries, names, strict=True)]
+    done = [  # each with its parse part, which holds the rows' `text_raw`
+        {"source": e["source"], "part": n, "parsed": e["part"]}
+        for e, n in zip(entries, names, strict=True)
+    ]
     parts.finish(out, done)
     return {"occurrences": sum(map(_rows, files)), "files": len(done), "normalized": len(todo)}
 

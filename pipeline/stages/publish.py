@@ -36,7 +36,7 @@ def _config(config: str, inputs: dict, schemas: dict, tmp: Path, out: Path, meta
     if config == "rejects":
         found = _rejects(inputs["parsed"])
     else:
-        found = linked_parts(config, inputs["normalized"], inputs["dedup"] / LINKS)
+        found = linked_parts(config, inputs, inputs["dedup"] / LINKS)
     kept = state.get(config, {})
     return write_config(found, CONFIGS[config], schemas[config], tmp, config, meta, out, kept)
 
