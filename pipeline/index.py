@@ -72,19 +72,25 @@ def load(folder: Path, stamp: str, names: list[str], bands: int) -> Index:
             return Index(folder, stamp)
         crc, arrays = meta["crc"], {}
         band_files = [f"band-{b}.{kind}.npy" for b in range(bands) for kind in ("hash", "key")]
+        kept = {f"key.{name}.npy" for name in meta["keys"]} | {"named.npy"}
+        kept |= {f"row.{name}.npy" for name in meta["rows"]}
         for name in {*crc, *(band_files if meta["size"] else [])}:
-            arrays[name] = np.load(folder / name, mmap_mode="r")
-            if _crc(arrays[name]) != crc[name]:
+            # Read whole what is kept; the rest (bands, the texts' entries) is checked through
+            # a map, one file at a time: memory never holds every file of the index at once.
+            values = np.load(folder / name, mmap_mode=None if name in kept else "r")
+            if _crc(values) != crc[name]:
                 return Index(folder, stamp)
-        keys = {name: np.array(arrays[f"key.{name}.npy"]) for name in meta["keys"]}
-        rows = {name: np.array(arrays[f"row.{name}.npy"]) for name in meta["rows"]}
+            if name in kept:
+                arrays[name] = values
+        keys = {name: arrays[f"key.{name}.npy"] for name in meta["keys"]}
+        rows = {name: arrays[f"row.{name}.npy"] for name in meta["rows"]}
         if {len(a) for a in keys.values()} != {meta["size"]} and meta["size"]:
             return Index(folder, stamp)
         if {len(a) for a in rows.values()} - {sum(p["rows"] for p in meta["parts"])}:
             return Index(folder, stamp)
         if _file_crc(folder / "keys.bin", meta["text_bytes"]) != meta["text_crc"]:
             return Index(folder, stamp)
-        named = np.array(arrays["named.npy"])
+        named = arrays["named.npy"]
     except (OSError, ValueError, EOFError, KeyError, TypeError):  # what np.load raises
         return Index(folder, stamp)
     texts = meta["texts"], meta["text_crc"]

@@ -53,6 +53,8 @@ DECIDED = ("abstract_id", "match", "is_canonical", "n_occurrences", "n_sources")
 DECIDED += ("is_too_short", "is_too_long", "group_legacy")
 # Rows of a row group of the links, and of a batch of span keys read.
 LINK_ROWS = 50_000
+# Links validated at once: memory holds a batch's table, and Pandera's own copy of it.
+VALIDATE_ROWS = 1_000_000
 
 
 @dataclass
@@ -199,7 +201,8 @@ class Update:
     index; their `files`), made in `folder`."""
 
     def __init__(self, old: index.Index, files, listed, folder: Path, params, id_registry):
-        self.folder, self.params, self.old = folder, params, old
+        self.folder, self.params = folder, params
+        self.old_folder, self.old_size = old.folder, old.size  # not its arrays: see `run`
         names = [entry["part"] for entry in listed]
         fresh = [i for i, n in enumerate(names) if n not in {p["part"] for p in old.parts}]
         with index.bands_out(folder, params.bands) as bands:
@@ -255,8 +258,8 @@ class Update:
 
     def touched(self, pmap) -> np.ndarray:
         """Merge the bands; return the keys whose groups must be made again."""
-        size, folder = self.old.size, self.folder
-        tasks = ((b, self.old.folder, folder, size) for b in range(self.params.bands))
+        size, folder = self.old_size, self.folder
+        tasks = ((b, self.old_folder, folder, size) for b in range(self.params.bands))
         merged = list(pmap(_merge_band, tasks))
         near = [touched for touched, _ in merged]
         self.crc = {name: crc for _, files in merged for name, crc in files.items()}
@@ -413,9 +416,12 @@ def matched(rows: Rows, best: np.ndarray, keys: Keys, chunk: int = 20_000) -> np
     return match
 
 
-def decide(update: Update, pmap, verdicts: Verdicts, texts, lengths) -> Regrouped:
+def decide(
+    update: Update, pmap, verdicts: Verdicts, texts, lengths
+) -> tuple[Regrouped, np.ndarray]:
     """Make again the groups that the new parts touch (all of them from an empty index),
-    writing their rows' decisions into `update.rows`."""
+    writing their rows' decisions into `update.rows`; return what was made, and which rows
+    are new or were decided otherwise before."""
     rows, keys = update.rows, update.keys
     roots = distinct(keys["root"][update.touched(pmap)])
     while True:
@@ -451,9 +457,13 @@ def decide(update: Update, pmap, verdicts: Verdicts, texts, lengths) -> Regroupe
         "is_too_long": long[best],
         "group_legacy": view.values["is_legacy_decoded"][best],
     }
+    changed = np.zeros(len(rows["key"]), bool)
+    changed[update.new_at] = True
     for name, values in decided.items():
+        if name in rows:
+            changed[made.looked] |= rows[name][made.looked] != values
         rows.setdefault(name, np.empty(len(rows["key"]), values.dtype))[made.looked] = values
-    return made
+    return made, changed
 
 
 def run(
@@ -480,17 +490,12 @@ def run(
         atomic_dir(home) as folder,
     ):
         old = index.load(home, stamp, names, params.bands)
-        texts = index.Texts(folder, old)
+        texts, full = index.Texts(folder, old), not old.parts
         verdicts = Verdicts(out.with_name(f"{out.name}.pairs.npz"), params)
         update = Update(old, files, entries, folder, params, id_registry)
-        before = {name: update.rows[name].copy() for name in DECIDED if name in update.rows}
-        made = decide(update, pmap, verdicts, texts, lengths)
-        verdicts.save(*made.verdicts, everything=not old.parts)
-        looked = made.looked
-        changed = np.zeros(len(update.part_of), bool)
-        changed[update.new_at] = True
-        for name, values in before.items():
-            changed[looked] |= values[looked] != update.rows[name][looked]
+        del old  # its arrays, renumbered, are the update's: memory holds them once
+        made, changed = decide(update, pmap, verdicts, texts, lengths)
+        verdicts.save(*made.verdicts, everything=full)
         write_links(out, update.entries, update.rows, changed)
         entries, text_crc = texts.save(folder)
         new = index.Index(folder, stamp, update.entries, update.keys, update.rows, update.named)
@@ -506,14 +511,17 @@ def run(
 def write_links(out: Path, entries: list[dict], rows: dict, changed: np.ndarray) -> None:
     """out/links.parquet from the rows' decisions and span keys (`entries`: each part's
     `source` and rows); the rows that `changed` since the last run are validated (the
-    others were, then)."""
+    others were, then), VALIDATE_ROWS at a time (a span key is unique within its part,
+    which normalize validated, and publish checks each link's against its part's)."""
     sizes = [entry["rows"] for entry in entries]
     source = pa.array(np.repeat(np.array([e["source"] for e in entries], object), sizes))
     schema = arrow_schema(Links)
     with atomic_dir(out) as tmp, RowGroupWriter(tmp / parts.LINKS, schema, LINK_ROWS) as links:
         for start in range(0, len(changed), LINK_ROWS):
             links.write(_links(source, rows, slice(start, start + LINK_ROWS), schema))
-        validate(Links, _links(source, rows, np.flatnonzero(changed), schema))
+        changed = np.flatnonzero(changed)
+        for start in range(0, len(changed), VALIDATE_ROWS):
+            validate(Links, _links(source, rows, changed[start : start + VALIDATE_ROWS], schema))
 
 
 def _links(source: pa.Array, rows: dict, at: slice | np.ndarray, schema: pa.Schema) -> pa.Table:

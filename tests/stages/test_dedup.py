@@ -207,6 +207,21 @@ def test_links_hold_each_occurrences_span_key_in_part_order(tmp_path, params, mo
     assert pq.read_table(tmp_path / "batched" / LINKS).equals(links)
 
 
+def test_every_link_is_validated_a_batch_at_a_time(tmp_path, params, monkeypatch):
+    """A full build validates every link, in batches of at most VALIDATE_ROWS rows (the
+    real Pandera validation, watched)."""
+    parse.run(SEEDS, tmp_path / "parse", tmp_path / "parse.json", *params.parse(), 1)
+    normalize_stage.run(tmp_path / "parse", tmp_path / "normalize", params.dedup(), 100, 1)
+    batches, real = [], dedup.validate
+    monkeypatch.setattr(dedup, "VALIDATE_ROWS", 4)
+    monkeypatch.setattr(dedup, "validate", lambda model, t: batches.append(t) or real(model, t))
+    args = (params.dedup(), params.lengths(), 1)
+    summary = dedup.run(tmp_path / "normalize", tmp_path / "dedup", tmp_path / "dedup.json", *args)
+    links = pq.read_table(tmp_path / "dedup" / LINKS)
+    assert len(batches) > 1 and max(t.num_rows for t in batches) == 4
+    assert pa.concat_tables(batches).equals(links) and links.num_rows == summary["occurrences"]
+
+
 @settings(max_examples=30, deadline=None)
 @given(st.lists(st.text(max_size=12), min_size=1, max_size=40), st.randoms(use_true_random=False))
 def test_keys_copied_to_the_store_read_back_as_they_were(tmp_path_factory, keys, rng):
