@@ -108,6 +108,11 @@ def write_json(path: Path, value) -> None:
     write_text(path, json.dumps(value, indent=2, sort_keys=True, ensure_ascii=False) + "\n")
 
 
+def parquet_rows(path: Path) -> int:
+    """The rows of the Parquet file at `path`, from its footer."""
+    return pq.read_metadata(path).num_rows
+
+
 def write_parquet(table, path: Path, row_group_rows: int = 100_000) -> None:
     """Write `table` as zstd Parquet; an empty table gets no row group at all (a zero-row
     row group breaks readers such as `datasets` streaming)."""

@@ -11,6 +11,7 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from pipeline import parts
+from pipeline.io import parquet_rows
 from pipeline.release.layout import CONFIGS
 from pipeline.release.reader import ReleaseError
 from pipeline.release.shards import Part
@@ -46,7 +47,7 @@ def linked_parts(config: str, inputs: dict[str, Path], links: Path) -> list[Part
     raw = [
         inputs["parsed"] / parts.PARTS / entry["parsed"] / parts.OCCURRENCES for entry in entries
     ]
-    sizes = [pq.ParquetFile(path).metadata.num_rows for path in files]
+    sizes = list(map(parquet_rows, files))
     found = []
     for entry, path, text, link in zip(entries, files, raw, _cut(links, sizes), strict=True):
         # Fresh buffers: where the links were cut must not show in the rows' bytes or size.

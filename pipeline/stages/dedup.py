@@ -519,9 +519,9 @@ def write_links(out: Path, entries: list[dict], rows: dict, changed: np.ndarray)
     with atomic_dir(out) as tmp, RowGroupWriter(tmp / parts.LINKS, schema, LINK_ROWS) as links:
         for start in range(0, len(changed), LINK_ROWS):
             links.write(_links(source, rows, slice(start, start + LINK_ROWS), schema))
-        changed = np.flatnonzero(changed)
-        for start in range(0, len(changed), VALIDATE_ROWS):
-            validate(Links, _links(source, rows, changed[start : start + VALIDATE_ROWS], schema))
+        at = np.flatnonzero(changed)
+        for start in range(0, len(at), VALIDATE_ROWS):
+            validate(Links, _links(source, rows, at[start : start + VALIDATE_ROWS], schema))
 
 
 def _links(source: pa.Array, rows: dict, at: slice | np.ndarray, schema: pa.Schema) -> pa.Table:

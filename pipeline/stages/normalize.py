@@ -12,7 +12,7 @@ from pipeline.core import minhash, utf8
 from pipeline.core.batch import features_batch
 from pipeline.core.dedup import DedupParams, band_hashes, digest, key_head, stable_id
 from pipeline.core.ids import raw_digest
-from pipeline.io import PARQUET, atomic_dir
+from pipeline.io import PARQUET, atomic_dir, parquet_rows
 from pipeline.parallel import capacity, group_limit, grouped, ordered_map, workers
 from pipeline.parts import OCCURRENCES, PARTS, part_name
 from pipeline.progress import progress
@@ -52,14 +52,19 @@ def _part_name(entry: dict, params: DedupParams, batch_rows: int) -> str:
 
 
 def normalize_parts(
-    group: list[tuple[dict, str]], parsed: Path, out: Path, params: DedupParams, batch_rows: int
+    group: list[tuple[dict, str, int]],
+    parsed: Path,
+    out: Path,
+    params: DedupParams,
+    batch_rows: int,
 ) -> int:
-    """Normalize a group of parse parts (entries with the names of their parts of `out`)
-    and return how many: a part of more than `batch_rows` rows a batch at a time, smaller
-    ones all at once, so that validation's fixed cost is paid once a group. A part's file
-    is the same in any group: its rows in the row groups of the batches it is read in."""
-    paths = [parsed / PARTS / entry["part"] / OCCURRENCES for entry, _ in group]
-    sizes = list(map(_rows, paths))
+    """Normalize a group of parse parts (entries with the names of their parts of `out` and
+    their rows) and return how many: a part of more than `batch_rows` rows a batch at a
+    time, smaller ones all at once, so that validation's fixed cost is paid once a group. A
+    part's file is the same in any group: its rows in the row groups of the batches it is
+    read in."""
+    paths = [parsed / PARTS / entry["part"] / OCCURRENCES for entry, _, _ in group]
+    sizes = [rows for _, _, rows in group]
     if len(group) == 1 and sizes[0] > batch_rows:
         batches = pq.ParquetFile(paths[0]).iter_batches(batch_size=batch_rows)
         made = [(normalize_batch(batch, params) for batch in batches)]
@@ -69,7 +74,7 @@ def normalize_parts(
         offsets = np.cumsum([0, *sizes])
         made = [[whole.slice(offsets[k], size)] for k, size in enumerate(sizes)]
     schema = arrow_schema(NormalizedOccurrences)
-    for (_, name), tables in zip(group, made, strict=True):
+    for (_, name, _), tables in zip(group, made, strict=True):
         with (
             atomic_dir(out / PARTS / name, retried=True) as tmp,
             pq.ParquetWriter(tmp / OCCURRENCES, schema, **PARQUET) as writer,
@@ -88,10 +93,13 @@ def run(parsed: Path, out: Path, params: DedupParams, batch_rows: int, processes
     names = [_part_name(entry, params, batch_rows) for entry in entries]
     parts.start(out)
     files = [out / PARTS / name / OCCURRENCES for name in names]
-    todo = [(e, n) for e, n, path in zip(entries, names, files, strict=True) if not path.exists()]
-    sizes = [_rows(parsed / PARTS / e["part"] / OCCURRENCES) for e, _ in todo]
-    limit = group_limit(sum(sizes), batch_rows, capacity(processes))
-    groups = list(grouped(zip(todo, sizes, strict=True), limit))
+    todo = [
+        (e, n, parquet_rows(parsed / PARTS / e["part"] / OCCURRENCES))
+        for e, n, path in zip(entries, names, files, strict=True)
+        if not path.exists()
+    ]
+    limit = group_limit(sum(rows for _, _, rows in todo), batch_rows, capacity(processes))
+    groups = list(grouped(((item, item[2]) for item in todo), limit))
     job = partial(normalize_parts, parsed=parsed, out=out, params=params, batch_rows=batch_rows)
     utf8.load()  # the compiled functions, before the workers fork: they share them
     minhash.load()
@@ -104,12 +112,11 @@ def run(parsed: Path, out: Path, params: DedupParams, batch_rows: int, processes
         for e, n in zip(entries, names, strict=True)
     ]
     parts.finish(out, done)
-    return {"occurrences": sum(map(_rows, files)), "files": len(done), "normalized": len(todo)}
-
-
-def _rows(path: Path) -> int:
-    """The rows of the Parquet file at `path`, from its footer."""
-    return pq.read_metadata(path).num_rows
+    return {
+        "occurrences": sum(map(parquet_rows, files)),
+        "files": len(done),
+        "normalized": len(todo),
+    }
 
 
 def _read(path: Path) -> pa.Table:

@@ -8,6 +8,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from pipeline import parts
+from pipeline.io import parquet_rows
 from pipeline.stages import normalize as stage
 from pipeline.stages import parse
 from schemas.derive import TableError
@@ -54,7 +55,8 @@ def test_each_part_is_the_same_in_any_group_and_batch(tmp_path, params, parsed):
     }
     grouped, alone = tmp_path / "1", tmp_path / "alone"
     for entry, made in zip(parts.index(parsed), parts.index(grouped), strict=True):
-        stage.normalize_parts([(entry, made["part"])], parsed, alone, params.dedup(), 5000)
+        rows = parquet_rows(parsed / parts.PARTS / entry["part"] / parts.OCCURRENCES)
+        stage.normalize_parts([(entry, made["part"], rows)], parsed, alone, params.dedup(), 5000)
         part = Path(parts.PARTS, made["part"], parts.OCCURRENCES)
         assert (alone / part).read_bytes() == (grouped / part).read_bytes()
     cut = tmp_path / "40-2"
