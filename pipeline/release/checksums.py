@@ -28,16 +28,23 @@ def manifest(digests: dict[str, str]) -> str:
     return "".join(f"{digest}  {name}\n" for name, digest in sorted(digests.items()))
 
 
+def listed(folder: Path) -> dict[str, str]:
+    """The SHA-256 of each file the manifest of `folder` lists, by relative path (none
+    without a manifest)."""
+    try:
+        text = (folder / MANIFEST).read_text(encoding="utf-8")
+    except OSError:
+        return {}
+    return dict(reversed(line.split("  ", 1)) for line in text.splitlines())
+
+
 def check(folder: Path) -> list[str]:
     """What is wrong with `folder` against its manifest: one line per problem."""
-    path = folder / MANIFEST
-    if not path.is_file():
-        return [f"{path}: no checksum manifest"]
-    listed = dict(
-        reversed(line.split("  ", 1)) for line in path.read_text(encoding="utf-8").splitlines()
-    )
-    problems = [f"{name}: not in {MANIFEST}" for name in files(folder) if name not in listed]
-    for name, digest in sorted(listed.items()):
+    if not (folder / MANIFEST).is_file():
+        return [f"{folder / MANIFEST}: no checksum manifest"]
+    digests = listed(folder)
+    problems = [f"{name}: not in {MANIFEST}" for name in files(folder) if name not in digests]
+    for name, digest in sorted(digests.items()):
         if not (folder / name).is_file():
             problems.append(f"{name}: listed in {MANIFEST} but missing")
         elif sha256(folder / name) != digest:

@@ -5,11 +5,11 @@ JSON inside a `<script type="application/json">` with `<`, `>` and `&` escaped, 
 setting `textContent`: an abstract holding HTML shows as text, never as markup.
 """
 
-import json
 from html import escape
 
 from pipeline.report.figures import LENGTH_BIN, Figures
 from pipeline.report.shown import Shown
+from pipeline.report.table import DATA_CLOSE, DATA_OPEN, STAMP_OPEN
 from schemas import REJECT_REASONS
 
 STYLE = """
@@ -103,21 +103,8 @@ def _groups(shown: Shown) -> str:
     )
 
 
-def _table_data(shown: Shown) -> str:
-    rows = [
-        [row["id"], shown.texts[i], row["n_words"], row["n_occurrences"]]
-        for i, row in enumerate(shown.table)
-    ]
-    return (
-        json.dumps(rows, ensure_ascii=False)
-        .replace("&", "\\u0026")
-        .replace("<", "\\u003c")
-        .replace(">", "\\u003e")
-    )
-
-
-def render(figures: Figures, shown: Shown) -> str:
-    """The whole report page."""
+def render(figures: Figures, shown: Shown) -> bytes:
+    """The whole report page, in UTF-8."""
     n = figures.counts["abstracts"]
     cards = "".join(
         f"<div class=card><b>{v:,}</b>{escape(k)}</div>" for k, v in figures.counts.items()
@@ -128,9 +115,9 @@ def render(figures: Figures, shown: Shown) -> str:
         f"<td class=muted>{escape(meaning)}</td></tr>"
         for r, meaning in REJECT_REASONS.items()
     )
-    searchable, data = len(shown.table), _table_data(shown)
-    return f"""<!doctype html>
+    page = f"""<!doctype html>
 <html lang=en><head><meta charset=utf-8>
+{STAMP_OPEN}{shown.table.stamp}">
 <title>Abstracts {escape(figures.version)}: data report</title>
 <style>{STYLE}</style></head><body>
 <h1>Abstracts {escape(figures.version)}</h1>
@@ -159,10 +146,12 @@ def render(figures: Figures, shown: Shown) -> str:
 <h2>Abstracts</h2>
 <p><input id=search type=search placeholder="Search id or text" aria-label=Search>
 <span id=matches class=muted></span></p>
-<p class=muted>{searchable:,} of {n:,} abstracts searchable here.</p>
+<p class=muted>{shown.table.rows:,} of {n:,} abstracts searchable here.</p>
 <table id=abstracts><thead><tr><th>id</th><th>text</th><th>words</th><th>copies</th></tr>
 </thead><tbody></tbody></table>
-<script type="application/json" id="abstracts-data">{data}</script>
+{DATA_OPEN}"""
+    end = f"""{DATA_CLOSE}
 <script>{SCRIPT}</script>
 </body></html>
 """
+    return page.encode() + shown.table.data + end.encode()

@@ -1,6 +1,6 @@
 """The rows the report page shows, read a shard at a time: the largest groups and where
-their copies are, the first abstracts (searchable on the page), a few rejects of each
-reason, and the texts of the abstracts shown."""
+their copies are, the first abstracts (searchable on the page: `pipeline.report.table`),
+a few rejects of each reason, and the texts of the largest groups."""
 
 from collections import Counter
 from dataclasses import dataclass
@@ -12,6 +12,7 @@ import pyarrow.compute as pc
 
 from pipeline.io import read_rows
 from pipeline.release.reader import config_tables, shards
+from pipeline.report.table import Table, searchable
 
 LARGEST = 10  # groups shown
 PER_REASON = 3  # rejects shown of each reason
@@ -21,21 +22,21 @@ PER_REASON = 3  # rejects shown of each reason
 class Shown:
     groups: list[dict]  # the largest groups: id, n_occurrences and row, largest first
     copies: dict[str, list[dict]]  # abstract_id -> its occurrences' source, line_start, match
-    table: list[dict]  # the first abstracts: id, n_words, n_occurrences
+    table: Table  # the first abstracts, searchable
     rejects: list[dict]  # reason, source, line_start, text, in release order
-    texts: dict[int, str]  # row -> text, of the abstracts in `groups` and `table`
+    texts: dict[int, str]  # row -> text, of the abstracts in `groups`
 
 
-def shown(release: Path, table_rows: int) -> Shown:
-    """What the report shows of the release in folder `release`."""
-    groups, table = largest(release), first(release, table_rows)
-    rows = sorted({*(group["row"] for group in groups), *range(len(table))})
+def shown(release: Path, table_rows: int, page: Path) -> Shown:
+    """What the report shows of the release in folder `release`; the searchable table is
+    taken from the `page` written before where it holds the same rows."""
+    groups = largest(release)
     return Shown(
         groups=groups,
         copies=copies(release, [group["id"] for group in groups]),
-        table=table,
+        table=searchable(release, table_rows, page),
         rejects=rejects(release),
-        texts=read_rows(shards(release, "default"), "text", rows),
+        texts=read_rows(shards(release, "default"), "text", [group["row"] for group in groups]),
     )
 
 
@@ -57,16 +58,6 @@ def largest(release: Path, top: int = LARGEST) -> list[dict]:
         best = table if best is None else pa.concat_tables([best, table])
         best = best.take(pc.select_k_unstable(best, top, keys))
     return [] if best is None else best.to_pylist()
-
-
-def first(release: Path, limit: int) -> list[dict]:
-    """The first `limit` abstracts' id, n_words and n_occurrences."""
-    rows: list[dict] = []
-    for table in config_tables(release, "default", ["id", "n_words", "n_occurrences"]):
-        if len(rows) >= limit:
-            break
-        rows += table.slice(0, limit - len(rows)).to_pylist()
-    return rows
 
 
 def copies(release: Path, ids: list[str]) -> dict[str, list[dict]]:

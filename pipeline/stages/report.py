@@ -4,7 +4,7 @@ import csv
 import io
 from pathlib import Path
 
-from pipeline.io import write_text
+from pipeline.io import write_bytes, write_text
 from pipeline.report.figures import figures
 from pipeline.report.html import render
 from pipeline.report.shown import shown
@@ -20,9 +20,10 @@ def _csv(header: list[str], rows) -> str:
 
 def run(release: Path, out: Path, plots: Path, table_rows: int) -> dict[str, int]:
     """Write the report to `out` and the plots' data under `plots`; return the counts.
-    The release is read a shard at a time: memory does not grow with it."""
+    The release is read a shard at a time: memory does not grow with it. The searchable
+    table is taken from the page at `out` where it holds the same rows."""
     found = figures(release)
-    write_text(out, render(found, shown(release, table_rows)))
+    write_bytes(out, render(found, shown(release, table_rows, out)))
     write_text(plots / "lengths.csv", _csv(["words", "abstracts"], found.lengths.items()))
     write_text(
         plots / "sources.csv",

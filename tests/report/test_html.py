@@ -1,11 +1,13 @@
 """The HTML report and the `stats`/`show` commands on releases built in-process."""
 
+import os
 import shutil
 
 import pytest
 from click.testing import CliRunner
 
 from pipeline.cli import main
+from pipeline.report import table
 from pipeline.stages import report
 from tests.conftest import SEEDS, run_pipeline
 
@@ -97,3 +99,36 @@ def test_a_missing_or_corrupt_release_is_one_clear_line(release, tmp_path):
     (corrupt / "croissant.json").write_text("{")
     result = invoke("verify", corrupt)
     assert result.exit_code == 1 and "FAIL  metadata" in result.output
+
+
+read = table._read
+
+
+def test_a_report_takes_its_table_from_the_last_page_when_its_shards_are_the_same(
+    release, tmp_path, monkeypatch
+):
+    dist, page, _ = release
+    out = tmp_path / "report.html"
+    shutil.copy(page, out)
+    made = []
+    monkeypatch.setattr(table, "_read", lambda *args: made.append(args) or read(*args))
+    report.run(dist, out, tmp_path / "plots", 1000)
+    assert not made and out.read_bytes() == page.read_bytes()
+    # Another limit, a shard touched, a page whose data was edited: the table is read again,
+    # and the page is the one a report from no page writes.
+    for change in ("limit", "shard", "page"):
+        if change == "shard":
+            shard = next((dist / "data" / "default").glob("*.parquet"))
+            os.utime(shard, ns=(shard.stat().st_atime_ns, shard.stat().st_mtime_ns + 1))
+        if change == "page":
+            html = out.read_text("utf-8")
+            at = html.index(table.DATA_OPEN) + len(table.DATA_OPEN) + 3
+            out.write_text(html[:at] + "x" + html[at + 1 :], "utf-8")
+        report.run(dist, out, tmp_path / "plots", 999 if change == "limit" else 1000)
+        assert len(made) == 1, change
+        made.clear()
+        fresh = tmp_path / "fresh.html"
+        report.run(dist, fresh, tmp_path / "plots", 999 if change == "limit" else 1000)
+        assert out.read_bytes() == fresh.read_bytes()
+        fresh.unlink()
+        made.clear()

@@ -9,7 +9,7 @@ import pyarrow.parquet as pq
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from pipeline.report import shown
+from pipeline.report import shown, table
 from schemas import REJECT_REASONS
 
 cuts = st.lists(st.integers(0, 40), max_size=6)
@@ -57,7 +57,7 @@ def test_largest_groups_and_first_rows_whatever_the_shards(sizes, cut, top, limi
             {"id": r["id"], "n_occurrences": r["n_occurrences"], "row": r["row"]}
             for r in ranked[:top]
         ]
-        assert shown.first(folder, limit) == rows[:limit]
+        assert table.first(folder, limit) == rows[:limit]
 
 
 @settings(max_examples=100, deadline=None)
