@@ -9,7 +9,7 @@ from html import escape
 
 from pipeline.report.figures import LENGTH_BIN, Figures
 from pipeline.report.shown import Shown
-from pipeline.report.table import DATA_CLOSE, DATA_OPEN, STAMP_OPEN
+from pipeline.report.table import DATA_CLOSE, DATA_OPEN
 from schemas import REJECT_REASONS
 
 STYLE = """
@@ -117,7 +117,6 @@ def render(figures: Figures, shown: Shown) -> bytes:
     )
     page = f"""<!doctype html>
 <html lang=en><head><meta charset=utf-8>
-{STAMP_OPEN}{shown.table.stamp}">
 <title>Abstracts {escape(figures.version)}: data report</title>
 <style>{STYLE}</style></head><body>
 <h1>Abstracts {escape(figures.version)}</h1>

@@ -27,14 +27,14 @@ class Shown:
     texts: dict[int, str]  # row -> text, of the abstracts in `groups`
 
 
-def shown(release: Path, table_rows: int, page: Path) -> Shown:
+def shown(release: Path, table_rows: int, page: Path, kept: Path | None) -> Shown:
     """What the report shows of the release in folder `release`; the searchable table is
-    taken from the `page` written before where it holds the same rows."""
+    taken from the `page` written before where `kept` says it holds the same rows."""
     groups = largest(release)
     return Shown(
         groups=groups,
         copies=copies(release, [group["id"] for group in groups]),
-        table=searchable(release, table_rows, page),
+        table=searchable(release, table_rows, page, kept),
         rejects=rejects(release),
         texts=read_rows(shards(release, "default"), "text", [group["row"] for group in groups]),
     )

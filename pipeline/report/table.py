@@ -1,12 +1,13 @@
 """The report's searchable table: the release's first abstracts as JSON, taken from the
-last page when the shards they come from are the same files.
+last page when the shards they come from are the same.
 
 Reading those texts and encoding them is most of the report's cost, and it does not shrink
-with the release (`report.table_rows`, 50,000 by default). So the page records what its
-table was made from (the code, the row limit, and each shard read: its name, size,
-modification time and SHA-256 in the release's manifest) and a digest of the data; a run
-that finds both the same takes the data from the page, the same bytes it would write. A
-page edited or cut short is not trusted: its data's digest differs.
+with the release (`report.table_rows`, 50,000 by default). So the report keeps, beside the
+page (`report --kept`), what its table was made from (the code, the row limit, and each
+shard read: its name, size and SHA-256 in the release's manifest, which publish writes
+with the shards) and a digest of the table's data; a run that finds both the same takes
+the data from the page, the same bytes it would write. A page edited or cut short is not
+trusted: its data's digest differs. The page itself depends on the rows only.
 """
 
 import hashlib
@@ -16,14 +17,13 @@ from pathlib import Path
 
 import pyarrow.parquet as pq
 
-from pipeline.io import read_rows
+from pipeline.io import read_rows, write_json
 from pipeline.release import checksums
 from pipeline.release.reader import config_tables, shards
 
-# The page's tags around the table's data and its stamp (`Table.stamp`).
+# The page's tags around the table's data.
 DATA_OPEN = '<script type="application/json" id="abstracts-data">'
 DATA_CLOSE = "</script>"
-STAMP_OPEN = '<meta name="abstracts-table" content="'
 
 
 @dataclass(frozen=True)
@@ -37,16 +37,16 @@ class Table:
     made_from: str
     digest: str
 
-    @property
-    def stamp(self) -> str:
-        return f"{self.made_from} {self.rows} {self.digest}"
+    def keep(self, kept: Path) -> None:
+        """Record at `kept` what the table was made from, once the page holds it."""
+        write_json(kept, {"made_from": self.made_from, "rows": self.rows, "digest": self.digest})
 
 
-def searchable(release: Path, limit: int, page: Path) -> Table:
+def searchable(release: Path, limit: int, page: Path, kept: Path | None) -> Table:
     """The first `limit` abstracts of the release in folder `release`, from the `page`
-    written before if it holds them (see the module), else read from the release."""
+    written before if `kept` says it holds them (see the module), else read."""
     made_from = _made_from(release, limit)
-    return _kept(page, made_from) or _read(release, limit, made_from)
+    return (kept and _kept(page, kept, made_from)) or _read(release, limit, made_from)
 
 
 def first(release: Path, limit: int) -> list[dict]:
@@ -81,29 +81,30 @@ def _made_from(release: Path, limit: int) -> str:
     for shard in shards(release, "default"):
         if rows >= limit:
             break
-        name, stat = shard.relative_to(release).as_posix(), shard.stat()
-        digest.update(f"{name}\0{stat.st_size}\0{stat.st_mtime_ns}\0{listed.get(name)}\0".encode())
+        name, size = shard.relative_to(release).as_posix(), shard.stat().st_size
+        digest.update(f"{name}\0{size}\0{listed.get(name)}\0".encode())
         rows += pq.read_metadata(shard).num_rows
     return digest.hexdigest()
 
 
-def _kept(page: Path, made_from: str) -> Table | None:
-    """The table of the `page` written before, if it was made from `made_from` and its
-    data is whole."""
+def _kept(page: Path, kept: Path, made_from: str) -> Table | None:
+    """The table of the `page` written before, if `kept` says it was made from `made_from`
+    and its data is whole."""
     try:
+        record = json.loads(kept.read_text(encoding="utf-8"))
         html = page.read_bytes()
-    except OSError:
+    except (OSError, ValueError):
         return None
-    stamp_at, data_at = html.find(STAMP_OPEN.encode()), html.find(DATA_OPEN.encode())
-    if stamp_at < 0 or data_at < 0:
+    if not isinstance(record, dict) or record.get("made_from") != made_from:
         return None
-    stamp_at += len(STAMP_OPEN)
-    stamp = html[stamp_at : html.find(b'"', stamp_at)].decode("ascii", "replace").split(" ")
-    data_at += len(DATA_OPEN)
-    data = html[data_at : html.find(DATA_CLOSE.encode(), data_at)]
-    if len(stamp) != 3 or stamp[0] != made_from or not stamp[1].isdigit():
+    start = html.find(DATA_OPEN.encode())
+    if start < 0:
         return None
-    return Table(int(stamp[1]), data, made_from, stamp[2]) if _digest(data) == stamp[2] else None
+    start += len(DATA_OPEN)
+    data = html[start : html.find(DATA_CLOSE.encode(), start)]
+    if _digest(data) != record.get("digest") or not isinstance(record.get("rows"), int):
+        return None
+    return Table(record["rows"], data, made_from, record["digest"])
 
 
 def _digest(data: bytes) -> str:

@@ -18,12 +18,18 @@ def _csv(header: list[str], rows) -> str:
     return out.getvalue()
 
 
-def run(release: Path, out: Path, plots: Path, table_rows: int) -> dict[str, int]:
+def run(
+    release: Path, out: Path, plots: Path, table_rows: int, kept: Path | None = None
+) -> dict[str, int]:
     """Write the report to `out` and the plots' data under `plots`; return the counts.
-    The release is read a shard at a time: memory does not grow with it. The searchable
-    table is taken from the page at `out` where it holds the same rows."""
+    The release is read a shard at a time: memory does not grow with it. What the
+    searchable table was made from is kept at `kept` (none: not kept), so that the next
+    run takes it from the page at `out` where it holds the same rows."""
     found = figures(release)
-    write_bytes(out, render(found, shown(release, table_rows, out)))
+    seen = shown(release, table_rows, out, kept)
+    write_bytes(out, render(found, seen))
+    if kept:
+        seen.table.keep(kept)
     write_text(plots / "lengths.csv", _csv(["words", "abstracts"], found.lengths.items()))
     write_text(
         plots / "sources.csv",

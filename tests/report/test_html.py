@@ -1,12 +1,12 @@
 """The HTML report and the `stats`/`show` commands on releases built in-process."""
 
-import os
 import shutil
 
 import pytest
 from click.testing import CliRunner
 
 from pipeline.cli import main
+from pipeline.release import checksums
 from pipeline.report import table
 from pipeline.stages import report
 from tests.conftest import SEEDS, run_pipeline
@@ -108,27 +108,30 @@ def test_a_report_takes_its_table_from_the_last_page_when_its_shards_are_the_sam
     release, tmp_path, monkeypatch
 ):
     dist, page, _ = release
-    out = tmp_path / "report.html"
-    shutil.copy(page, out)
+    out, kept, plots = tmp_path / "report.html", tmp_path / "kept.json", tmp_path / "plots"
+    report.run(dist, out, plots, 1000, kept)
+    assert out.read_bytes() == page.read_bytes()  # the page depends on the rows only
     made = []
     monkeypatch.setattr(table, "_read", lambda *args: made.append(args) or read(*args))
-    report.run(dist, out, tmp_path / "plots", 1000)
+    report.run(dist, out, plots, 1000, kept)
     assert not made and out.read_bytes() == page.read_bytes()
-    # Another limit, a shard touched, a page whose data was edited: the table is read again,
-    # and the page is the one a report from no page writes.
-    for change in ("limit", "shard", "page"):
+    # Another limit, a shard's checksum changed (as a new shard's would), a page whose data
+    # was edited, nothing kept: the table is read again, and the page is the one a report
+    # from no page writes.
+    sums = dist / checksums.MANIFEST
+    for change in ("limit", "shard", "page", "kept"):
+        listed = sums.read_text("utf-8")
         if change == "shard":
-            shard = next((dist / "data" / "default").glob("*.parquet"))
-            os.utime(shard, ns=(shard.stat().st_atime_ns, shard.stat().st_mtime_ns + 1))
+            at = listed.index("data/default/") - 66
+            sums.write_text(listed[:at] + "0" * 64 + listed[at + 64 :], "utf-8")
         if change == "page":
             html = out.read_text("utf-8")
             at = html.index(table.DATA_OPEN) + len(table.DATA_OPEN) + 3
             out.write_text(html[:at] + "x" + html[at + 1 :], "utf-8")
-        report.run(dist, out, tmp_path / "plots", 999 if change == "limit" else 1000)
+        limit = 999 if change == "limit" else 1000
+        report.run(dist, out, plots, limit, None if change == "kept" else kept)
+        sums.write_text(listed, "utf-8")
         assert len(made) == 1, change
-        made.clear()
-        fresh = tmp_path / "fresh.html"
-        report.run(dist, fresh, tmp_path / "plots", 999 if change == "limit" else 1000)
-        assert out.read_bytes() == fresh.read_bytes()
-        fresh.unlink()
+        report.run(dist, tmp_path / "fresh.html", plots, limit)
+        assert out.read_bytes() == (tmp_path / "fresh.html").read_bytes()
         made.clear()
