@@ -1,6 +1,6 @@
 """Grouping many small items into few tasks."""
 
-from hypothesis import given
+from hypothesis import example, given
 from hypothesis import strategies as st
 
 from pipeline.parallel import group_limit, grouped
@@ -25,7 +25,13 @@ def test_the_items_are_read_as_groups_are_taken():
 
 
 @given(st.integers(0, 10**9), st.integers(1, 10**6), st.integers(1, 64))
+@example(0, 2, 1)  # nothing to group: groups of 1
 def test_each_task_gets_about_four_groups_of_at_most_most(total, most, tasks):
     limit = group_limit(total, most, tasks)
     assert 1 <= limit <= most
-    assert limit == most or limit * 4 * tasks >= total > (limit - 1) * 4 * tasks
+    # the smallest size (1 at least) at which each task gets four groups at most
+    assert (
+        limit == most
+        or limit * 4 * tasks >= total
+        and (limit == 1 or total > (limit - 1) * 4 * tasks)
+    )

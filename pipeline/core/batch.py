@@ -3,9 +3,10 @@ per-row Python rules run only on the rows that need them.
 
 A raw span is *plain* when no repair or LaTeX rule can change it: no control character
 but the tab and the line ends, no exotic space or invisible character, no mojibake hint, no
-HTML entity, no TeX (`$`, `\\`, `` ` ``, `~`, `--`), no hyphen break after a letter (judged
-with the word list), and already NFC (RE2 and `unicodedata.is_normalized` tell: the NFC
-that `normalize` applies, and six times faster than Arrow's). Its clean text is its
+HTML entity, no TeX (`$`, `\\`, `` ` ``, `''`, `~`, `--`), no combining mark set apart from
+its letter by a blank, no hyphen break after a letter (judged with the word list), and
+already NFC (RE2 and `unicodedata.is_normalized` tell: the NFC that `normalize` applies,
+and six times faster than Arrow's). Its clean text is its
 whitespace folded after the `Abstract:` marker (`fold_whitespace(strip_marker(raw))`), a
 compiled pass (`utf8.fold`), and its only blanks are then the space and the newline. Every
 other span goes through `features`.
@@ -30,7 +31,7 @@ from pipeline.core.features import enrichment, features
 _NOT_PLAIN = (
     "[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u00a0\u00ad\u00c2\u00c3\u1680\u2000-\u200f"
     "\u017f\u2028-\u202f\u205f\u2060\u3000\ufeff$\\\\`~]|\u00e2\u20ac|--|[\\pL\\pN]-[ \t\r\n]"
-    "|&(?:#|[A-Za-z][A-Za-z0-9]*;)"
+    "|&(?:#|[A-Za-z][A-Za-z0-9]*;)|''|\\s[\u0300-\u036f]"
 )
 # Where each rule may hold, on a clean plain text.
 _MAY_BE_TRUNCATED = r"(?:^|[^!?.]|\.\.\.)$"  # not on `.`, `!` or `?`, or on `...`

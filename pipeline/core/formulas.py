@@ -3,7 +3,7 @@
 `formulas` finds every math span (`$...$`, `$$...$$`, `\\(...\\)`, `\\[...\\]`, math
 environments); `render_formula` renders one span's content as Unicode text only when every
 piece of it has a faithful rendering (symbols, operator names with their spaces, scripts
-with their scope), and returns None otherwise: the caller then keeps the span exactly as
+that Unicode can write), and returns None otherwise: the caller then keeps the span exactly as
 written, delimiters included. A formula is never half-rendered.
 
 Symbols and sub- and superscripts come from unicodeit's tables (made for exactly this);
@@ -263,15 +263,14 @@ class _Renderer:
 
     def script(self, kind: str) -> str:
         """A super- or subscript: Unicode where every character has a form, the mark itself
-        for a mark (`x^*`, `^\\circ` a degree), else written `^{…}` with its braces."""
+        for a mark (`x^*`, `^\\circ` a degree). Else the formula stays as written: `ℓ_{1/2}`
+        or `Θ_{base}` would be neither Unicode nor TeX."""
         arg = self.argument().strip()
         if kind == "^" and arg in _SUPER_MARKS:
             return _SUPER_MARKS[arg]
-        if (scripted := script(kind, arg)) is not None:
-            return scripted
-        if not arg:
-            raise Unfaithful("an empty script")
-        return f"{kind}{arg}" if len(arg) == 1 else f"{kind}{{{arg}}}"
+        if (scripted := script(kind, arg)) is None:
+            raise Unfaithful("a script that Unicode cannot write")
+        return scripted
 
     def macro(self, name: str) -> str:
         if name in _OPERATORS:
@@ -405,8 +404,8 @@ def _scope_fractions(text: str) -> str:
 def render_formula(content: str) -> str | None:
     """The content of one math span as Unicode text (`100\\times` -> `100×`, `O(n^2)` ->
     `O(n²)`, `T\\log T` -> `T log T`, `^\\circ` -> `°`), or None where a piece of it has no
-    faithful rendering (an unknown macro, an alignment, a script Unicode cannot write as a
-    script and no braces can scope): the caller keeps the formula as written."""
+    faithful rendering (an unknown macro, an alignment, a script that Unicode cannot write
+    as a script): the caller keeps the formula as written."""
     try:
         rendered = _Renderer(content).group(closed=False)
     except Unfaithful:

@@ -110,6 +110,51 @@ def normalize_spaces(text: str) -> str:
     return _EXOTIC_SPACE.sub(" ", text).replace("\u2028", "\n").replace("\u2029", "\n\n")
 
 
+# A combining mark after a blank, and the characters on either side: an accent that a
+# PDF's text layer set apart from its letter (`Jo ̈rg`, `G ̈ardenfors`, `Na ̈ıve`).
+_DETACHED = re.compile("(\\S?) ([\u0300-\u036f])(\\S?)")
+# Dotless letters, which take an accent in print: `ı` + U+0308 is `ï`.
+_DOTTED = {"ı": "i", "ȷ": "j"}
+_VOWELS = frozenset("aeiouyAEIOUY")
+
+
+def attach_marks(text: str) -> str:
+    """Put each combining mark that stands after a blank back on its letter: the one before
+    it (`Jo ̈rg` -> `Jörg`) or after it (`G ̈ardenfors` -> `Gärdenfors`, `Na ̈ıve` ->
+    `Naïve`), whichever it composes with (NFC); if both, the one that makes the more
+    frequent word (`Nin ̃o` -> `Niño`), then a vowel, then the one after. The blank goes
+    unless it parts a letter from a symbol (`n ̸→` -> `n ↛`); a mark that composes with
+    neither stays as it is."""
+    if text.isascii() or _DETACHED.search(text) is None:
+        return text
+    return _DETACHED.sub(_attach, text)
+
+
+def _attach(match: re.Match[str]) -> str:
+    before, mark, after = match.groups()
+    after = _DOTTED.get(after, after) if after in _DOTTED else after
+    on_before, on_after = _composed(before, mark), _composed(after, mark)
+    if on_before and on_after:
+        from pipeline.core.words import zipf
+
+        text, start, end = match.string, match.start(), match.end()
+        left = re.search(r"[^\W\d_]*\Z", text[:start])[0]
+        right = re.match(r"[^\W\d_]*", text[end:])[0]
+        rated = [zipf(left + word + right) for word in (on_before + after, before + on_after)]
+        vowel = [before in _VOWELS, after in _VOWELS]
+        on_before = on_before if (rated[0], vowel[0]) > (rated[1], vowel[1]) else None
+    if not (on_before or on_after):
+        return match[0]
+    blank = " " if before.isalpha() != after.isalpha() and not on_before else ""
+    return f"{on_before}{after}" if on_before else f"{before}{blank}{on_after}"
+
+
+def _composed(char: str, mark: str) -> str | None:
+    """`char` and `mark` as one character (NFC), or None if they do not compose."""
+    composed = unicodedata.normalize("NFC", char + mark) if char else ""
+    return composed if len(composed) == 1 else None
+
+
 def nfc(text: str) -> str:
     """Unicode NFC."""
     return text if text.isascii() else unicodedata.normalize("NFC", text)
@@ -134,7 +179,7 @@ def clean(text: str) -> str:
     6. `restore` the URLs and formulas, and `nfc` again, since LaTeX accents leave combining
        characters.
     """
-    text = nfc(normalize_spaces(remove_invisible(fix_mojibake(unescape_html(text)))))
+    text = nfc(attach_marks(normalize_spaces(remove_invisible(fix_mojibake(unescape_html(text))))))
     text, urls = shelter(text)
     text, formulas = render_latex(text)
     return nfc(restore(fold_whitespace(text), urls, formulas))

@@ -77,7 +77,7 @@ _SWITCHES = [
     "LARGE", "huge", "Huge",
 ]  # fmt: skip
 _SWITCH = rf"\\(?:{'|'.join(_SWITCHES)})(?![A-Za-z])|\\color\s*\{{[^{{}}]*\}}"
-_SWITCHED_GROUP = re.compile(rf"\{{\s*(?:{_SWITCH})\s*([^{{}}]*)\}}")
+_SWITCHED_GROUP = re.compile(rf"(?<![A-Za-z])\{{\s*(?:{_SWITCH})\s*([^{{}}]*)\}}")
 _BARE_SWITCH = re.compile(rf"(?:{_SWITCH})\s*")
 # Commands rendered from their argument: `\textit{x}` and `\textcolor{red}{x}` -> `x`, and
 # `\footnote{x}` -> ` (x)`, `\cite{a,b}` -> `[a, b]`, `\textsuperscript{4}` -> `⁴`.
@@ -132,20 +132,50 @@ _COMBINING = MappingProxyType({
     ".": "\u0307", "u": "\u0306", "v": "\u030c", "H": "\u030b", "c": "\u0327", "r": "\u030a",
     "k": "\u0328",
 })  # fmt: skip
-# `\'{e}`, `{\'e}`, `\c{c}`, `\r{a}`: unambiguous accents.
+# `\'{e}`, `{\'e}`, `\c{c}`, `\r{a}`, `\"{\i}` (a dotless i, as TeX accents an i):
+# unambiguous accents.
+_BASE = r"([A-Za-z]|\\[ij](?![A-Za-z]))"
 _BRACED_ACCENT = re.compile(
-    r"\{\\([`'^\"~=.])([A-Za-z])\}|\\([`'^\"~=.]|[uvHcrk](?![A-Za-z]))\s*\{([A-Za-z])\}"
+    rf"\{{\\([`'^\"~=.]){_BASE}\}}|\\([`'^\"~=.]|[uvHcrk](?![A-Za-z]))\s*\{{{_BASE}\}}"
 )
-# `Poincar\'e`, `Schr\"odinger`: an accent inside a word, on a vowel.
-_WORD_ACCENT = re.compile(r"(?<=[^\W\d_])\\([`'^\"])([aeiouyAEIOUY])")
+# `Poincar\'e`, `Schr\"odinger`, `iky\=anve`, `Do\~nana`: an accent inside a word, on a
+# vowel (a tilde on an n too).
+_WORD_ACCENT = re.compile(r"(?<=[^\W\d_])\\(?:([`'^\"=])([aeiouyAEIOUY])|(~)([aeiouynAEIOUYN]))")
+# `\'Erudit`, `vis-\`a-vis`, `-\"U-Tsang`: an accent on a word's first letter, a vowel;
+# `\'` and `\"` only before a letter or a hyphen, and where no escaped quote closes them
+# later (`\"word\"` is quoted).
+_START_ACCENT = re.compile(
+    r"(?<![\w\\])\\(?:([`^=~])([aeiouyAEIOUY])|(['\"])([aeiouyAEIOUY])(?=[^\W\d_]|-))"
+)
+_CLOSING_QUOTE = {"'": re.compile(r"\\'(?![^\W\d_])"), '"': re.compile(r'\\"(?![^\W\d_])')}
+
+
+def _accent(mark: str, base: str) -> str:
+    """`base` (a letter, or a dotless `\\i` or `\\j`) with the accent `mark`."""
+    return base[-1] + _COMBINING[mark]
+
+
+def _start_accent(match: re.Match[str]) -> str:
+    if match[3] and _CLOSING_QUOTE[match[3]].search(match.string, match.end()):
+        return match[0]
+    return _accent(match[1] or match[3], match[2] or match[4])
+
+
 # `\%`, `\&`, `\_`, `\#`, `\$`, `\{`, `\}`, and `\'`, `\"` left: escaped quotes (`one\'s`);
 # `\ ` (any blank after the backslash) is a space, `\-`, a discretionary hyphen, nothing.
 _ESCAPED = re.compile(r"\\([%&_#${}'\"-]|\s)")
 
 
-def _until_stable(pattern: re.Pattern[str], repl, text: str) -> str:
-    """Apply `pattern` until nothing changes: nested markup unwraps from the inside out."""
-    while (changed := pattern.sub(repl, text)) != text:
+def _unwrap_all(text: str) -> str:
+    """One pass of the commands, switched groups and bare switches: a switch in a command's
+    argument (`\\textbf{\\color{red}D}`) goes, and the command unwraps in the next."""
+    text = _SWITCHED_GROUP.sub(r"\1", _COMMAND.sub(_unwrap, text))
+    return _BARE_SWITCH.sub("", text)
+
+
+def _until_stable(rule, text: str) -> str:
+    """Apply `rule` until nothing changes: nested markup unwraps from the inside out."""
+    while (changed := rule(text)) != text:
         text = changed
     return text
 
@@ -157,11 +187,10 @@ def render_commands(text: str) -> str:
     `\\-` -> nothing and the line break `\\\\` -> a space. Others stay as written."""
     if "\\" not in text:
         return text
-    text = text.replace("\\\\", " ")
-    text = _until_stable(_SWITCHED_GROUP, r"\1", _until_stable(_COMMAND, _unwrap, text))
-    text = _BARE_SWITCH.sub("", text)
-    text = _BRACED_ACCENT.sub(lambda m: (m[2] or m[4]) + _COMBINING[m[1] or m[3]], text)
-    text = _WORD_ACCENT.sub(lambda m: m[2] + _COMBINING[m[1]], text)
+    text = _until_stable(_unwrap_all, text.replace("\\\\", " "))
+    text = _BRACED_ACCENT.sub(lambda m: _accent(m[1] or m[3], m[2] or m[4]), text)
+    text = _WORD_ACCENT.sub(lambda m: _accent(m[1] or m[3], m[2] or m[4]), text)
+    text = _START_ACCENT.sub(_start_accent, text)
     text = _SYMBOL.sub(_symbol, text)
     return _ESCAPED.sub(lambda m: "" if m[1] == "-" else " " if m[1].isspace() else m[1], text)
 
@@ -171,15 +200,20 @@ def render_commands(text: str) -> str:
 # Quotes hug their content, which holds no backquote or opening quote, no paragraph break, and
 # no `'` but apostrophes between letters (`` `it's' ``).
 _QUOTED = r"(?=[^\s`'‘“])(?:[^`'‘“\n]|\n(?![ \t\r]*\n)|(?<=[^\W\d_])'(?=[^\W\d_]))*?(?<=[^\s`])"
-_DOUBLE_QUOTES = re.compile(rf"(?<!`)``(?!`)({_QUOTED})''(?!')")
+# ``` ``x'' ```, and as written by hand: ``` ``x" ``` and `''x''`.
+_DOUBLE_QUOTES = re.compile(
+    rf"(?<!`)``(?!`)({_QUOTED})(?:''(?!')|\"(?!\"))|(?<![\w'])''({_QUOTED})''(?!')"
+)
 _SINGLE_QUOTES = re.compile(rf"(?<!`)`(?!`)({_QUOTED})'(?![^\W\d_]|')")
 
 
 def render_tex_quotes(text: str) -> str:
-    """Turn TeX quotes into curly ones: ``` ``x'' ``` -> `“x”`, `` `x' `` -> `‘x’`."""
-    if "`" not in text:
+    """Turn TeX quotes into curly ones: ``` ``x'' ``` (or ``` ``x" ```, `''x''`) -> `“x”`,
+    `` `x' `` -> `‘x’`."""
+    if "`" not in text and "''" not in text:
         return text
-    return _SINGLE_QUOTES.sub(r"‘\1’", _DOUBLE_QUOTES.sub(r"“\1”", text))
+    text = _DOUBLE_QUOTES.sub(lambda m: f"“{m[1] or m[2]}”", text)
+    return _SINGLE_QUOTES.sub(r"‘\1’", text) if "`" in text else text
 
 
 # `---` and `--`, but not in longer runs of hyphens or arrows (`-->`, `<--`).
@@ -192,12 +226,12 @@ def render_dashes(text: str) -> str:
 
 
 # A tie `~` between a word (or an abbreviation's period) and what follows: `translation~(NAT)`,
-# `Fig.~3`, `factor~$\gamma$` (a sheltered formula), a number's unit: `1~GB`, and a dash
-# (`methods~--~document`). `~5%`,
-# `2~4` and `1~3` are prose and stay.
+# `Fig.~3`, `factor~$\gamma$` (a sheltered formula), a number's unit: `1~GB`, a dash
+# (`methods~--~document`, `tasks~ -- ~binary`) or a blank, and after an item's number:
+# `(1)~how`. `~5%`, `(~ 10^{17})`, `2~4` and `1~3` are prose and stay.
 _TIE = re.compile(
-    r"(?:(?<=[A-Za-z]{2})|(?<=\.))~(?=[A-Za-z0-9(\[\x00\\–—])|(?<=[0-9])~(?=[A-Za-z])"
-    r"|(?<=[–—])~(?=\S)"
+    r"(?:(?<=[A-Za-z]{2})|(?<=\.))~(?=[A-Za-z0-9(\[\x00\\–—\s])|(?<=[0-9])~(?=[A-Za-z])"
+    r"|(?<=[–—])~(?=\S)|(?<=[–—]\s)~(?=[A-Za-z])|(?<=[)\]])~(?=[A-Za-z])"
 )
 
 

@@ -20,11 +20,13 @@ _HYPHEN_BREAK = re.compile(r"-(?<=[^\W\d_]-)( ?\n ?| )(?=([^\W\d_]+))")
 # French `intra- et inter-`.
 SUSPENDED = frozenset(["and", "or", "nor", "to", "as", "but", "versus", "vs", "et", "ou"])
 # Words that follow a dash of punctuation, never the second half of a compound:
-# `the model- while`, `contexts- not`.
+# `the model- while`, `contexts- not`, `harm- rather than`, `systems- i.e.`.
 _AFTER_DASH = frozenset({
     "while", "not", "that", "which", "who", "whose", "where", "when", "whereas", "but", "and",
     "or", "the", "a", "an", "of", "in", "on", "for", "with", "to", "from", "by", "is", "are",
-    "was", "were", "be",
+    "was", "were", "be", "than", "rather", "after", "beyond", "those", "these", "such",
+    "including", "especially", "namely", "because", "since", "unlike", "whether", "although",
+    "though", "thus", "hence", "i", "e",
 })  # fmt: skip
 # Prefixes that make compounds with a capitalized word: `pro- Palestinian`, `non- English`.
 _PREFIXES = frozenset({

@@ -10,6 +10,7 @@ from hypothesis import strategies as st
 
 from pipeline.core import normalize as nz
 from pipeline.core.normalize import (
+    attach_marks,
     clean,
     fix_mojibake,
     nfc,
@@ -144,6 +145,40 @@ def test_remove_invisible(text, expected):
 )
 def test_normalize_spaces(text, expected):
     assert normalize_spaces(text) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # real snippets of the ACL corpus: accents a PDF's text layer set apart
+        ("Hans-Jo \u0308rg Uth", "Hans-Jörg Uth"),
+        ("Na \u0308\u0131ve Bayes", "Naïve Bayes"),
+        ("G \u0308ardenfors and Westerst \u030aahl", "Gärdenfors and Westerståhl"),
+        ("Nin \u0303o, S \u0303ao Paulo", "Niño, São Paulo"),
+        ("S\u0142owosiec \u0301, and Fr \u0301echet", "Słowosieć, and Fréchet"),
+        ("a path n \u0338\u2192 m", "a path n ↛ m"),
+        # composes with neither side: stays
+        ("such as \u0303rg/wedding", "such as \u0303rg/wedding"),
+        ("caf\u00e9 \u2014 plain", "caf\u00e9 \u2014 plain"),
+    ],
+)
+def test_attach_marks(text, expected):
+    assert nfc(attach_marks(text)) == expected
+
+
+@settings(max_examples=300)
+@given(st.text(st.sampled_from("aeonrsgIı \u0301\u0303\u0308\u0338→-.")))
+def test_attach_marks_only_moves_marks_and_removes_blanks(text):
+    """Every character but blanks stays (a dotless ı takes its dot back with its accent),
+    and a mark left after a blank composes with neither side."""
+
+    def kept(t):
+        return sorted(unicodedata.normalize("NFD", t.replace("\u0131", "i")).replace(" ", ""))
+
+    attached = attach_marks(text)
+    assert kept(attached) == kept(text)
+    for before, mark, after in nz._DETACHED.findall(attached):  # left: composes with neither
+        assert not (nz._composed(before, mark) or nz._composed(after, mark)), attached
 
 
 def test_nfc_composes_and_keeps_the_rest():

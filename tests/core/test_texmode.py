@@ -64,6 +64,13 @@ def test_urls_stay_as_written(url):
         (r"one\'s, don\'t, it\'s", "one's, don't, it's"),
         (r"say \"hi\"", 'say "hi"'),
         (r"Poincar\'e, Schr\"odinger, {\'e}t{\'e}, \c{c}a", "Poincaré, Schrödinger, été, ça"),
+        # accents of arxiv-2025: tildes and macrons in a word, on a word's first letter, on i
+        (r"Do\~nana, espa\~nol, n\~ao, iky\=anve", "Doñana, español, não, ikyānve"),
+        (r"\'Erudit, el \'unico, vis-\`a-vis, dialects-\"U-Tsang", "Érudit, el único, vis-à-vis"),
+        (r"dialects-\"U-Tsang", "dialects-Ü-Tsang"),
+        (r"na\"{\i}ve, {\'\i}, \^{\j}", "naïve, í, ĵ"),
+        (r"\"Hello\" and \'Ok\' stay quoted", "\"Hello\" and 'Ok' stay quoted"),
+        (r"\textbf{\color{ddt}D}ecoupled", "Decoupled"),
         (r"\LaTeX{} and \TeX, \ldots", "LaTeX and TeX, …"),
         (r"line\\break", "line break"),
         ("95% R&D, 5 < 6", "95% R&D, 5 < 6"),
@@ -121,6 +128,13 @@ def test_links(text, expected):
         ("``wrapped\nquote''", "“wrapped\nquote”"),
         ("don't touch 'this' or `code`", "don't touch 'this' or `code`"),
         ("``across\n\nparagraphs''", "``across\n\nparagraphs''"),
+        # arxiv-2025: a TeX quote closed by hand, and two apostrophes for quotes
+        (
+            'the task of ``robust dataset distillation", a',
+            "the task of “robust dataset distillation”, a",
+        ),
+        ("artifacts known as ''floaters'' that", "artifacts known as “floaters” that"),
+        ("f''(x) and g'' stay", "f''(x) and g'' stay"),
     ],
 )
 def test_render_tex_quotes(text, expected):
@@ -132,7 +146,13 @@ def test_render_tex_quotes(text, expected):
     [
         ("machine translation~(NAT)", "machine translation (NAT)"),
         ("Fig.~3 and on~9 tasks", "Fig. 3 and on 9 tasks"),
-        ("~5% and 2~4% and 1~3 and (~2Mb)", "~5% and 2~4% and 1~3 and (~2Mb)"),
+        (
+            "~5% and 2~4% and 1~3 and (~2Mb) and (~ 10)",
+            "~5% and 2~4% and 1~3 and (~2Mb) and (~ 10)",
+        ),
+        ("challenges: (1)~how to and (i)~training", "challenges: (1) how to and (i) training"),
+        # arxiv-2025: ties beside a dash's blanks (folded later)
+        ("three tasks~ – ~binary, graded", "three tasks  –  binary, graded"),
     ],
 )
 def test_render_ties(text, expected):

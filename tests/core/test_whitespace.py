@@ -58,6 +58,12 @@ def test_fold_whitespace(text, expected):
         ("an all- to-all attention", "an all-to-all attention"),
         ("les relations intra- et inter-phrastiques", "les relations intra- et inter-"),
         ("without retraining the model- while keeping", "the model- while keeping"),
+        # ACL: function words after a dash, never a compound's second half
+        (
+            "harm- rather than good, adult- than infant-directed",
+            "harm- rather than good, adult- than",
+        ),
+        ("Cognitive NLP systems- i.e., NLP systems", "Cognitive NLP systems- i.e., NLP"),
         (
             "a Multi- Choice task on pro- Palestinian posts",
             "a Multi-Choice task on pro-Palestinian",
