@@ -75,6 +75,24 @@ def _is_formula(content: str, after: str) -> bool:
     )
 
 
+_DOLLAR_OR_BRACE = re.compile(r"\\.|[{}$]", re.DOTALL)
+
+
+def _closing_dollar(text: str, at: int) -> re.Match[str] | None:
+    """The `$` that closes a formula opened before `at`: the first outside the braces
+    opened after it (math may hold text that holds math: `$\\textbf{$\\infty$Bench}$`), or,
+    if the braces never close, the first."""
+    depth = 0
+    for token in _DOLLAR_OR_BRACE.finditer(text, at):
+        if token[0] == "{":
+            depth += 1
+        elif token[0] == "}":
+            depth = max(depth - 1, 0)
+        elif token[0] == "$" and not depth:
+            return token
+    return _LONE_DOLLAR.search(text, at)
+
+
 def formulas(text: str) -> Iterator[Formula]:
     """The math spans of `text`, left to right.
 
@@ -102,7 +120,7 @@ def formulas(text: str) -> Iterator[Formula]:
             continue
         else:  # a single dollar, or `$$` that is two formulas side by side (`$a$$b$`)
             at = start + 1
-            closing = _LONE_DOLLAR.search(text, at)
+            closing = _closing_dollar(text, at)
             if closing and not _is_formula(text[at : closing.start()], text[closing.end() :][:1]):
                 continue
         if closing is None:
@@ -252,7 +270,7 @@ class _Renderer:
             return " "
         if token[0] == "\\" and len(token) > 1:
             return self.macro(token[1:]) if token[1].isalpha() else self.escape(token[1])
-        if token in "&#%":
+        if token in "&#%$":
             raise Unfaithful(f"{token} in math")
         return {"~": " ", "'": "′"}.get(token, token)
 

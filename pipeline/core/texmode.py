@@ -51,11 +51,11 @@ def restore(text: str, urls: tuple[str, ...], formulas: list[str] = ()) -> str:
 
 # --- Commands -------------------------------------------------------------------------------
 
-# `\href{url}{text}` -> `text (url)`, `\url{url}` -> `url`: before URLs are found, whose
-# pattern would take in the braces.
+# `\href{url}{text}` -> `text (url)`, `\url{url}` (and `\href{url}` alone) -> `url`: before
+# URLs are found, whose pattern would take in the braces.
 _NESTED = r"(?:[^{}]|\{(?:[^{}]|\{[^{}]*\})*\})*"  # braces nested two deep at most
-_HREF = re.compile(rf"\\(?:href|hyperlink)\s*\{{([^{{}}\s]*)\}}\s*\{{({_NESTED})\}}")
-_URL_COMMAND = re.compile(r"\\url\s*\{([^{}\s]*)\}")
+_HREF = re.compile(rf"\\(?:href|hyperlink)\s*\{{\s*([^{{}}\s]*)\s*\}}\s*\{{({_NESTED})\}}")
+_URL_COMMAND = re.compile(r"\\(?:url|href(?=\s*\{[^{}]*\}(?!\s*\{)))\s*\{\s*([^{}\s]*)\s*\}")
 
 
 def _href(match: re.Match[str]) -> str:

@@ -73,6 +73,9 @@ def test_render_math(text, expected):
         r"$\ell_{1/2}$",
         r"$L_\infty$",
         r"$\Theta_\text{base}$",
+        # arxiv-2025: math in text in math, paired by its braces, kept whole
+        r"$\textbf{$\boldsymbol{\infty}$Bench+}$",
+        r"$\textbf{28.5%$\rightarrow$71.4%}$",
     ],
 )
 def test_formulas_without_a_faithful_rendering_stay_as_written(text):

@@ -106,6 +106,10 @@ def test_render_commands(text, expected):
             "https://x.github.io/p",
         ),
         (r"\url{https://x.org/a\_b}", "https://x.org/a_b"),
+        # arxiv-2025: `\href` with its URL alone, or blanks inside the URL's braces
+        (r"available at \href{https://x.netlify.app/}.", "available at https://x.netlify.app/."),
+        (r"at \href{https://github.com/Z/T }{T}.", "at T (https://github.com/Z/T)."),
+        (r"at: \href{github}{https://github.com/x", r"at: \href{github}{https://github.com/x"),
         # arxiv-2025: a link inside math, whose URL must not take the closing dollar
         (
             r"see $\href{https://x.org/CK}{\text{this https URL}}$.",
