@@ -200,19 +200,25 @@ def render_commands(text: str) -> str:
 # Quotes hug their content, which holds no backquote or opening quote, no paragraph break, and
 # no `'` but apostrophes between letters (`` `it's' ``).
 _QUOTED = r"(?=[^\s`'‘“])(?:[^`'‘“\n]|\n(?![ \t\r]*\n)|(?<=[^\W\d_])'(?=[^\W\d_]))*?(?<=[^\s`])"
-# ``` ``x'' ```, and as written by hand: ``` ``x" ``` and `''x''`.
+# ``` ``x'' ```, and as written by hand: ``` ``x" ```, `''x''`, `''x"` and `"x''` (a pair of
+# straight quotes stays as it is).
 _DOUBLE_QUOTES = re.compile(
-    rf"(?<!`)``(?!`)({_QUOTED})(?:''(?!')|\"(?!\"))|(?<![\w'])''({_QUOTED})''(?!')"
+    rf"(?:(?<!`)``(?!`)|(?<![\w'\"])(''|\")(?![\s'\"]))({_QUOTED})(''(?!')|\"(?!\"))"
 )
 _SINGLE_QUOTES = re.compile(rf"(?<!`)`(?!`)({_QUOTED})'(?![^\W\d_]|')")
 
 
+def _double_quotes(match: re.Match[str]) -> str:
+    opening, quoted, closing = match.groups()
+    return match[0] if opening == closing == '"' else f"“{quoted}”"
+
+
 def render_tex_quotes(text: str) -> str:
-    """Turn TeX quotes into curly ones: ``` ``x'' ``` (or ``` ``x" ```, `''x''`) -> `“x”`,
-    `` `x' `` -> `‘x’`."""
+    """Turn TeX quotes into curly ones: ``` ``x'' ``` (or ``` ``x" ```, `''x''`, `''x"`,
+    `"x''`) -> `“x”`, `` `x' `` -> `‘x’`."""
     if "`" not in text and "''" not in text:
         return text
-    text = _DOUBLE_QUOTES.sub(lambda m: f"“{m[1] or m[2]}”", text)
+    text = _DOUBLE_QUOTES.sub(_double_quotes, text)
     return _SINGLE_QUOTES.sub(r"‘\1’", text) if "`" in text else text
 
 
@@ -256,7 +262,7 @@ def render_latex(text: str) -> tuple[str, list[str]]:
     text commands: it must pair `$` before `\\$` is unescaped, and a formula kept verbatim
     is never touched by the text rules.
     """
-    if not ("$" in text or "\\" in text or "`" in text or "~" in text or "--" in text):
+    if not any(mark in text for mark in ("$", "\\", "`", "''", "~", "--")):
         return text, []
     text, formulas = render_math(text)
     return render_ties(render_dashes(render_tex_quotes(render_commands(text)))), formulas

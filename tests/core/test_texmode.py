@@ -139,10 +139,19 @@ def test_links(text, expected):
         ),
         ("artifacts known as ''floaters'' that", "artifacts known as “floaters” that"),
         ("f''(x) and g'' stay", "f''(x) and g'' stay"),
+        (
+            "a \"one-click fix'' and ''left\" or ''right\"",
+            "a “one-click fix” and “left” or “right”",
+        ),
+        ('say "hi" and "bye"', 'say "hi" and "bye"'),
     ],
 )
 def test_render_tex_quotes(text, expected):
     assert render_tex_quotes(text) == expected
+
+
+def test_quotes_of_two_apostrophes_are_rendered_in_a_text_without_other_tex():
+    assert latex("artifacts known as ''floaters'' that") == "artifacts known as “floaters” that"
 
 
 @pytest.mark.parametrize(
