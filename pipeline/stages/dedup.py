@@ -2,8 +2,9 @@
 
 It decides and does not copy: out/links.parquet holds, for every occurrence in part
 order, its span key (`source`, `byte_start`: publish checks it), its abstract's id, how it
-matched, whether it is the canonical copy, and the abstract's derived columns. Publish
-joins the links to the normalized parts.
+matched, whether it is the canonical copy, and the abstract's derived columns; and
+out/links.json each part's digests (`pipeline.links`), so that publish reads the links of
+the parts that changed only. Publish joins the links to the normalized parts.
 
 A run costs what changed. The index of the last run (`pipeline.index`, in <out>.index/)
 keeps the keys, the LSH bands in order, the groups and every row's decisions; the rows of
@@ -26,7 +27,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from pipeline import index, parts, registry
+from pipeline import index, links, parts, registry
 from pipeline.core import minhash
 from pipeline.core.arrays import among, distinct
 from pipeline.core.dedup import DedupParams, candidates, cluster, match_kind
@@ -496,7 +497,8 @@ def run(
         del old  # its arrays, renumbered, are the update's: memory holds them once
         made, changed = decide(update, pmap, verdicts, texts, lengths)
         verdicts.save(*made.verdicts, everything=full)
-        write_links(out, update.entries, update.rows, changed)
+        kept = [] if full else links.read_digests(home)  # the last run's, as its index
+        write_json(folder / links.DIGESTS, write_links(out, update, changed, kept))
         entries, text_crc = texts.save(folder)
         new = index.Index(folder, stamp, update.entries, update.keys, update.rows, update.named)
         new.texts, new.text_crc = entries, texts.crc
@@ -508,20 +510,39 @@ def run(
     return summary
 
 
-def write_links(out: Path, entries: list[dict], rows: dict, changed: np.ndarray) -> None:
-    """out/links.parquet from the rows' decisions and span keys (`entries`: each part's
-    `source` and rows); the rows that `changed` since the last run are validated (the
-    others were, then), VALIDATE_ROWS at a time (a span key is unique within its part,
-    which normalize validated, and publish checks each link's against its part's)."""
+def write_links(out: Path, update: Update, changed: np.ndarray, kept: list[dict]) -> list[dict]:
+    """out/links.parquet from the rows' decisions and span keys (`update.entries`: each
+    part's `source` and rows), and out/links.json, each part's digests (`pipeline.links`):
+    made from its links if some row of it `changed` since the last run, else `kept` from
+    that run's. The rows that changed are validated (the others were, then), VALIDATE_ROWS
+    at a time (a span key is unique within its part, which normalize validated, and
+    publish checks each link's against its part's). Return the parts' digests."""
+    entries, rows = update.entries, update.rows
     sizes = [entry["rows"] for entry in entries]
     source = pa.array(np.repeat(np.array([e["source"] for e in entries], object), sizes))
     schema = arrow_schema(Links)
-    with atomic_dir(out) as tmp, RowGroupWriter(tmp / parts.LINKS, schema, LINK_ROWS) as links:
-        for start in range(0, len(changed), LINK_ROWS):
-            links.write(_links(source, rows, slice(start, start + LINK_ROWS), schema))
+    with atomic_dir(out) as tmp:
+        with RowGroupWriter(tmp / parts.LINKS, schema, LINK_ROWS) as written:
+            for start in range(0, len(changed), LINK_ROWS):
+                written.write(_links(source, rows, slice(start, start + LINK_ROWS), schema))
         at = np.flatnonzero(changed)
         for start in range(0, len(at), VALIDATE_ROWS):
             validate(Links, _links(source, rows, at[start : start + VALIDATE_ROWS], schema))
+        bounds = np.cumsum([0, *sizes])
+        counted = np.r_[0, np.cumsum(changed)]
+        before = {entry["part"]: entry for entry in kept}
+        recorded = []
+        for entry, start, stop in zip(entries, bounds[:-1], bounds[1:], strict=True):
+            name = entry["part"]
+            if counted[stop] == counted[start] and before.get(name, {}).get("rows") == stop - start:
+                recorded.append(before[name])
+            else:
+                link = _links(source, rows, slice(start, stop), schema)
+                recorded.append(
+                    {"part": name, "rows": int(stop - start)} | links.digests(name, link)
+                )
+        write_json(tmp / links.DIGESTS, recorded)
+    return recorded
 
 
 def _links(source: pa.Array, rows: dict, at: slice | np.ndarray, schema: pa.Schema) -> pa.Table:

@@ -10,10 +10,11 @@ import pyarrow.parquet as pq
 
 from pipeline import parts
 from pipeline.io import atomic_dir, write_json, write_text
+from pipeline.links import part_digest
 from pipeline.parallel import ordered_map, workers
-from pipeline.parts import LINKS, REJECTS
+from pipeline.parts import REJECTS
 from pipeline.release import card, checksums, history
-from pipeline.release.assemble import linked_parts, part_digest
+from pipeline.release.assemble import linked_parts
 from pipeline.release.croissant import croissant
 from pipeline.release.history import Release, data_sha256
 from pipeline.release.layout import CONFIGS, published_schema
@@ -33,10 +34,7 @@ def _rejects(parsed: Path) -> list[Part]:
 def _config(config: str, inputs: dict, schemas: dict, tmp: Path, out: Path, meta, state: dict):
     """Write one config's shards under `tmp`, keeping those of the release at `out` that
     are made from the same parts (as `state` records)."""
-    if config == "rejects":
-        found = _rejects(inputs["parsed"])
-    else:
-        found = linked_parts(config, inputs, inputs["dedup"] / LINKS)
+    found = _rejects(inputs["parsed"]) if config == "rejects" else linked_parts(config, inputs)
     kept = state.get(config, {})
     return write_config(found, CONFIGS[config], schemas[config], tmp, config, meta, out, kept)
 

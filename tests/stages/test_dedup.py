@@ -16,6 +16,7 @@ from pipeline.core import dedup as core_dedup
 from pipeline.core.dedup import dedup_key
 from pipeline.core.defects import ALL_CAPS, TEX_DEBRIS, defects
 from pipeline.core.normalize import normalize
+from pipeline.links import DIGESTS
 from pipeline.parts import LINKS
 from pipeline.release.reader import read_config
 from pipeline.release.record import register
@@ -165,17 +166,23 @@ def test_a_second_dedup_verifies_no_pair_again_and_writes_the_same_links(
     synth.write_dumps(synth.blocks(originals, 2000, 0.5, seed=7), tmp_path / "raw", 1000, seed=7)
     _, occurrences = build(tmp_path / "raw", tmp_path, params)
     assert {o["match"] for o in occurrences} >= {"near"}
-    links = (tmp_path / "dedup" / LINKS).read_bytes()
+    links, digests = ((tmp_path / "dedup" / name).read_bytes() for name in (LINKS, DIGESTS))
 
     def verify(task):
         raise AssertionError(f"{len(task[1])} pairs verified again")
 
     monkeypatch.setattr(core_dedup, "_verified", verify)
+    made, digest = [], dedup.links.digests
+    monkeypatch.setattr(dedup.links, "digests", lambda *a: made.append(a[0]) or digest(*a))
     args = (params.dedup(), params.lengths(), 1)
     for gone in ("nothing", "dedup.index"):
         shutil.rmtree(tmp_path / gone, ignore_errors=True)
         dedup.run(tmp_path / "normalize", tmp_path / "dedup", tmp_path / "dedup.json", *args)
         assert (tmp_path / "dedup" / LINKS).read_bytes() == links
+        assert (tmp_path / "dedup" / DIGESTS).read_bytes() == digests
+        # From its index no part changed: its digests are the last run's. From none: all.
+        assert len(made) == (0 if gone == "nothing" else len(parts.index(tmp_path / "normalize")))
+        made.clear()
     shutil.rmtree(tmp_path / "dedup.index")
     (tmp_path / "dedup.pairs.npz").unlink()  # no verdicts kept: every pair is verified
     with pytest.raises(AssertionError, match="pairs verified again"):
@@ -295,6 +302,7 @@ def test_incremental_dedup_equals_a_clean_one(
         expected = dedup.run(tmp_path / "normalize", clean, tmp_path / "clean.json", *args)
         assert summary == expected
         assert (built / LINKS).read_bytes() == (clean / LINKS).read_bytes(), (step, what)
+        assert (built / DIGESTS).read_bytes() == (clean / DIGESTS).read_bytes(), (step, what)
         meta = json.loads((built.with_name("dedup.index") / "meta.json").read_text())
         assert len(meta["parts"]) == len(list(raw.iterdir()))
     assert {"near", "truncated"} <= set(summary["matches"]) and summary["groups_with_duplicates"]
