@@ -84,6 +84,9 @@ def _hints_mojibake(text: str) -> bool:
 # C0/C1 controls but the whitespace ones (folded later), DEL, soft hyphen, zero-width space,
 # word joiner, BOM.
 _INVISIBLE = re.compile("[\x00-\x08\x0e-\x1f\x7f-\x9f\u00ad\u200b\u2060\ufeff]")
+# A soft hyphen after a blank, before a letter: no break inside a word, but a hyphen that a
+# PDF's text layer encoded so, its blank too (`state \xadof \xadthe \xadart`).
+_SOFT_HYPHEN_AS_HYPHEN = re.compile("[ \t]+\u00ad(?=[^\\W\\d_])")
 # ZWNJ and ZWJ, unless alone between two non-ASCII characters: Persian, Indic scripts and
 # emoji sequences need them there.
 _JOINER = re.compile(
@@ -92,9 +95,12 @@ _JOINER = re.compile(
 
 
 def remove_invisible(text: str) -> str:
-    """Remove control characters (except whitespace) and zero-width characters."""
+    """Remove control characters (except whitespace) and zero-width characters; a soft
+    hyphen after a blank is a hyphen (`state \xadof` -> `state-of`)."""
     if _printable(text):  # no control, format or exotic space character at all
         return text
+    if "\u00ad" in text:
+        text = _SOFT_HYPHEN_AS_HYPHEN.sub("-", text)
     text = _INVISIBLE.sub("", text)
     return _JOINER.sub("", text) if "\u200c" in text or "\u200d" in text else text
 

@@ -233,11 +233,11 @@ def render_dashes(text: str) -> str:
 
 # A tie `~` between a word (or an abbreviation's period) and what follows: `translation~(NAT)`,
 # `Fig.~3`, `factor~$\gamma$` (a sheltered formula), a number's unit: `1~GB`, a dash
-# (`methods~--~document`, `tasks~ -- ~binary`) or a blank, and after an item's number:
-# `(1)~how`. `~5%`, `(~ 10^{17})`, `2~4` and `1~3` are prose and stay.
+# (`methods~--~document`, `tasks~ -- ~binary`) or a blank, and after a parenthesis:
+# `(1)~how`, `(GRPO)~\cite{x}`. `~5%`, `(~ 10^{17})`, `2~4` and `1~3` are prose and stay.
 _TIE = re.compile(
     r"(?:(?<=[A-Za-z]{2})|(?<=\.))~(?=[A-Za-z0-9(\[\x00\\–—\s])|(?<=[0-9])~(?=[A-Za-z])"
-    r"|(?<=[–—])~(?=\S)|(?<=[–—]\s)~(?=[A-Za-z])|(?<=[)\]])~(?=[A-Za-z])"
+    r"|(?<=[–—])~(?=\S)|(?<=[–—]\s)~(?=[A-Za-z])|(?<=[)\]])~(?=[A-Za-z\\\[])"
 )
 
 

@@ -124,6 +124,8 @@ def test_mojibake_hint_is_found_as_searched(text):
         ("\ufeffBOM and \u2060joiner", "BOM and joiner"),
         ("a\x00b\x07c\x1bd\x7fe\x85f", "abcdef"),
         ("soft\u00adhyphen", "softhyphen"),
+        # ACL: a hyphen encoded as a soft hyphen after a blank
+        ("state \u00adof \u00adthe \u00adart, so \u00adcalled", "state-of-the-art, so-called"),
         ("ascii\u200cnon-joiner\u200d", "asciinon-joiner"),
         ("keeps\nnew\tlines\r\n", "keeps\nnew\tlines\r\n"),
         ("می\u200cخواهم", "می\u200cخواهم"),

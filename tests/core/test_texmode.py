@@ -164,6 +164,10 @@ def test_quotes_of_two_apostrophes_are_rendered_in_a_text_without_other_tex():
             "~5% and 2~4% and 1~3 and (~2Mb) and (~ 10)",
         ),
         ("challenges: (1)~how to and (i)~training", "challenges: (1) how to and (i) training"),
+        (
+            "Optimization (GRPO)~\\cite{x} and (2024)~[y]",
+            "Optimization (GRPO) \\cite{x} and (2024) [y]",
+        ),
         # arxiv-2025: ties beside a dash's blanks (folded later)
         ("three tasks~ – ~binary, graded", "three tasks  –  binary, graded"),
     ],
