@@ -14,7 +14,6 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from pipeline.parts import code_digest
 from schemas.abstracts import Grouped
 from schemas.derive import arrow_schema
 from schemas.fields import KEY
@@ -31,8 +30,10 @@ FROM_LINKS = {
 
 def part_digest(config: str, part: str, table: pa.Table | None = None) -> str:
     """A digest of what a config's rows of a part are made from: the part's name (itself
-    a digest of its content), the `table` of links it takes (`taken`), and the code."""
-    digest = hashlib.blake2b(f"{config}\0{part}\0{code_digest()}".encode(), digest_size=16)
+    a digest of its content) and the `table` of links it takes (`taken`). Not the code:
+    dedup's output depends on its own modules only (DVC's deps), and publish keys each
+    shard by the code as well."""
+    digest = hashlib.blake2b(f"{config}\0{part}".encode(), digest_size=16)
     if table is not None:
         sink = pa.BufferOutputStream()
         with pa.ipc.new_stream(sink, table.schema) as stream:
