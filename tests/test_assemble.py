@@ -74,8 +74,11 @@ def test_links_of_other_parts_or_rows_are_refused(built, tmp_path):
         refused(other)
         == f"{path}: {rows - 1} links for the {len(parts.index(inputs['normalized']))} parts' rows"
     )
-    (other["dedup"] / DIGESTS).write_text("[]")
-    assert refused(other).startswith(f"{other['dedup'] / DIGESTS}: its parts are not those of")
+    for damage in ("[]", "{"):  # none recorded, or unreadable
+        (other["dedup"] / DIGESTS).write_text(damage)
+        assert refused(other).startswith(f"{other['dedup'] / DIGESTS}: its parts are not those")
+    (other["dedup"] / DIGESTS).unlink()
+    assert "dedup's output is missing, damaged or older" in refused(other)
 
 
 def test_each_occurrence_is_joined_to_its_own_link(built):

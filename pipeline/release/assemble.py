@@ -34,8 +34,8 @@ def linked_parts(config: str, inputs: dict[str, Path]) -> list[Part]:
     recorded, path = read_digests(inputs["dedup"]), inputs["dedup"] / parts.LINKS
     if [e["part"] for e in recorded] != [e["part"] for e in entries]:
         raise LinksError(
-            f"{inputs['dedup'] / DIGESTS}: its parts are not those of {inputs['normalized']}; "
-            "run dedup again"
+            f"{inputs['dedup'] / DIGESTS}: its parts are not those of {inputs['normalized']} "
+            "(dedup's output is missing, damaged or older than the parts); run dedup again"
         )
     link_rows = LinkRows(path)
     if link_rows.rows != sum(e["rows"] for e in recorded):
