@@ -138,7 +138,7 @@ def attach_marks(text: str) -> str:
 
 def _attach(match: re.Match[str]) -> str:
     before, mark, after = match.groups()
-    after = _DOTTED.get(after, after) if after in _DOTTED else after
+    after = _DOTTED.get(after, after)
     on_before, on_after = _composed(before, mark), _composed(after, mark)
     if on_before and on_after:
         from pipeline.core.words import zipf

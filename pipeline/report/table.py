@@ -15,9 +15,7 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
-import pyarrow.parquet as pq
-
-from pipeline.io import read_rows, write_json
+from pipeline.io import parquet_rows, read_rows, write_json
 from pipeline.release import checksums
 from pipeline.release.reader import config_tables, shards
 
@@ -67,7 +65,8 @@ def _read(release: Path, limit: int, made_from: str) -> Table:
         ensure_ascii=False,
     )
     data = data.replace("&", "\\u0026").replace("<", "\\u003c").replace(">", "\\u003e")
-    return Table(len(rows), data.encode(), made_from, _digest(data.encode()))
+    encoded = data.encode()
+    return Table(len(rows), encoded, made_from, _digest(encoded))
 
 
 def _made_from(release: Path, limit: int) -> str:
@@ -83,7 +82,7 @@ def _made_from(release: Path, limit: int) -> str:
             break
         name, size = shard.relative_to(release).as_posix(), shard.stat().st_size
         digest.update(f"{name}\0{size}\0{listed.get(name)}\0".encode())
-        rows += pq.read_metadata(shard).num_rows
+        rows += parquet_rows(shard)
     return digest.hexdigest()
 
 
