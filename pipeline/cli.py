@@ -31,7 +31,9 @@ def main():
     """Build the abstracts dataset from raw dumps of research-paper abstracts."""
 
 
-COMMANDS = "check dedup diff get normalize parse publish register report schemas show stats verify"
+COMMANDS = (
+    "check code dedup diff get normalize parse publish register report schemas show stats verify"
+)
 for name in COMMANDS.split():
     main.add_command(importlib.import_module(f"pipeline.commands.{name}").command)
 

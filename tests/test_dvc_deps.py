@@ -1,82 +1,81 @@
-"""dvc.yaml declares, for every stage, exactly the project's modules its command imports
-(found from the source, every import statement, also those inside functions), so that an
-edit of a module re-runs exactly the stages that run it."""
+"""A stage's code dependency is the code stage's listing of the modules its command runs
+(`pipeline.code`, read from the source): the code stage depends on every module, every
+other stage on its own listing, and an edit changes the listings of exactly the commands
+that run the module it changes."""
 
-import ast
+import shutil
 from pathlib import Path
 
 import pytest
 import yaml
 
+from pipeline import code
+from pipeline.cli import COMMANDS
 from tests.conftest import ROOT
 
-PACKAGES = ("pipeline", "schemas")
 STAGES = yaml.safe_load((ROOT / "dvc.yaml").read_text(encoding="utf-8"))["stages"]
+BUILT = sorted(set(STAGES) - {"code"})
 
 
-def module_path(name: str) -> Path | None:
-    """The file of the project's module `name`, or None if it is no module of ours."""
-    base = ROOT.joinpath(*name.split("."))
-    for path in (base.with_suffix(".py"), base / "__init__.py"):
-        if name.split(".")[0] in PACKAGES and path.is_file():
-            return path
-    return None
+def modules(root: Path) -> set[Path]:
+    return {p for package in code.PACKAGES for p in (root / package).rglob("*.py")}
 
 
-def imported(path: Path) -> set[Path]:
-    """The files of the project's modules that the module at `path` imports."""
-    names = set()
-    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
-        if isinstance(node, ast.Import):
-            names.update(alias.name for alias in node.names)
-        elif isinstance(node, ast.ImportFrom) and node.module:
-            names.add(node.module)
-            names.update(f"{node.module}.{alias.name}" for alias in node.names)
-    parents = {".".join(n.split(".")[:i]) for n in names for i in range(1, n.count(".") + 1)}
-    return {p for p in map(module_path, names | parents) if p and has_code(p)}
+@pytest.mark.parametrize("name", BUILT)
+def test_a_stage_depends_on_the_listing_of_its_command(name):
+    stage = STAGES[name]
+    assert stage["cmd"].startswith(f"abstracts {name} ")
+    code_deps = [d for d in stage["deps"] if d.split("/")[0] in code.PACKAGES]
+    assert code_deps in ([], ["schemas/json"])  # an output of the schemas stage, not code
+    assert f"build/code/{name}.txt" in stage["deps"]
 
 
-def has_code(path: Path) -> bool:
-    """Whether the module holds more than a docstring (an empty package's __init__ does not
-    need declaring)."""
-    body = ast.parse(path.read_text(encoding="utf-8")).body
-    return any(not (isinstance(n, ast.Expr) and isinstance(n.value, ast.Constant)) for n in body)
-
-
-def closure(entry: Path) -> set[Path]:
-    """`entry` and every project module it imports, directly or not."""
-    found, todo = set(), [entry]
-    while todo:
-        path = todo.pop()
-        if path not in found:
-            found.add(path)
-            todo.extend(imported(path))
-    return found
-
-
-def declared_code(stage: dict) -> set[Path]:
-    """The Python files of the stage's declared dependencies (folders expanded)."""
-    files = set()
-    for dep in stage.get("deps", []):
+def test_the_code_stage_depends_on_every_module_and_writes_every_listing():
+    stage = STAGES["code"]
+    declared = set()
+    for dep in stage["deps"]:
         path = ROOT / dep
-        files.update(path.rglob("*.py") if path.is_dir() else [path] if dep.endswith(".py") else [])
-    return {p for p in files if has_code(p)}
-
-
-@pytest.mark.parametrize("name", sorted(STAGES))
-def test_stage_declares_exactly_the_modules_it_runs(name):
-    assert STAGES[name]["cmd"].startswith(f"abstracts {name} ")
-    needed = closure(ROOT / "pipeline" / "commands" / f"{name}.py")
-    declared = declared_code(STAGES[name])
-    assert sorted(p.relative_to(ROOT).as_posix() for p in needed - declared) == [], "missing"
-    assert sorted(p.relative_to(ROOT).as_posix() for p in declared - needed) == [], "not run"
+        declared |= set(path.rglob("*.py")) if path.is_dir() else {path}
+    assert sorted(p.relative_to(ROOT).as_posix() for p in modules(ROOT) - declared) == []
+    assert stage["outs"] == [{"build/code": {"cache": False, "persist": True}}]
+    assert set(BUILT) <= set(COMMANDS.split())
 
 
 def test_the_import_graph_is_read_from_the_source():
     """A module's closure holds what it imports at the top, inside functions, and through
     packages; a module of another package is no dependency."""
-    found = closure(ROOT / "pipeline" / "commands" / "publish.py")
+    found = code.closure(ROOT / "pipeline" / "commands" / "publish.py")
     assert ROOT / "pipeline" / "stages" / "publish.py" in found  # imported in the function
     assert ROOT / "schemas" / "__init__.py" in found  # a package with code
     assert ROOT / "pipeline" / "__init__.py" not in found  # a docstring only
-    assert {p.relative_to(ROOT).parts[0] for p in found} == set(PACKAGES)
+    assert {p.relative_to(ROOT).parts[0] for p in found} == set(code.PACKAGES)
+
+
+def test_an_edit_changes_the_listings_of_the_commands_that_run_it(tmp_path):
+    for package in code.PACKAGES:
+        shutil.copytree(ROOT / package, tmp_path / package)
+    out = tmp_path / "build" / "code"
+    (out / "gone.txt").parent.mkdir(parents=True)
+    (out / "gone.txt").write_text("a command no more\n")
+    paths = code.write(out, BUILT, tmp_path)
+    assert sorted(p.name for p in out.iterdir()) == sorted(f"{n}.txt" for n in BUILT)
+    before = {p.stem: p.read_text() for p in paths}
+    assert "pipeline/report/html.py" in before["report"]
+    assert "pipeline/report/html.py" not in before["parse"]
+    html = tmp_path / "pipeline" / "report" / "html.py"
+    html.write_text(html.read_text() + "\n# an edit\n")
+    after = {p.stem: p.read_text() for p in code.write(out, BUILT, tmp_path)}
+    assert {n for n in BUILT if after[n] != before[n]} == {"report"}
+    fields = tmp_path / "schemas" / "fields.py"
+    fields.write_text(fields.read_text() + "\n# an edit\n")
+    again = {p.stem: p.read_text() for p in code.write(out, BUILT, tmp_path)}
+    assert {n for n in BUILT if again[n] != after[n]} == set(BUILT)
+
+
+def test_a_listing_names_each_module_with_its_digest():
+    lines = code.listing("schemas").splitlines()
+    paths = [line.split("  ")[1] for line in lines]
+    assert paths == sorted(paths) and "pipeline/commands/schemas.py" in paths
+    for line in lines:
+        digest, path = line.split("  ")
+        assert len(digest) == 32 and (ROOT / path).is_file()
