@@ -1,5 +1,5 @@
 """A stage's code dependency is the code stage's listing of the modules its command runs
-(`pipeline.code`, read from the source): the code stage depends on every module, every
+(`pipeline.stages.code`, read from the source): the code stage depends on every module, every
 other stage on its own listing, and an edit changes the listings of exactly the commands
 that run the module it changes."""
 
@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from pipeline import code
 from pipeline.cli import COMMANDS
+from pipeline.stages import code
 from tests.conftest import ROOT
 
 STAGES = yaml.safe_load((ROOT / "dvc.yaml").read_text(encoding="utf-8"))["stages"]
@@ -57,18 +57,18 @@ def test_an_edit_changes_the_listings_of_the_commands_that_run_it(tmp_path):
     out = tmp_path / "build" / "code"
     (out / "gone.txt").parent.mkdir(parents=True)
     (out / "gone.txt").write_text("a command no more\n")
-    paths = code.write(out, BUILT, tmp_path)
+    paths = code.run(out, BUILT, tmp_path)
     assert sorted(p.name for p in out.iterdir()) == sorted(f"{n}.txt" for n in BUILT)
     before = {p.stem: p.read_text() for p in paths}
     assert "pipeline/report/html.py" in before["report"]
     assert "pipeline/report/html.py" not in before["parse"]
     html = tmp_path / "pipeline" / "report" / "html.py"
     html.write_text(html.read_text() + "\n# an edit\n")
-    after = {p.stem: p.read_text() for p in code.write(out, BUILT, tmp_path)}
+    after = {p.stem: p.read_text() for p in code.run(out, BUILT, tmp_path)}
     assert {n for n in BUILT if after[n] != before[n]} == {"report"}
     fields = tmp_path / "schemas" / "fields.py"
     fields.write_text(fields.read_text() + "\n# an edit\n")
-    again = {p.stem: p.read_text() for p in code.write(out, BUILT, tmp_path)}
+    again = {p.stem: p.read_text() for p in code.run(out, BUILT, tmp_path)}
     assert {n for n in BUILT if again[n] != after[n]} == set(BUILT)
 
 

@@ -10,8 +10,8 @@ from pipeline.commands.options import option
 def command(out):
     """List the project's modules each command runs, with their digests: the code
     dependency of the command's stage in dvc.yaml."""
-    from pipeline import code
     from pipeline.cli import COMMANDS
+    from pipeline.stages import code
 
-    written = code.write(out, COMMANDS.split())
+    written = code.run(out, COMMANDS.split())
     return f"the modules of {len(written)} commands -> {out}"

@@ -1,9 +1,9 @@
-"""The project's modules each command runs, read from the source (every import statement,
-those inside functions too), listed with their digests.
+"""The code stage: the project's modules each command runs, read from the source (every
+import statement, those inside functions too), listed with their digests.
 
-The code stage writes one listing per command (`build/code/<command>.txt`): a stage's one
-code dependency in dvc.yaml, so that an edit re-runs exactly the stages that run the module
-it changes, and `dvc.lock` records six small files rather than every module of every stage
+It writes one listing per command (`build/code/<command>.txt`): a stage's one code
+dependency in dvc.yaml, so that an edit re-runs exactly the stages that run the module it
+changes, and `dvc.lock` records six small files rather than every module of every stage
 (DVC reads and rewrites it once per stage it runs).
 """
 
@@ -12,7 +12,7 @@ import hashlib
 from pathlib import Path
 
 PACKAGES = ("pipeline", "schemas")
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def module_path(name: str, root: Path = ROOT) -> Path | None:
@@ -66,7 +66,7 @@ def listing(command: str, root: Path = ROOT) -> str:
     return "".join(lines)
 
 
-def write(out: Path, commands: list[str], root: Path = ROOT) -> list[Path]:
+def run(out: Path, commands: list[str], root: Path = ROOT) -> list[Path]:
     """Write each command's listing to out/<command>.txt, leaving alone a file that
     already holds it; remove other listings. Return the listings' paths."""
     out.mkdir(parents=True, exist_ok=True)
