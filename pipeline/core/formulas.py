@@ -433,6 +433,13 @@ def render_formula(content: str) -> str | None:
     return " ".join(rendered.replace(_SPACE, " ").split()) or None
 
 
+def _joins_dash(before: str, rendering: str, after: str) -> bool:
+    """Whether a rendering has two `-` in a row, or one beside a `-` of the text around it:
+    read again, they are TeX's `--`, a dash, so that rendering is not faithful
+    (`-\\(-\\)`, `\\(--\\)`)."""
+    return "--" in before[-1:] + rendering + after[:1]
+
+
 def render_math(text: str) -> tuple[str, list[str]]:
     """Each math span of `text` replaced by the placeholder `\\x00m<i>\\x00`, and the
     spans' renderings (or the spans as written, delimiters included and whitespace folded,
@@ -442,7 +449,10 @@ def render_math(text: str) -> tuple[str, list[str]]:
     for formula in formulas(text):
         parts += (text[at : formula.start], f"\x00m{len(rendered)}\x00")
         as_written = " ".join(text[formula.start : formula.end].split())
-        rendered.append(render_formula(formula.content) or as_written)
+        rendering = render_formula(formula.content) or as_written
+        if _joins_dash(text[: formula.start], rendering, text[formula.end :]):
+            rendering = as_written
+        rendered.append(rendering)
         at = formula.end
     parts.append(text[at:])
     return "".join(parts), rendered

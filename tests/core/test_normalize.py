@@ -324,6 +324,8 @@ plain_texts = st.text(
 @given(rich_texts)
 @example("one\n\ntwo")
 @example(r"$\alpha$ ``x'' \'s a`b'c 95% R&D")
+@example(r"-\(-\)")  # rendered, the formula's minus and the hyphen were `--`, a dash
+@example(r"\(--\)")
 def test_clean_is_idempotent(text):
     once = clean(text)
     # Paragraphs come out joined by one `\n`, which a second pass reads as a hard wrap: so
