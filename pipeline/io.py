@@ -3,6 +3,7 @@ of Parquet files read back by number."""
 
 import errno
 import glob
+import hashlib
 import json
 import os
 import secrets
@@ -111,6 +112,29 @@ def write_text(path: Path, text: str) -> None:
 def write_json(path: Path, value) -> None:
     """Write `value` as stable, diff-friendly JSON."""
     write_text(path, json.dumps(value, indent=2, sort_keys=True, ensure_ascii=False) + "\n")
+
+
+def write_state(path: Path, value: dict) -> None:
+    """Keep `value` at `path` for a stage's next run, with its digest: `read_state` trusts
+    no state edited or cut short."""
+    write_json(path, {"digest": _state_digest(value), "state": value})
+
+
+def read_state(path: Path) -> dict:
+    """What a stage kept at `path` (`write_state`); none if the file is missing, unreadable,
+    or not as it was written."""
+    try:
+        record = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    if not isinstance(record, dict) or not isinstance(record.get("state"), dict):
+        return {}
+    return record["state"] if record.get("digest") == _state_digest(record["state"]) else {}
+
+
+def _state_digest(value: dict) -> str:
+    text = json.dumps(value, sort_keys=True, ensure_ascii=False)
+    return hashlib.blake2b(text.encode(), digest_size=16).hexdigest()
 
 
 def parquet_rows(path: Path) -> int:

@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from pipeline.io import RowGroupWriter, atomic_dir, write_parquet
+from pipeline.io import RowGroupWriter, atomic_dir, read_state, write_parquet, write_state
 
 SCHEMA = pa.schema([("text", pa.string()), ("n", pa.int64())])
 
@@ -88,3 +88,15 @@ def test_an_output_is_replaced_whole_or_kept(tmp_path):
         (tmp / "v3").write_text("3")
     assert [path.name for path in out.iterdir()] == ["v3"]
     assert [path.name for path in tmp_path.iterdir()] == ["abstracts"]
+
+
+def test_a_kept_state_is_read_back_only_as_it_was_written(tmp_path):
+    path = tmp_path / "state.json"
+    state = {"shards": {"a": {"rows": 25, "lengths": [[25, 3]]}}, "table": {"rows": 2}}
+    assert read_state(path) == {}  # none kept yet
+    write_state(path, state)
+    assert read_state(path) == state
+    text = path.read_text("utf-8")
+    for damaged in (text.replace('"rows": 25', '"rows": 26'), text[:-9], "[]", '{"state": 1}'):
+        path.write_text(damaged, "utf-8")
+        assert read_state(path) == {}, damaged

@@ -63,7 +63,13 @@ def config_tables(
     """The rows of one config of the release in `folder`, a shard at a time: memory holds
     one shard (only `columns` and the rows passing pyarrow `filters`, if given)."""
     for shard in shards(folder, config):
-        yield _read(shard, folder, lambda s: pq.read_table(s, columns=columns, filters=filters))
+        yield shard_table(folder, shard, columns, filters)
+
+
+def shard_table(folder: Path, shard: Path, columns: list[str] | None = None, filters=None):
+    """The rows of one `shard` of the release in `folder` (only `columns` and the rows
+    passing pyarrow `filters`, if given)."""
+    return _read(shard, folder, lambda s: pq.read_table(s, columns=columns, filters=filters))
 
 
 def read_config(folder: Path, config: str, columns: list[str] | None = None) -> pa.Table | None:

@@ -15,7 +15,6 @@ trusted.
 """
 
 import hashlib
-import json
 import os
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
@@ -196,11 +195,3 @@ def _write(group, model, schema, data: Path, meta: dict, first: int) -> list[dic
     for entry in files:
         entry["sha256"] = checksums.sha256(entry["path"])
     return files
-
-
-def load_state(path: Path) -> dict:
-    """The shards' state kept at `path` by the last publish (none if unreadable)."""
-    try:
-        return json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return {}

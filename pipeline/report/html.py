@@ -7,8 +7,9 @@ setting `textContent`: an abstract holding HTML shows as text, never as markup.
 
 from html import escape
 
-from pipeline.report.figures import LENGTH_BIN, Figures
+from pipeline.report.figures import Figures
 from pipeline.report.shown import Shown
+from pipeline.report.summary import LENGTH_BIN
 from pipeline.report.table import DATA_CLOSE, DATA_OPEN
 from schemas import REJECT_REASONS
 

@@ -1,6 +1,7 @@
-"""The rows the report page shows, read a shard at a time: the largest groups and where
-their copies are, the first abstracts (searchable on the page: `pipeline.report.table`),
-a few rejects of each reason, and the texts of the largest groups."""
+"""The rows the report page shows, read a shard at a time: the largest groups (from the
+shards' summaries, `pipeline.report.summary`) with their texts and where their copies are,
+the first abstracts (searchable on the page: `pipeline.report.table`), and a few rejects
+of each reason."""
 
 from collections import Counter
 from dataclasses import dataclass
@@ -10,11 +11,10 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from pipeline.io import read_rows
-from pipeline.release.reader import config_tables, shards
+from pipeline.release.reader import config_tables
+from pipeline.report.summary import LARGEST
 from pipeline.report.table import Table, searchable
 
-LARGEST = 10  # groups shown
 PER_REASON = 3  # rejects shown of each reason
 
 
@@ -27,16 +27,17 @@ class Shown:
     texts: dict[int, str]  # row -> text, of the abstracts in `groups`
 
 
-def shown(release: Path, table_rows: int, page: Path, kept: Path | None) -> Shown:
-    """What the report shows of the release in folder `release`; the searchable table is
-    taken from the `page` written before where `kept` says it holds the same rows."""
-    groups = largest(release)
+def shown(release: Path, table_rows: int, page: Path, kept: dict, found: dict) -> Shown:
+    """What the report shows of the release in folder `release`, whose shards' summaries
+    (with texts) are `found`; the searchable table is taken from the `page` written before
+    where `kept` (its record) says it holds the same rows."""
+    groups = largest(found["default"])
     return Shown(
-        groups=groups,
+        groups=[{k: group[k] for k in ("id", "n_occurrences", "row")} for group in groups],
         copies=copies(release, [group["id"] for group in groups]),
         table=searchable(release, table_rows, page, kept),
         rejects=rejects(release),
-        texts=read_rows(shards(release, "default"), "text", [group["row"] for group in groups]),
+        texts={group["row"]: group["text"] for group in groups},
     )
 
 
@@ -49,15 +50,14 @@ def _numbered(tables):
         yield table.append_column("row", rows)
 
 
-def largest(release: Path, top: int = LARGEST) -> list[dict]:
-    """The `top` largest groups, largest first, then by id (unique: the order is total)."""
-    keys = [("n_occurrences", "descending"), ("id", "ascending")]
-    best = None
-    for table in _numbered(config_tables(release, "default", ["id", "n_occurrences"])):
-        table = table.filter(pc.greater(table.column("n_occurrences"), 1))
-        best = table if best is None else pa.concat_tables([best, table])
-        best = best.take(pc.select_k_unstable(best, top, keys))
-    return [] if best is None else best.to_pylist()
+def largest(found: list[dict], top: int = LARGEST) -> list[dict]:
+    """The `top` largest groups of the default shards whose summaries are `found`, largest
+    first, then by id (unique: the order is total), each with its row in the config."""
+    groups, start = [], 0
+    for shard in found:
+        groups += [group | {"row": start + group["row"]} for group in shard["largest"]]
+        start += shard["rows"]
+    return sorted(groups, key=lambda group: (-group["n_occurrences"], group["id"]))[:top]
 
 
 def copies(release: Path, ids: list[str]) -> dict[str, list[dict]]:

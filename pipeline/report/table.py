@@ -15,7 +15,7 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
-from pipeline.io import parquet_rows, read_rows, write_json
+from pipeline.io import parquet_rows, read_rows
 from pipeline.release import checksums
 from pipeline.release.reader import config_tables, shards
 
@@ -35,16 +35,17 @@ class Table:
     made_from: str
     digest: str
 
-    def keep(self, kept: Path) -> None:
-        """Record at `kept` what the table was made from, once the page holds it."""
-        write_json(kept, {"made_from": self.made_from, "rows": self.rows, "digest": self.digest})
+    def record(self) -> dict:
+        """What the table was made from, for the report to keep once the page holds it."""
+        return {"made_from": self.made_from, "rows": self.rows, "digest": self.digest}
 
 
-def searchable(release: Path, limit: int, page: Path, kept: Path | None) -> Table:
+def searchable(release: Path, limit: int, page: Path, kept: dict) -> Table:
     """The first `limit` abstracts of the release in folder `release`, from the `page`
-    written before if `kept` says it holds them (see the module), else read."""
+    written before if `kept` (its table's `record`) says it holds them (see the module),
+    else read."""
     made_from = _made_from(release, limit)
-    return (kept and _kept(page, kept, made_from)) or _read(release, limit, made_from)
+    return _kept(page, kept, made_from) or _read(release, limit, made_from)
 
 
 def first(release: Path, limit: int) -> list[dict]:
@@ -86,15 +87,14 @@ def _made_from(release: Path, limit: int) -> str:
     return digest.hexdigest()
 
 
-def _kept(page: Path, kept: Path, made_from: str) -> Table | None:
-    """The table of the `page` written before, if `kept` says it was made from `made_from`
-    and its data is whole."""
-    try:
-        record = json.loads(kept.read_text(encoding="utf-8"))
-        html = page.read_bytes()
-    except (OSError, ValueError):
-        return None
+def _kept(page: Path, record: dict, made_from: str) -> Table | None:
+    """The table of the `page` written before, if its `record` says it was made from
+    `made_from` and its data is whole."""
     if not isinstance(record, dict) or record.get("made_from") != made_from:
+        return None
+    try:
+        html = page.read_bytes()
+    except OSError:
         return None
     start = html.find(DATA_OPEN.encode())
     if start < 0:

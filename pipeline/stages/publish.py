@@ -9,7 +9,7 @@ from pathlib import Path
 import pyarrow.parquet as pq
 
 from pipeline import parts
-from pipeline.io import atomic_dir, write_json, write_text
+from pipeline.io import atomic_dir, read_state, write_json, write_state, write_text
 from pipeline.links import part_digest
 from pipeline.parallel import ordered_map, workers
 from pipeline.parts import REJECTS
@@ -19,7 +19,7 @@ from pipeline.release.croissant import croissant
 from pipeline.release.history import Release, data_sha256
 from pipeline.release.layout import CONFIGS, published_schema
 from pipeline.release.reader import ReleaseError
-from pipeline.release.shards import Part, load_state, write_config
+from pipeline.release.shards import Part, write_config
 
 
 def _rejects(parsed: Path) -> list[Part]:
@@ -67,7 +67,7 @@ def run(
     schemas = {config: published_schema(config, meta["version"]) for config in CONFIGS}
     rows, sizes = {}, {}
     with atomic_dir(out) as tmp:
-        kept = load_state(shards) if shards else {}
+        kept = read_state(shards) if shards else {}
         write = partial(
             _config, inputs=inputs, schemas=schemas, tmp=tmp, out=out, meta=meta, state=kept
         )
@@ -108,7 +108,7 @@ def run(
         digests |= {name: checksums.sha256(tmp / name) for name in ("README.md", "croissant.json")}
         write_text(tmp / checksums.MANIFEST, checksums.manifest(digests))
     if shards:
-        write_json(shards, state)
+        write_state(shards, state)
     return rows
 
 

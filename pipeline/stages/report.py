@@ -4,7 +4,8 @@ import csv
 import io
 from pathlib import Path
 
-from pipeline.io import write_bytes, write_text
+from pipeline.io import read_state, write_bytes, write_state, write_text
+from pipeline.report import summary
 from pipeline.report.figures import figures
 from pipeline.report.html import render
 from pipeline.report.shown import shown
@@ -22,20 +23,23 @@ def run(
     release: Path, out: Path, plots: Path, table_rows: int, kept: Path | None = None
 ) -> dict[str, int]:
     """Write the report to `out` and the plots' data under `plots`; return the counts.
-    The release is read a shard at a time: memory does not grow with it. What the
-    searchable table was made from is kept at `kept` (none: not kept), so that the next
-    run takes it from the page at `out` where it holds the same rows."""
-    found = figures(release)
-    seen = shown(release, table_rows, out, kept)
-    write_bytes(out, render(found, seen))
+    The release is read a shard at a time: memory does not grow with it. What the page was
+    made from is kept at `kept` (none: not kept), so that the next run reads only the
+    shards that changed (`pipeline.report.summary`) and takes the searchable table from the
+    page at `out` where it holds the same rows (`pipeline.report.table`)."""
+    before = read_state(kept) if kept else {}
+    found, keep = summary.summaries(release, before.get("summaries", {}), texts=True)
+    figured = figures(release, found)
+    seen = shown(release, table_rows, out, before.get("table"), found)
+    write_bytes(out, render(figured, seen))
     if kept:
-        seen.table.keep(kept)
-    write_text(plots / "lengths.csv", _csv(["words", "abstracts"], found.lengths.items()))
+        write_state(kept, {"table": seen.table.record(), "summaries": keep})
+    write_text(plots / "lengths.csv", _csv(["words", "abstracts"], figured.lengths.items()))
     write_text(
         plots / "sources.csv",
         _csv(
             ["source", "occurrences", "rejects"],
-            ([s, c["occurrences"], c["rejects"]] for s, c in found.sources.items()),
+            ([s, c["occurrences"], c["rejects"]] for s, c in figured.sources.items()),
         ),
     )
-    return found.counts
+    return figured.counts

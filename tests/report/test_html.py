@@ -7,7 +7,7 @@ from click.testing import CliRunner
 
 from pipeline.cli import main
 from pipeline.release import checksums
-from pipeline.report import table
+from pipeline.report import summary, table
 from pipeline.stages import report
 from tests.conftest import SEEDS, run_pipeline
 
@@ -101,26 +101,38 @@ def test_a_missing_or_corrupt_release_is_one_clear_line(release, tmp_path):
     assert result.exit_code == 1 and "FAIL  metadata" in result.output
 
 
-read = table._read
+read, summarize = table._read, summary.summarize
 
 
-def test_a_report_takes_its_table_from_the_last_page_when_its_shards_are_the_same(
+def test_a_report_reads_only_the_shards_that_changed_and_keeps_its_table(
     release, tmp_path, monkeypatch
 ):
     dist, page, _ = release
     out, kept, plots = tmp_path / "report.html", tmp_path / "kept.json", tmp_path / "plots"
     report.run(dist, out, plots, 1000, kept)
     assert out.read_bytes() == page.read_bytes()  # the page depends on the rows only
-    made = []
+    made, summarized = [], []
     monkeypatch.setattr(table, "_read", lambda *args: made.append(args) or read(*args))
+    monkeypatch.setattr(
+        summary, "summarize", lambda *args: summarized.append(args[2]) or summarize(*args)
+    )
     report.run(dist, out, plots, 1000, kept)
-    assert not made and out.read_bytes() == page.read_bytes()
+    assert not made and not summarized and out.read_bytes() == page.read_bytes()
     # Another limit, a shard's checksum changed (as a new shard's would), a page whose data
-    # was edited, nothing kept: the table is read again, and the page is the one a report
-    # from no page writes.
+    # was edited, the kept state edited, nothing kept: the table is read again where it may
+    # differ, the shards whose summary is not kept are read, and the page is the one a
+    # report from nothing kept writes.
     sums = dist / checksums.MANIFEST
-    for change in ("limit", "shard", "page", "kept"):
-        listed = sums.read_text("utf-8")
+    shards = sorted(p.relative_to(dist).as_posix() for p in (dist / "data").rglob("*.parquet"))
+    read_again = {
+        "limit": (1, []),
+        "shard": (1, ["data/default/"]),
+        "page": (1, []),
+        "state": (1, shards),
+        "kept": (1, shards),
+    }
+    for change, (tables, summaries) in read_again.items():
+        listed, state = sums.read_text("utf-8"), kept.read_text("utf-8")
         if change == "shard":
             at = listed.index("data/default/") - 66
             sums.write_text(listed[:at] + "0" * 64 + listed[at + 64 :], "utf-8")
@@ -128,10 +140,16 @@ def test_a_report_takes_its_table_from_the_last_page_when_its_shards_are_the_sam
             html = out.read_text("utf-8")
             at = html.index(table.DATA_OPEN) + len(table.DATA_OPEN) + 3
             out.write_text(html[:at] + "x" + html[at + 1 :], "utf-8")
+        if change == "state":
+            kept.write_text(state.replace('"rows": 25', '"rows": 26'), "utf-8")
         limit = 999 if change == "limit" else 1000
         report.run(dist, out, plots, limit, None if change == "kept" else kept)
         sums.write_text(listed, "utf-8")
-        assert len(made) == 1, change
+        assert len(made) == tables, change
+        names = sorted(p.relative_to(dist).as_posix() for p in summarized)
+        assert [n for n in names if not n.startswith(tuple(summaries))] == [], change
+        assert len(names) == len([n for n in shards if n.startswith(tuple(summaries))]), change
         report.run(dist, tmp_path / "fresh.html", plots, limit)
         assert out.read_bytes() == (tmp_path / "fresh.html").read_bytes()
-        made.clear()
+        report.run(dist, out, plots, 1000, kept)  # kept again for the release as it is
+        made.clear(), summarized.clear()

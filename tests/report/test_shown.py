@@ -9,8 +9,8 @@ import pyarrow.parquet as pq
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from pipeline.report import shown, table
-from schemas import REJECT_REASONS
+from pipeline.report import shown, summary, table
+from schemas import FLAGS, REJECT_REASONS
 
 cuts = st.lists(st.integers(0, 40), max_size=6)
 
@@ -28,6 +28,7 @@ def release(folder: Path, config: str, rows: list[dict], cut: list[int]) -> Path
 SCHEMAS = {
     "default": pa.schema(
         [("id", pa.string()), ("n_words", pa.int64()), ("n_occurrences", pa.int64())]
+        + [(flag, pa.bool_()) for flag in FLAGS]
     ),
     "rejects": pa.schema(
         [
@@ -45,6 +46,7 @@ SCHEMAS = {
 def test_largest_groups_and_first_rows_whatever_the_shards(sizes, cut, top, limit):
     rows = [
         {"id": f"{(i * 7919) % 1000:04d}{i}", "n_words": i, "n_occurrences": n}
+        | dict.fromkeys(FLAGS, False)
         for i, n in enumerate(sizes)
     ]
     with tempfile.TemporaryDirectory() as tmp:
@@ -53,11 +55,13 @@ def test_largest_groups_and_first_rows_whatever_the_shards(sizes, cut, top, limi
             ({**r, "row": i} for i, r in enumerate(rows) if r["n_occurrences"] > 1),
             key=lambda r: (-r["n_occurrences"], r["id"]),
         )
-        assert shown.largest(folder, top) == [
+        found, _ = summary.summaries(folder, {})
+        assert shown.largest(found["default"], top) == [
             {"id": r["id"], "n_occurrences": r["n_occurrences"], "row": r["row"]}
             for r in ranked[:top]
         ]
-        assert table.first(folder, limit) == rows[:limit]
+        columns = ("id", "n_words", "n_occurrences")
+        assert table.first(folder, limit) == [{c: r[c] for c in columns} for r in rows[:limit]]
 
 
 @settings(max_examples=100, deadline=None)

@@ -1,0 +1,89 @@
+"""What each shard of a release adds to its figures: a config's counts, and a `default`
+shard's largest groups (with their texts, for the report).
+
+The report keeps the summaries beside the page (`report --kept`), each by the shard's name,
+size and SHA-256 in the release's manifest (which publish writes with the shards) and the
+code, so that a run reads only the shards it has no summary of: its cost follows what
+changed, as publish's does.
+"""
+
+import hashlib
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from pipeline.io import read_rows
+from pipeline.release import checksums
+from pipeline.release.reader import shard_table, shards
+from schemas import FLAGS
+
+LARGEST = 10  # groups kept of each shard, and shown
+LENGTH_BIN = 25  # words
+COLUMNS = {
+    "default": ["id", "n_words", "n_occurrences", *FLAGS],
+    "occurrences": ["source", "match"],
+    "rejects": ["source", "reason"],
+}
+
+
+def counts(column: pa.ChunkedArray | pa.Array) -> dict:
+    """How often each value occurs, counted by Arrow."""
+    return {row["values"]: row["counts"] for row in pc.value_counts(column).to_pylist()}
+
+
+def _sum(column: pa.ChunkedArray | pa.Array) -> int:
+    return pc.sum(column).as_py() or 0
+
+
+def largest(table: pa.Table, top: int = LARGEST) -> pa.Table:
+    """The `top` rows of `table` with the most occurrences (more than one), then by id:
+    the order is total, so the largest of several tables are among their own largest."""
+    keys = [("n_occurrences", "descending"), ("id", "ascending")]
+    table = table.filter(pc.greater(table.column("n_occurrences"), 1))
+    return table.take(pc.select_k_unstable(table, top, keys))
+
+
+def summarize(release: Path, config: str, shard: Path, texts: bool) -> dict:
+    """What the `shard` of `config` adds to the figures of the release in `release` (JSON):
+    its rows and counts; for `default`, its largest groups, each with its row in the shard
+    (and its text if `texts`)."""
+    table = shard_table(release, shard, COLUMNS[config])
+    found = {"rows": table.num_rows}
+    if config != "default":
+        return found | {name: counts(table.column(name)) for name in COLUMNS[config]}
+    n_words = table.column("n_words")
+    bins = pc.multiply(pc.divide(n_words, LENGTH_BIN), LENGTH_BIN)
+    numbered = table.select(["id", "n_occurrences"]).append_column(
+        "row", pa.array(range(table.num_rows), pa.int64())
+    )
+    groups = largest(numbered).to_pylist()
+    if texts:
+        text = read_rows([shard], "text", [group["row"] for group in groups])
+        groups = [group | {"text": text[group["row"]]} for group in groups]
+    return found | {
+        "duplicated": _sum(pc.greater(table.column("n_occurrences"), 1)),
+        "flags": {flag: _sum(table.column(flag)) for flag in FLAGS},
+        "lengths": sorted(counts(bins).items()),
+        "largest": groups,
+    }
+
+
+def summaries(release: Path, kept: dict, texts: bool = False) -> tuple[dict, dict]:
+    """Each config's shard summaries, in shard order (the default shards' with their texts
+    if `texts`), those `kept` (`load`) taken from there; and the summaries to keep, by key."""
+    from pipeline.parts import code_digest
+
+    listed, code = checksums.listed(release), code_digest()
+    found, keep = {}, {}
+    for config in COLUMNS:
+        found[config] = []
+        for shard in shards(release, config):
+            name = shard.relative_to(release).as_posix()
+            key = f"{code}\0{texts}\0{name}\0{shard.stat().st_size}\0{listed.get(name)}"
+            key = hashlib.blake2b(key.encode(), digest_size=16).hexdigest()
+            summary = kept.get(key) or summarize(release, config, shard, texts)
+            found[config].append(summary)
+            if name in listed:
+                keep[key] = summary
+    return found, keep
