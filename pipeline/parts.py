@@ -67,10 +67,10 @@ def index(folder: Path) -> list[dict]:
     return json.loads((folder / INDEX).read_text(encoding="utf-8"))
 
 
-def finish(folder: Path, entries: list[dict], keep: set[str] = frozenset()) -> None:
+def finish(folder: Path, entries: list[dict]) -> None:
     """Once every part is written: write the index and the code stamp, then delete the
-    parts the index no longer lists and any other file in `folder` but the `keep` ones.
-    A run that fails before this leaves the old index."""
+    parts the index no longer lists and any other file in `folder`. A run that fails
+    before this leaves the old index."""
     write_json(folder / INDEX, entries)
     write_text(_stamp(folder), code_digest())
     listed = {entry["part"] for entry in entries}
@@ -78,7 +78,7 @@ def finish(folder: Path, entries: list[dict], keep: set[str] = frozenset()) -> N
         if path.name not in listed:
             shutil.rmtree(path, ignore_errors=True)  # also what lost attempts left
     for path in folder.iterdir():
-        if path.name not in {INDEX, PARTS, *keep}:
+        if path.name not in {INDEX, PARTS}:
             shutil.rmtree(path) if path.is_dir() else path.unlink()
 
 

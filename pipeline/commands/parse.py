@@ -8,7 +8,7 @@ from pipeline.commands.options import option, params, raw
 
 @click.command("parse")
 @raw
-@option("--out", "build/parse", "Folder for the parts of each raw file, and rejects.parquet.")
+@option("--out", "build/parse", "Folder for the parts of each raw file.")
 @option("--metrics", "metrics/parse.json", "Where to write the counts.")
 @params
 @engine

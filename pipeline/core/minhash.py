@@ -193,10 +193,13 @@ def band_hashes(keys: pa.Array, size: int, num_perm: int, bands: int, seed: int)
     return _bands(data, offsets, odd_weights(size, seed), a, b, rows, bands)
 
 
-def load() -> None:
-    """Load the compiled functions (from numba's cache) now rather than at their first call,
-    with arrays of the types they are called with, and no Arrow: worker processes forked
-    after it share them."""
+def load(bands: bool = False, pairs: bool = False) -> None:
+    """Load the compiled functions a stage calls (from numba's cache: `bands` for
+    `band_hashes`, `pairs` for `jaccards`) now rather than at their first call, with
+    arrays of the types they are called with, and no Arrow: worker processes forked after
+    it share them."""
     data, offsets, one = np.frombuffer(b"a", np.uint8), np.array([0, 1]), odd_weights(1, 0)
-    _jaccards(*_flat_shingles(data, offsets, one), np.empty((0, 2), np.int64))
-    _bands(data, offsets, one, one, one, one, 1)
+    if pairs:
+        _jaccards(*_flat_shingles(data, offsets, one), np.empty((0, 2), np.int64))
+    if bands:
+        _bands(data, offsets, one, one, one, one, 1)

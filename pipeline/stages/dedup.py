@@ -484,7 +484,7 @@ def run(
     entries = parts.index(normalized)
     names = [entry["part"] for entry in entries]
     home = out.with_name(f"{out.name}.index")
-    minhash.load()  # before the workers fork, which verify pairs with it
+    minhash.load(pairs=True)  # before the workers fork, which verify pairs with it
     stamp = _stamp(params, lengths, id_registry)
     with (
         mapper(workers(processes, os.cpu_count() or 1)) as pmap,  # workers forked while small

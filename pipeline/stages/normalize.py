@@ -102,7 +102,7 @@ def run(parsed: Path, out: Path, params: DedupParams, batch_rows: int, processes
     groups = list(grouped(((item, item[2]) for item in todo), limit))
     job = partial(normalize_parts, parsed=parsed, out=out, params=params, batch_rows=batch_rows)
     utf8.load()  # the compiled functions, before the workers fork: they share them
-    minhash.load()
+    minhash.load(bands=True)
     with progress(total=len(entries), unit="file") as bar:
         bar.update(len(entries) - len(todo))
         for count in ordered_map(job, groups, workers(processes, len(groups))):

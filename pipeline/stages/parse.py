@@ -19,7 +19,7 @@ from pipeline.core.chunks import CHUNK_BYTES, Chunk, parse_chunk, plan
 from pipeline.core.coverage import CoverageError
 from pipeline.core.dump import ParsedDump
 from pipeline.core.segment import Rules
-from pipeline.io import RowGroupWriter, atomic_dir, write_json, write_parquet
+from pipeline.io import RowGroupWriter, atomic_dir, write_json
 from pipeline.parallel import capacity, group_limit, grouped, ordered_map
 from pipeline.parallel import workers as processes
 from pipeline.parts import OCCURRENCES, PARTS, REJECTS, part_name
@@ -92,9 +92,9 @@ def parse_tasks(
 ) -> list[tuple[Task, object]]:
     """Each task and its result: the summary of its part, read if the part exists, written
     if the chunk is the whole file; else the chunk's tables and what was counted. The
-    occurrences of every chunk are validated together, so that a group of small files
-    pays validation's fixed cost once; a file that cannot be parsed fails the group after
-    the files before it are validated, so that errors come in file order."""
+    occurrences (and the rejects) of every chunk are validated together, so that a group
+    of small files pays validation's fixed cost once; a file that cannot be parsed fails
+    the group after the files before it are validated, so that errors come in file order."""
     parsed, failure = [], None
     for task in tasks:
         try:
@@ -102,9 +102,10 @@ def parse_tasks(
         except ParseError as error:
             failure = error
             break
-    found = [tables[OCCURRENCES] for tables, _ in filter(None, parsed)]
-    if found:
-        validate(ParsedOccurrences, pa.concat_tables(found))
+    for file, model in ((OCCURRENCES, ParsedOccurrences), (REJECTS, Rejects)):
+        found = [tables[file] for tables, _ in filter(None, parsed)]
+        if found:
+            validate(model, pa.concat_tables(found))
     if failure:
         raise failure
     return [(task, _result(task, chunk)) for task, chunk in zip(tasks, parsed, strict=True)]
@@ -131,7 +132,7 @@ def _parsed(
         raise ParseError(
             f"{task.file.name}:{error}{where} (lossless invariant broken: please report)"
         ) from None
-    tables = {  # validated by the caller; the rejects, few, all at once at the run's end
+    tables = {  # validated by the caller
         OCCURRENCES: pa.Table.from_pylist(
             parsed.occurrences, schema=arrow_schema(ParsedOccurrences)
         ),
@@ -160,9 +161,8 @@ def _ticked(results: Iterator[tuple[Task, object]], bar) -> Iterator:
 
 def _write_part(task: Task, chunks: Iterable[tuple[dict[str, pa.Table], ParsedDump]]) -> dict:
     """Write the parsed chunks of one raw file, in order, into its part; return the part's
-    summary. Every chunk's occurrences were validated: their spans lie within it, so the
-    rows of all are unique and in order too (the rejects of every file are validated at
-    the end of the run, all at once)."""
+    summary. Every chunk's rows were validated: their spans lie within it, so the rows of
+    all are unique and in order too."""
     counted, reasons, encodings, occurrences = [], Counter(), Counter(), 0
     with (
         atomic_dir(task.folder, retried=True) as tmp,
@@ -212,8 +212,7 @@ def run(
 ) -> dict:
     """Parse every raw file of the folder `raw` (a path, or a URI: `pipeline.storage`) into
     its part of `out` (reusing the parts of files parsed before), a file larger than
-    `chunk_bytes` a chunk at a time across the workers, and gather the rejects of all into
-    out/rejects.parquet, which is small.
+    `chunk_bytes` a chunk at a time across the workers.
 
     Return the metrics, and how many files were `parsed` now (the others were reused)."""
     files = storage.listing(raw)
@@ -237,11 +236,8 @@ def run(
             digests.append(digest)
             parsed += new
     entries = [{"source": s["source"], "part": s["part"]} for s in summaries]
-    rejects = parts.read(out, REJECTS, arrow_schema(Rejects), entries)
-    validate(Rejects, rejects)  # every file's at once: Pandera's cost is mostly per table
-    parts.finish(out, entries, {REJECTS})
+    parts.finish(out, entries)
     write_json(seen, dict(zip(keys, digests, strict=True)))
-    write_parquet(rejects, out / REJECTS)
     reasons = Counter({reason: 0 for reason in REJECT_REASONS})
     encodings = Counter()
     for s in summaries:

@@ -8,7 +8,6 @@ import shutil
 from collections import Counter
 from pathlib import Path
 
-import pyarrow.parquet as pq
 import pytest
 
 from pipeline import parts, storage
@@ -28,7 +27,7 @@ def run(raw, tmp_path, parse_settings):
     assert json.loads(metrics.read_text()) | {"parsed": summary["parsed"]} == summary
     return (
         parts.read(out, parts.OCCURRENCES, arrow_schema(ParsedOccurrences)),
-        pq.read_table(out / "rejects.parquet"),
+        parts.read(out, parts.REJECTS, arrow_schema(Rejects)),
         summary,
     )
 
