@@ -11,7 +11,8 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from pipeline.release.reader import config_tables
+from pipeline.io import read_rows
+from pipeline.release.reader import config_tables, shards
 from pipeline.report.summary import LARGEST
 from pipeline.report.table import Table, searchable
 
@@ -20,24 +21,30 @@ PER_REASON = 3  # rejects shown of each reason
 
 @dataclass(frozen=True)
 class Shown:
-    groups: list[dict]  # the largest groups: id, n_occurrences and row, largest first
+    groups: list[dict]  # the largest groups: id, n_occurrences, row and `at`, largest first
     copies: dict[str, list[dict]]  # abstract_id -> its occurrences' source, line_start, match
     table: Table  # the first abstracts, searchable
     rejects: list[dict]  # reason, source, line_start, text, in release order
     texts: dict[int, str]  # row -> text, of the abstracts in `groups`
 
+    def record(self) -> dict:
+        """What to keep for the next run: the table's record, the groups' texts by `at`."""
+        texts = {group["at"]: self.texts[group["row"]] for group in self.groups}
+        return {"table": self.table.record(), "texts": texts}
+
 
 def shown(release: Path, table_rows: int, page: Path, kept: dict, found: dict) -> Shown:
     """What the report shows of the release in folder `release`, whose shards' summaries
-    (with texts) are `found`; the searchable table is taken from the `page` written before
-    where `kept` (its record) says it holds the same rows."""
+    are `found`; what the last run kept (`Shown.record`) spares reading the searchable
+    table (taken from the `page` written before where it holds the same rows) and the
+    texts of groups in shards that did not change."""
     groups = largest(found["default"])
     return Shown(
-        groups=[{k: group[k] for k in ("id", "n_occurrences", "row")} for group in groups],
+        groups=groups,
         copies=copies(release, [group["id"] for group in groups]),
-        table=searchable(release, table_rows, page, kept),
+        table=searchable(release, table_rows, page, kept.get("table")),
         rejects=rejects(release),
-        texts={group["row"]: group["text"] for group in groups},
+        texts=texts(release, groups, kept.get("texts") or {}),
     )
 
 
@@ -52,12 +59,23 @@ def _numbered(tables):
 
 def largest(found: list[dict], top: int = LARGEST) -> list[dict]:
     """The `top` largest groups of the default shards whose summaries are `found`, largest
-    first, then by id (unique: the order is total), each with its row in the config."""
+    first, then by id (unique: the order is total), each with its row in the config and
+    `at`, its shard's key and its row there."""
     groups, start = [], 0
     for shard in found:
-        groups += [group | {"row": start + group["row"]} for group in shard["largest"]]
+        for group in shard["largest"]:
+            at = f"{shard['key']}:{group['row']}"
+            groups.append(group | {"row": start + group["row"], "at": at})
         start += shard["rows"]
     return sorted(groups, key=lambda group: (-group["n_occurrences"], group["id"]))[:top]
+
+
+def texts(release: Path, groups: list[dict], kept: dict) -> dict[int, str]:
+    """The texts of the abstracts of `groups`, by row: those `kept` by `at` taken from
+    there, the others read."""
+    found = {g["row"]: kept[g["at"]] for g in groups if isinstance(kept.get(g["at"]), str)}
+    missing = [group["row"] for group in groups if group["row"] not in found]
+    return found | (read_rows(shards(release, "default"), "text", missing) if missing else {})
 
 
 def copies(release: Path, ids: list[str]) -> dict[str, list[dict]]:

@@ -1,5 +1,5 @@
 """What each shard of a release adds to its figures: a config's counts, and a `default`
-shard's largest groups (with their texts, for the report).
+shard's largest groups.
 
 The report keeps the summaries beside the page (`report --kept`), each by the shard's name,
 size and SHA-256 in the release's manifest (which publish writes with the shards) and the
@@ -13,7 +13,6 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from pipeline.io import read_rows
 from pipeline.release import checksums
 from pipeline.release.reader import shard_table, shards
 from schemas import FLAGS
@@ -44,10 +43,10 @@ def largest(table: pa.Table, top: int = LARGEST) -> pa.Table:
     return table.take(pc.select_k_unstable(table, top, keys))
 
 
-def summarize(release: Path, config: str, shard: Path, texts: bool) -> dict:
+def summarize(release: Path, config: str, shard: Path) -> dict:
     """What the `shard` of `config` adds to the figures of the release in `release` (JSON):
-    its rows and counts; for `default`, its largest groups, each with its row in the shard
-    (and its text if `texts`)."""
+    its rows and counts; for `default`, its largest groups, each with its row in the
+    shard."""
     table = shard_table(release, shard, COLUMNS[config])
     found = {"rows": table.num_rows}
     if config != "default":
@@ -57,21 +56,17 @@ def summarize(release: Path, config: str, shard: Path, texts: bool) -> dict:
     numbered = table.select(["id", "n_occurrences"]).append_column(
         "row", pa.array(range(table.num_rows), pa.int64())
     )
-    groups = largest(numbered).to_pylist()
-    if texts:
-        text = read_rows([shard], "text", [group["row"] for group in groups])
-        groups = [group | {"text": text[group["row"]]} for group in groups]
     return found | {
         "duplicated": _sum(pc.greater(table.column("n_occurrences"), 1)),
         "flags": {flag: _sum(table.column(flag)) for flag in FLAGS},
         "lengths": sorted(counts(bins).items()),
-        "largest": groups,
+        "largest": largest(numbered).to_pylist(),
     }
 
 
-def summaries(release: Path, kept: dict, texts: bool = False) -> tuple[dict, dict]:
-    """Each config's shard summaries, in shard order (the default shards' with their texts
-    if `texts`), those `kept` (`load`) taken from there; and the summaries to keep, by key."""
+def summaries(release: Path, kept: dict) -> tuple[dict, dict]:
+    """Each config's shard summaries, in shard order, each with its `key`, those `kept`
+    taken from there; and the summaries to keep, by key."""
     from pipeline.parts import code_digest
 
     listed, code = checksums.listed(release), code_digest()
@@ -80,10 +75,10 @@ def summaries(release: Path, kept: dict, texts: bool = False) -> tuple[dict, dic
         found[config] = []
         for shard in shards(release, config):
             name = shard.relative_to(release).as_posix()
-            key = f"{code}\0{texts}\0{name}\0{shard.stat().st_size}\0{listed.get(name)}"
+            key = f"{code}\0{name}\0{shard.stat().st_size}\0{listed.get(name)}"
             key = hashlib.blake2b(key.encode(), digest_size=16).hexdigest()
-            summary = kept.get(key) or summarize(release, config, shard, texts)
-            found[config].append(summary)
+            summary = kept.get(key) or summarize(release, config, shard)
+            found[config].append(summary | {"key": key})
             if name in listed:
                 keep[key] = summary
     return found, keep

@@ -28,12 +28,12 @@ def run(
     shards that changed (`pipeline.report.summary`) and takes the searchable table from the
     page at `out` where it holds the same rows (`pipeline.report.table`)."""
     before = read_state(kept) if kept else {}
-    found, keep = summary.summaries(release, before.get("summaries", {}), texts=True)
+    found, keep = summary.summaries(release, before.get("summaries", {}))
     figured = figures(release, found)
-    seen = shown(release, table_rows, out, before.get("table"), found)
+    seen = shown(release, table_rows, out, before, found)
     write_bytes(out, render(figured, seen))
     if kept:
-        write_state(kept, {"table": seen.table.record(), "summaries": keep})
+        write_state(kept, {"summaries": keep, **seen.record()})
     write_text(plots / "lengths.csv", _csv(["words", "abstracts"], figured.lengths.items()))
     write_text(
         plots / "sources.csv",

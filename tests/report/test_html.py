@@ -6,8 +6,9 @@ import pytest
 from click.testing import CliRunner
 
 from pipeline.cli import main
+from pipeline.io import read_rows
 from pipeline.release import checksums
-from pipeline.report import summary, table
+from pipeline.report import shown, summary, table
 from pipeline.stages import report
 from tests.conftest import SEEDS, run_pipeline
 
@@ -116,8 +117,11 @@ def test_a_report_reads_only_the_shards_that_changed_and_keeps_its_table(
     monkeypatch.setattr(
         summary, "summarize", lambda *args: summarized.append(args[2]) or summarize(*args)
     )
+    texts = []
+    monkeypatch.setattr(shown, "read_rows", lambda *args: texts.append(args) or read_rows(*args))
     report.run(dist, out, plots, 1000, kept)
     assert not made and not summarized and out.read_bytes() == page.read_bytes()
+    assert not texts  # the largest groups' texts too are kept
     # Another limit, a shard's checksum changed (as a new shard's would), a page whose data
     # was edited, the kept state edited, nothing kept: the table is read again where it may
     # differ, the shards whose summary is not kept are read, and the page is the one a
