@@ -15,16 +15,13 @@ import json
 import shutil
 from pathlib import Path
 
-import pyarrow as pa
-import pyarrow.parquet as pq
-
 from pipeline.io import write_json, write_text
 
 INDEX = "index.json"
 PARTS = "parts"
 # The file of a part of parse or normalize that holds its occurrences.
 OCCURRENCES = "occurrences.parquet"
-# Each parse part's rejects, and all of them gathered in the stage's folder.
+# Each parse part's rejects.
 REJECTS = "rejects.parquet"
 # Dedup's output: every normalized occurrence's abstract, in part order.
 LINKS = "links.parquet"
@@ -87,11 +84,3 @@ def paths(folder: Path, file: str, entries: list[dict] | None = None) -> list[Pa
     `entries` name, before they are its index)."""
     listed = index(folder) if entries is None else entries
     return [folder / PARTS / entry["part"] / file for entry in listed]
-
-
-def read(folder: Path, file: str, schema: pa.Schema, entries: list[dict] | None = None):
-    """`file` of every part of `folder` (or of those `entries` name), concatenated in index
-    order, as `schema`."""
-    files = paths(folder, file, entries)
-    tables = [pq.ParquetFile(path).read() for path in files]  # read_table: 2x slower
-    return pa.concat_tables(tables).cast(schema) if tables else schema.empty_table()

@@ -5,9 +5,12 @@ import re
 import tempfile
 from pathlib import Path
 
+import pyarrow as pa
+import pyarrow.parquet as pq
 import pytest
 
 from bench.workspace import ROOT, copy_project, sh  # noqa: F401  (the tests use them)
+from pipeline import parts
 from pipeline.config import Params
 
 # `datasets` caches what tests load: keep it out of the user's cache, and offline.
@@ -83,3 +86,9 @@ def run_pipeline(
         shards=out / "publish.json",
     )
     return out / "abstracts"
+
+
+def read_parts(folder: Path, file: str, schema: pa.Schema) -> pa.Table:
+    """`file` of every part of a parse or normalize output `folder`, in index order."""
+    tables = [pq.read_table(path) for path in parts.paths(folder, file)]
+    return pa.concat_tables(tables).cast(schema) if tables else schema.empty_table()

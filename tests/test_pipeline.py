@@ -8,11 +8,11 @@ import pytest
 from pipeline import parts
 from schemas import ParsedOccurrences, Rejects
 from schemas.derive import arrow_schema
-from tests.conftest import copy_project, set_version, sh, tree
+from tests.conftest import copy_project, read_parts, set_version, sh, tree
 
 
 def occurrences(copy):
-    return parts.read(copy / "build/parse", parts.OCCURRENCES, arrow_schema(ParsedOccurrences))
+    return read_parts(copy / "build/parse", parts.OCCURRENCES, arrow_schema(ParsedOccurrences))
 
 
 @pytest.mark.slow
@@ -20,7 +20,7 @@ def test_dvc_repro_builds_what_is_committed(project):
     copy, env = project
     sh("dvc", "repro", cwd=copy, env=env)
     assert occurrences(copy).num_rows == 26
-    assert parts.read(copy / "build/parse", parts.REJECTS, arrow_schema(Rejects)).num_rows == 1
+    assert read_parts(copy / "build/parse", parts.REJECTS, arrow_schema(Rejects)).num_rows == 1
     # dvc.lock, metrics and exported schemas in git are exactly what the code builds.
     assert sh("git", "status", "--porcelain", cwd=copy, env=env).stdout == ""
     assert "up to date" in sh("dvc", "status", cwd=copy, env=env).stdout

@@ -12,8 +12,8 @@ from pipeline.commands.options import option, params
 @option(
     "--kept",
     "build/report.json",
-    "What the searchable table was made from, kept so that the next run takes it from the "
-    "page when its rows are the same.",
+    "What the page was made from (each shard's summary, the shown groups' texts, the "
+    "searchable table's record), kept so that the next run reads only what changed.",
 )
 @params
 def command(release, out, plots, kept, params):

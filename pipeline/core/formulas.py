@@ -433,11 +433,15 @@ def render_formula(content: str) -> str | None:
     return " ".join(rendered.replace(_SPACE, " ").split()) or None
 
 
-def _joins_dash(before: str, rendering: str, after: str) -> bool:
-    """Whether a rendering has two `-` in a row, or one beside a `-` of the text around it:
-    read again, they are TeX's `--`, a dash, so that rendering is not faithful
-    (`-\\(-\\)`, `\\(--\\)`)."""
-    return "--" in before[-1:] + rendering + after[:1]
+def _rereads(before: str, rendering: str, after: str) -> bool:
+    """Whether a rendering would read otherwise once beside the text around it: two `-`
+    in a row, or one beside a `-` of the text, are TeX's `--`, a dash (`-\\(-\\)`,
+    `\\(--\\)`); a `-` that ends a word before a blank is a word cut at its hyphen, which
+    the next reading joins (`$x-$ b`; a `$-$` between blanks is a dash, and stays one)."""
+    if "--" in before[-1:] + rendering + after[:1]:
+        return True
+    ending = (before[-1:] + rendering)[-2:]  # the rendering's last character, and the one before
+    return ending[-1:] == "-" and ending[:-1].strip() != "" and after[:1].isspace()
 
 
 def render_math(text: str) -> tuple[str, list[str]]:
@@ -450,7 +454,9 @@ def render_math(text: str) -> tuple[str, list[str]]:
         parts += (text[at : formula.start], f"\x00m{len(rendered)}\x00")
         as_written = " ".join(text[formula.start : formula.end].split())
         rendering = render_formula(formula.content) or as_written
-        if _joins_dash(text[: formula.start], rendering, text[formula.end :]):
+        touching = rendered and formula.start == at  # right after the last formula
+        before = rendered[-1] if touching else text[: formula.start]
+        if _rereads(before, rendering, text[formula.end :]):
             rendering = as_written
         rendered.append(rendering)
         at = formula.end

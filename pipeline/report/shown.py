@@ -37,7 +37,7 @@ def shown(release: Path, table_rows: int, page: Path, kept: dict, found: dict) -
     """What the report shows of the release in folder `release`, whose shards' summaries
     are `found`; what the last run kept (`Shown.record`) spares reading the searchable
     table (taken from the `page` written before where it holds the same rows) and the
-    texts of groups in shards that did not change."""
+    texts of the groups it showed, from shards that did not change."""
     groups = largest(found["default"])
     return Shown(
         groups=groups,

@@ -1,10 +1,10 @@
 """What each shard of a release adds to its figures: a config's counts, and a `default`
 shard's largest groups.
 
-The report keeps the summaries beside the page (`report --kept`), each by the shard's name,
-size and SHA-256 in the release's manifest (which publish writes with the shards) and the
-code, so that a run reads only the shards it has no summary of: its cost follows what
-changed, as publish's does.
+The report keeps the summaries in its state (`report --kept`, build/report.json), each by
+the shard's name, size and SHA-256 in the release's manifest (which publish writes with
+the shards) and the code, so that a run reads only the shards it has no summary of: its
+cost follows what changed, as publish's does.
 """
 
 import hashlib

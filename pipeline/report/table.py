@@ -2,12 +2,13 @@
 last page when the shards they come from are the same.
 
 Reading those texts and encoding them is most of the report's cost, and it does not shrink
-with the release (`report.table_rows`, 50,000 by default). So the report keeps, beside the
-page (`report --kept`), what its table was made from (the code, the row limit, and each
-shard read: its name, size and SHA-256 in the release's manifest, which publish writes
-with the shards) and a digest of the table's data; a run that finds both the same takes
-the data from the page, the same bytes it would write. A page edited or cut short is not
-trusted: its data's digest differs. The page itself depends on the rows only.
+with the release (`report.table_rows`, 50,000 by default). So the report keeps, in its
+state (`report --kept`, build/report.json), what its table was made from (the code, the
+row limit, and each shard read: its name, size and SHA-256 in the release's manifest,
+which publish writes with the shards) and a digest of the table's data; a run that finds
+both the same takes the data from the page, the same bytes it would write. A page edited
+or cut short is not trusted: its data's digest differs. The page itself depends on the
+rows only.
 """
 
 import hashlib

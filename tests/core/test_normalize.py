@@ -326,6 +326,8 @@ plain_texts = st.text(
 @example(r"$\alpha$ ``x'' \'s a`b'c 95% R&D")
 @example(r"-\(-\)")  # rendered, the formula's minus and the hyphen were `--`, a dash
 @example(r"\(--\)")
+@example(r"\(-\)\(-\)")  # two formulas, side by side
+@example(r"a $x$$-$ b")  # `x- b`, a word cut at its hyphen when read again
 def test_clean_is_idempotent(text):
     once = clean(text)
     # Paragraphs come out joined by one `\n`, which a second pass reads as a hard wrap: so

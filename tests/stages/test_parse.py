@@ -17,7 +17,7 @@ from pipeline.release.reader import read_config
 from pipeline.stages import parse as stage
 from schemas import ParsedOccurrences, Rejects
 from schemas.derive import TableError, arrow_schema
-from tests.conftest import SEEDS, run_pipeline, tree
+from tests.conftest import SEEDS, read_parts, run_pipeline, tree
 
 
 def run(raw, tmp_path, parse_settings):
@@ -26,8 +26,8 @@ def run(raw, tmp_path, parse_settings):
     summary = stage.run(raw, out, metrics, rules, ratio, workers=2)
     assert json.loads(metrics.read_text()) | {"parsed": summary["parsed"]} == summary
     return (
-        parts.read(out, parts.OCCURRENCES, arrow_schema(ParsedOccurrences)),
-        parts.read(out, parts.REJECTS, arrow_schema(Rejects)),
+        read_parts(out, parts.OCCURRENCES, arrow_schema(ParsedOccurrences)),
+        read_parts(out, parts.REJECTS, arrow_schema(Rejects)),
         summary,
     )
 
@@ -341,7 +341,7 @@ def test_the_output_is_the_same_whatever_the_chunk_size(tmp_path, parse_settings
     found = outputs(raw, tmp_path, parse_settings, (chunks.CHUNK_BYTES, 1024, 3000, 10_000))
     assert all(output == found[0] for output in found[1:])
     assert found[0][1]["occurrences"] == 3 * 27 + 1
-    kept = parts.read(tmp_path / "1024/parse", parts.OCCURRENCES, arrow_schema(ParsedOccurrences))
+    kept = read_parts(tmp_path / "1024/parse", parts.OCCURRENCES, arrow_schema(ParsedOccurrences))
     sources = Counter(kept["source"].to_pylist())
     assert sources["windows.txt"] == sources["big.txt"]
 
