@@ -1,7 +1,9 @@
-"""What the report shows, read a shard at a time, equals what a read of the whole
-config would pick, however the rows are cut into shards."""
+"""What the report shows and counts, read a shard at a time and merged from the shards'
+summaries, equals what a read of the whole config would give, however the rows are cut
+into shards."""
 
 import tempfile
+from collections import Counter
 from pathlib import Path
 
 import pyarrow as pa
@@ -10,6 +12,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from pipeline.report import shown, summary, table
+from pipeline.report.figures import figures
 from schemas import FLAGS, REJECT_REASONS
 
 cuts = st.lists(st.integers(0, 40), max_size=6)
@@ -30,6 +33,7 @@ SCHEMAS = {
         [("id", pa.string()), ("n_words", pa.int64()), ("n_occurrences", pa.int64())]
         + [(flag, pa.bool_()) for flag in FLAGS]
     ),
+    "occurrences": pa.schema([("source", pa.string()), ("match", pa.string())]),
     "rejects": pa.schema(
         [
             ("reason", pa.string()),
@@ -79,3 +83,49 @@ def test_rejects_shown_are_the_first_of_each_reason_whatever_the_shards(reasons,
         ]
         got = shown.rejects(folder, per_reason)
         assert [{k: v for k, v in r.items() if k != "row"} for r in got] == expected
+
+
+@settings(max_examples=50, deadline=None)
+@given(
+    st.lists(st.tuples(st.integers(1, 4), st.integers(0, 400), st.booleans()), max_size=30),
+    st.lists(st.tuples(st.sampled_from("abc"), st.sampled_from(["exact", "near"])), max_size=30),
+    st.lists(st.tuples(st.sampled_from("ab"), st.sampled_from(sorted(REJECT_REASONS))), max_size=9),
+    cuts,
+    cuts,
+)
+def test_figures_merged_from_shard_summaries_are_the_whole_releases(
+    abstracts, occurrences, rejects, cut, other_cut
+):
+    default = [
+        {"id": f"{i:04d}", "n_words": words, "n_occurrences": n}
+        | dict.fromkeys(FLAGS, False)
+        | {FLAGS[0]: flag}
+        for i, (n, words, flag) in enumerate(abstracts)
+    ]
+    found = [{"source": f"{s}.txt", "match": m} for s, m in occurrences]
+    rejected = [
+        {"reason": r, "source": f"{s}.txt", "line_start": i, "text": None}
+        for i, (s, r) in enumerate(rejects)
+    ]
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = release(Path(tmp), "default", default, cut)
+        release(folder, "occurrences", found, other_cut)
+        release(folder, "rejects", rejected, cut)
+        got = figures(folder)
+    sources = {s: {"occurrences": 0, "rejects": 0} for s in [r["source"] for r in found + rejected]}
+    for kind, rows in (("occurrences", found), ("rejects", rejected)):
+        for source, n in Counter(r["source"] for r in rows).items():
+            sources[source][kind] = n
+    assert got.counts == {
+        "abstracts": len(default),
+        "occurrences": len(found),
+        "rejects": len(rejected),
+        "sources": len(sources),
+        "with duplicates": sum(r["n_occurrences"] > 1 for r in default),
+    }
+    assert got.sources == dict(sorted(sources.items()))
+    assert got.flags == dict.fromkeys(FLAGS, 0) | {FLAGS[0]: sum(f for *_, f in abstracts)}
+    bin_ = summary.LENGTH_BIN
+    assert got.lengths == dict(sorted(Counter(w // bin_ * bin_ for _, w, _ in abstracts).items()))
+    assert got.matches == dict(sorted(Counter(m for _, m in occurrences).items()))
+    assert got.reasons == dict(sorted(Counter(r for _, r in rejects).items()))
