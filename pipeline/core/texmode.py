@@ -197,9 +197,10 @@ def render_commands(text: str) -> str:
 
 # --- Punctuation ----------------------------------------------------------------------------
 
-# Quotes hug their content, which holds no backquote or opening quote, no paragraph break, and
-# no `'` but apostrophes between letters (`` `it's' ``).
-_QUOTED = r"(?=[^\s`'‘“])(?:[^`'‘“\n]|\n(?![ \t\r]*\n)|(?<=[^\W\d_])'(?=[^\W\d_]))*?(?<=[^\s`])"
+# Quotes hug their content, which holds no backquote, no opening quote, no double quote
+# (`"`, `”`: which quote closes would be a guess), no paragraph break, and no `'` but
+# apostrophes between letters (`` `it's' ``).
+_QUOTED = r"(?=[^\s`'‘“])(?:[^`'‘“”\"\n]|\n(?![ \t\r]*\n)|(?<=[^\W\d_])'(?=[^\W\d_]))*?(?<=[^\s`])"
 # ``` ``x'' ```, and as written by hand: ``` ``x" ```, `''x''`, `''x"` and `"x''` (a pair of
 # straight quotes stays as it is).
 _DOUBLE_QUOTES = re.compile(

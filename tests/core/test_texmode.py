@@ -144,6 +144,8 @@ def test_links(text, expected):
             "a “one-click fix” and “left” or “right”",
         ),
         ('say "hi" and "bye"', 'say "hi" and "bye"'),
+        # a double quote inside: which quote closes would be a guess, so all stay
+        ("``the \"best\" model''", "``the \"best\" model''"),
     ],
 )
 def test_render_tex_quotes(text, expected):
