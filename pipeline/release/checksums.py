@@ -38,6 +38,13 @@ def listed(folder: Path) -> dict[str, str]:
     return dict(reversed(line.split("  ", 1)) for line in text.splitlines())
 
 
+def identity(folder: Path, path: Path, sums: dict[str, str]) -> str:
+    """A file of the release in `folder` as its manifest knows it (`sums`, from `listed`):
+    its relative path, size and listed SHA-256 (None if unlisted), without reading it."""
+    name = path.relative_to(folder).as_posix()
+    return f"{name}\0{path.stat().st_size}\0{sums.get(name)}"
+
+
 def check(folder: Path) -> list[str]:
     """What is wrong with `folder` against its manifest: one line per problem."""
     if not (folder / MANIFEST).is_file():

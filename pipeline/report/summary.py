@@ -74,11 +74,10 @@ def summaries(release: Path, kept: dict) -> tuple[dict, dict]:
     for config in COLUMNS:
         found[config] = []
         for shard in shards(release, config):
-            name = shard.relative_to(release).as_posix()
-            key = f"{code}\0{name}\0{shard.stat().st_size}\0{listed.get(name)}"
+            key = f"{code}\0{checksums.identity(release, shard, listed)}"
             key = hashlib.blake2b(key.encode(), digest_size=16).hexdigest()
             summary = kept.get(key) or summarize(release, config, shard)
             found[config].append(summary | {"key": key})
-            if name in listed:
+            if shard.relative_to(release).as_posix() in listed:
                 keep[key] = summary
     return found, keep

@@ -82,8 +82,7 @@ def _made_from(release: Path, limit: int) -> str:
     for shard in shards(release, "default"):
         if rows >= limit:
             break
-        name, size = shard.relative_to(release).as_posix(), shard.stat().st_size
-        digest.update(f"{name}\0{size}\0{listed.get(name)}\0".encode())
+        digest.update(f"{checksums.identity(release, shard, listed)}\0".encode())
         rows += parquet_rows(shard)
     return digest.hexdigest()
 
