@@ -521,27 +521,34 @@ def write_links(out: Path, update: Update, changed: np.ndarray, kept: list[dict]
     sizes = [entry["rows"] for entry in entries]
     source = pa.array(np.repeat(np.array([e["source"] for e in entries], object), sizes))
     schema = arrow_schema(Links)
+    link = partial(_links, source, rows, schema=schema)
     with atomic_dir(out) as tmp:
         with RowGroupWriter(tmp / parts.LINKS, schema, LINK_ROWS) as written:
             for start in range(0, len(changed), LINK_ROWS):
-                written.write(_links(source, rows, slice(start, start + LINK_ROWS), schema))
+                written.write(link(slice(start, start + LINK_ROWS)))
         at = np.flatnonzero(changed)
         for start in range(0, len(at), VALIDATE_ROWS):
-            validate(Links, _links(source, rows, at[start : start + VALIDATE_ROWS], schema))
-        bounds = np.cumsum([0, *sizes])
-        counted = np.r_[0, np.cumsum(changed)]
-        before = {entry["part"]: entry for entry in kept}
-        recorded = []
-        for entry, start, stop in zip(entries, bounds[:-1], bounds[1:], strict=True):
-            name = entry["part"]
-            if counted[stop] == counted[start] and before.get(name, {}).get("rows") == stop - start:
-                recorded.append(before[name])
-            else:
-                link = _links(source, rows, slice(start, stop), schema)
-                recorded.append(
-                    {"part": name, "rows": int(stop - start)} | links.digests(name, link)
-                )
+            validate(Links, link(at[start : start + VALIDATE_ROWS]))
+        recorded = _part_digests(entries, changed, kept, link)
         write_json(tmp / links.DIGESTS, recorded)
+    return recorded
+
+
+def _part_digests(entries: list[dict], changed: np.ndarray, kept: list[dict], link) -> list[dict]:
+    """Each part's `part`, `rows` and digests (`pipeline.links`): `kept` from the last run's
+    where no row of the part `changed` and its rows are as many, else made from its links,
+    which `link(rows)` gives."""
+    bounds = np.cumsum([0, *(entry["rows"] for entry in entries)])
+    counted = np.r_[0, np.cumsum(changed)]
+    before = {entry["part"]: entry for entry in kept}
+    recorded = []
+    for entry, start, stop in zip(entries, bounds[:-1], bounds[1:], strict=True):
+        name = entry["part"]
+        if counted[stop] == counted[start] and before.get(name, {}).get("rows") == stop - start:
+            recorded.append(before[name])
+        else:
+            digests = links.digests(name, link(slice(start, stop)))
+            recorded.append({"part": name, "rows": int(stop - start)} | digests)
     return recorded
 
 
