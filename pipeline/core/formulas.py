@@ -275,6 +275,7 @@ class _Renderer:
         return {"~": " ", "'": "′"}.get(token, token)
 
     def escape(self, char: str) -> str:
+        char = " " if char.isspace() else char  # `\<tab>`, `\<newline>`: TeX's control space
         if char not in _ESCAPES:
             raise Unfaithful(f"\\{char}")
         return _ESCAPES[char]

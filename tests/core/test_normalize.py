@@ -328,6 +328,7 @@ plain_texts = st.text(
 @example(r"\(--\)")
 @example(r"\(-\)\(-\)")  # two formulas, side by side
 @example(r"a $x$$-$ b")  # `x- b`, a word cut at its hyphen when read again
+@example("$a\\\t$")  # a control space written with a tab, folded to `\ ` when kept
 @example("``\"\"''")  # the quotes' content was `"`: read again, `"”` was quoted too
 def test_clean_is_idempotent(text):
     once = clean(text)
