@@ -1,20 +1,23 @@
 """Dedup's index, kept between runs so that a run costs what changed.
 
-It holds every distinct key (digest order) with its head, its group's root and a row
-holding it; every occurrence (part order) with what grouping and ranking need and what
-dedup decided for it; each LSH band's hashes in (hash, key) order, so that a new key's
-neighbours in a band are found by a binary search; and the texts of every key ever
-compared (`keys.bin`). It holds for one stamp (params, code, registry) and the parts it
-lists, in order: another stamp, a part removed or changed, a file missing, cut short or
-with another CRC-32 than the one recorded when it was written (the meta too), and the
-stage starts from an empty index, a full build, never trusting a damaged one.
+It holds every distinct key, numbered as they arrived (a run's new keys after the old
+ones, in digest order), with its head, its group's root, a row holding it and, in
+`order`, the keys in digest order; every occurrence (part order) with what grouping and
+ranking need and what dedup decided for it; each LSH band's hashes in chain order (by
+hash, then by key digest), so that a new key's neighbours in a band are found by a binary
+search, in two runs: a base, left as it is (linked into the next index), and a delta
+that takes the new keys until it outgrows a share of the base and is merged into it;
+and the texts of every key ever compared (`keys.bin`, appended to). It holds for one stamp
+(params, code, registry) and the parts it lists, in order: another stamp, a part removed
+or changed, a file missing, cut short or with another checksum (XXH3) than the one
+recorded when it was written (the meta too), and the stage starts from an empty index, a
+full build, never trusting a damaged one.
 """
 
 import contextlib
 import json
 import mmap
 import os
-import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -23,18 +26,25 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
+import xxhash
 
-from pipeline.core.arrays import among
+from pipeline.core.arrays import among, distinct
 from pipeline.io import replacing, take_rows
 
 META = "meta.json"
 TEXT_ARRAYS = ("digest", "start", "end")
+# A band's runs: the base, and the delta that new keys go to.
+RUNS = ("base", "delta")
+KINDS = ("hash", "key")
+# The delta is merged into the base once it holds more than this share of the base's
+# entries: a run that adds a dump then writes about that share of the band, not all of it.
+MERGE_SHARE = 1 / 8
 
 
 @dataclass
 class Index:
-    """The index in memory: `keys` and `rows` hold arrays by name; band b's sorted hashes
-    and keys are in `folder`, read one band at a time."""
+    """The index in memory: `keys` and `rows` hold arrays by name; band b's runs are in
+    `folder`, read one band at a time; `sums` holds each file's checksum."""
 
     folder: Path
     stamp: str
@@ -44,19 +54,25 @@ class Index:
     # The registered ids held by some row, sorted: an abstract cannot take one of them.
     named: np.ndarray = field(default_factory=lambda: np.empty(0, "S16"))
     texts: int = 0  # how many entries of keys.bin are whole (a failed run may add more)
-    text_crc: int = 0  # the CRC-32 of their bytes
+    sums: dict[str, int] = field(default_factory=dict)
 
     @property
     def size(self) -> int:
         return len(self.keys.get("digest", ()))
 
 
-def read_band(folder: Path, b: int, size: int) -> tuple[np.ndarray, np.ndarray]:
-    """Band `b`'s hashes, sorted, and the key of each (ties in key order), of an index of
-    `size` keys in `folder`."""
-    if not size:
-        return np.empty(0, np.uint64), np.empty(0, np.int64)
-    return np.load(folder / f"band-{b}.hash.npy"), np.load(folder / f"band-{b}.key.npy")
+def band_file(b: int, run: str, kind: str) -> str:
+    """The file of band `b`'s `run` (`RUNS`) holding its hashes or keys (`kind`)."""
+    return f"band-{b}.{run}.{kind}.npy"
+
+
+def read_band(folder: Path | None, b: int) -> list[tuple[np.ndarray, np.ndarray]]:
+    """Band `b`'s runs, each its hashes in chain order and the key of each, of the index in
+    `folder` (None: an empty one)."""
+    if folder is None:
+        return [_empty() for _ in RUNS]
+    files = [[folder / band_file(b, run, kind) for kind in KINDS] for run in RUNS]
+    return [tuple(np.load(path, mmap_mode="r") for path in run) for run in files]
 
 
 def load(folder: Path, stamp: str, names: list[str], bands: int) -> Index:
@@ -65,20 +81,20 @@ def load(folder: Path, stamp: str, names: list[str], bands: int) -> Index:
     else an empty one."""
     try:
         meta = json.loads((folder / META).read_text(encoding="utf-8"))
-        if meta.pop("meta_crc") != _meta_crc(meta):
+        if meta.pop("meta_sum") != _meta_sum(meta):
             return Index(folder, stamp)
         listed = [p["part"] for p in meta["parts"]]
         if meta["stamp"] != stamp or not _in_order(listed, names):
             return Index(folder, stamp)
-        crc, arrays = meta["crc"], {}
-        band_files = [f"band-{b}.{kind}.npy" for b in range(bands) for kind in ("hash", "key")]
+        sums, arrays = meta["sums"], {}
+        band_files = [band_file(b, run, k) for b in range(bands) for run in RUNS for k in KINDS]
         kept = {f"key.{name}.npy" for name in meta["keys"]} | {"named.npy"}
         kept |= {f"row.{name}.npy" for name in meta["rows"]}
-        for name in {*crc, *(band_files if meta["size"] else [])}:
+        for name in {*sums, *(band_files if meta["size"] else [])}:
             # Read whole what is kept; the rest (bands, the texts' entries) is checked through
             # a map, one file at a time: memory never holds every file of the index at once.
             values = np.load(folder / name, mmap_mode=None if name in kept else "r")
-            if _crc(values) != crc[name]:
+            if _sum(values) != sums[name]:
                 return Index(folder, stamp)
             if name in kept:
                 arrays[name] = values
@@ -88,38 +104,36 @@ def load(folder: Path, stamp: str, names: list[str], bands: int) -> Index:
             return Index(folder, stamp)
         if {len(a) for a in rows.values()} - {sum(p["rows"] for p in meta["parts"])}:
             return Index(folder, stamp)
-        if _file_crc(folder / "keys.bin", meta["text_bytes"]) != meta["text_crc"]:
+        if _file_sum(folder / "keys.bin", meta["text_bytes"]) != meta["text_sum"]:
             return Index(folder, stamp)
         named = arrays["named.npy"]
     except (OSError, ValueError, EOFError, KeyError, TypeError):  # what np.load raises
         return Index(folder, stamp)
-    texts = meta["texts"], meta["text_crc"]
-    return Index(folder, stamp, meta["parts"], keys, rows, named, *texts)
+    return Index(folder, stamp, meta["parts"], keys, rows, named, meta["texts"], sums)
 
 
-def _crc(values: np.ndarray) -> int:
-    """The CRC-32 of an array's bytes."""
-    return zlib.crc32(np.ascontiguousarray(values).view(np.uint8))
+def _sum(values: np.ndarray) -> int:
+    """The checksum (XXH3, 64 bits) of an array's bytes."""
+    return xxhash.xxh3_64_intdigest(np.ascontiguousarray(values).view(np.uint8))
 
 
-def _file_crc(path: Path, size: int, block: int = 1 << 24) -> int:
-    """The CRC-32 of the first `size` bytes of the file at `path` (-1 if it is shorter)."""
-    crc = 0
+def _file_sum(path: Path, size: int) -> int:
+    """The checksum of the first `size` bytes of the file at `path` (-1 if it is shorter)."""
     with path.open("rb") as file:
-        while size > 0:
-            data = file.read(min(block, size))
-            if not data:
-                return -1
-            crc, size = zlib.crc32(data, crc), size - len(data)
-    return crc
+        if os.fstat(file.fileno()).st_size < size:
+            return -1
+        if not size:
+            return xxhash.xxh3_64_intdigest(b"")
+        with mmap.mmap(file.fileno(), 0, prot=mmap.PROT_READ) as data:
+            return xxhash.xxh3_64_intdigest(memoryview(data)[:size])
 
 
 def write(path: Path, values: np.ndarray) -> int:
     """Save `values` at `path` (.npy), whole or not at all (a band task may run twice at
-    once); return their CRC-32, which `load` checks."""
+    once); return their checksum, which `load` checks."""
     with replacing(path) as tmp, tmp.open("wb") as file:
         np.save(file, values)
-    return _crc(values)
+    return _sum(values)
 
 
 def _in_order(listed: list[str], names: list[str]) -> bool:
@@ -129,14 +143,14 @@ def _in_order(listed: list[str], names: list[str]) -> bool:
     return -1 not in positions and positions == sorted(positions)
 
 
-def save(index: Index, folder: Path, text_bytes: int, crc: dict[str, int]) -> None:
+def save(index: Index, folder: Path, text_bytes: int) -> None:
     """Write the index's arrays to `folder`, where its band and text files are already
-    (their CRC-32s in `crc`), and last its meta."""
-    crc = dict(crc)
+    (their checksums in `index.sums`), and last its meta."""
+    sums = dict(index.sums)
     for kind, arrays in (("key", index.keys), ("row", index.rows)):
         for name, values in arrays.items():
-            crc[f"{kind}.{name}.npy"] = write(folder / f"{kind}.{name}.npy", values)
-    crc["named.npy"] = write(folder / "named.npy", index.named)
+            sums[f"{kind}.{name}.npy"] = write(folder / f"{kind}.{name}.npy", values)
+    sums["named.npy"] = write(folder / "named.npy", index.named)
     meta = {
         "stamp": index.stamp,
         "parts": index.parts,
@@ -145,54 +159,89 @@ def save(index: Index, folder: Path, text_bytes: int, crc: dict[str, int]) -> No
         "rows": list(index.rows),
         "texts": index.texts,
         "text_bytes": text_bytes,
-        "text_crc": index.text_crc,
-        "crc": dict(sorted(crc.items())),
+        "text_sum": _file_sum(folder / "keys.bin", text_bytes),
+        "sums": dict(sorted(sums.items())),
     }
-    meta["meta_crc"] = _meta_crc(meta)
+    meta["meta_sum"] = _meta_sum(meta)
     (folder / META).write_text(json.dumps(meta), encoding="utf-8")
 
 
-def _meta_crc(meta: dict) -> int:
-    """The CRC-32 of the meta's content: an edited meta is not trusted either."""
-    return zlib.crc32(json.dumps(meta, sort_keys=True).encode())
+def _meta_sum(meta: dict) -> int:
+    """The checksum of the meta's content: an edited meta is not trusted either."""
+    return xxhash.xxh3_64_intdigest(json.dumps(meta, sort_keys=True).encode())
 
 
-def merge_band(
-    old: tuple[np.ndarray, np.ndarray], renumber: np.ndarray, hashes: np.ndarray, new: np.ndarray
-):
-    """Band `old` (hashes sorted, keys in key order within a hash) with its keys renumbered
-    (`renumber[key]`) and the `new` keys' `hashes` inserted (`new` ascending); and the old
-    keys now next to a new one with the same hash (their chain in the band changed)."""
-    h, k = old[0], renumber[old[1]]
-    order = np.argsort(hashes, kind="stable")  # the new keys come in key order
-    hashes, new = hashes[order], new[order]
-    if not len(h):  # a full build: nothing to merge with
-        return (hashes, new), np.empty(0, np.int64)
+def merge_band(runs: list, rank: np.ndarray, hashes: np.ndarray, new: np.ndarray):
+    """A band's runs (`read_band`) with the `new` keys' `hashes` added to its delta, merged
+    into its base if it then outgrows it (`MERGE_SHARE`); and the old keys now next to a
+    new one in the band's chain (their neighbours changed). Keys are ordered in a chain by
+    their `rank` (their digests' order); the new ones are numbered after the old ones, in
+    digest order."""
+    base, delta = runs
+    order = np.argsort(hashes, kind="stable")  # by hash, then by digest
+    added = (hashes[order], new[order])
+    delta = _insert(delta, added, rank)
+    first_new = int(new.min(initial=len(rank)))
+    touched = np.empty(0, np.int64)
+    if first_new:  # some old keys: those next to a new one
+        hashed = distinct(added[0])
+        a, b = _chain(*_members(base, hashed), *_members(delta, hashed), rank)
+        touched = np.r_[b[a >= first_new], a[b >= first_new]]
+        touched = touched[touched < first_new]
+    if len(delta[0]) > len(base[0]) * MERGE_SHARE:
+        return [_insert(base, delta, rank), _empty()], touched
+    return [base, delta], touched
+
+
+def band_codes(runs: list, rank: np.ndarray, local: np.ndarray, n: int) -> np.ndarray:
+    """The chain pairs of a band (neighbours with the same hash, its runs merged) whose
+    keys are both among those `local` numbers (-1: not among them), as codes `i * n + j`."""
+    (h, k), delta = runs
+    mixed = distinct(delta[0])  # the hashes whose chains the delta changes
+    same = np.flatnonzero(h[1:] == h[:-1])
+    same = same[~among(h[same], mixed)]
+    a, b = _chain(*_members((h, k), mixed), *delta, rank)
+    a, b = local[np.r_[k[same], a]], local[np.r_[k[same + 1], b]]
+    keep = (a >= 0) & (b >= 0)
+    return a[keep] * n + b[keep]
+
+
+def _empty() -> tuple[np.ndarray, np.ndarray]:
+    return np.empty(0, np.uint64), np.empty(0, np.int64)
+
+
+def _insert(run, added, rank: np.ndarray):
+    """A run with the entries `added` (hashes and keys, in chain order) put in place."""
+    (h, k), (hashes, keys) = run, added
+    if not len(h):
+        return hashes, keys
     pos = np.searchsorted(h, hashes, "left")
-    while True:  # past the keys before it in its bucket: buckets are small
+    while True:  # past the keys before it in its chain: chains are short
         at = pos.clip(max=len(h) - 1)
-        later = (pos < len(h)) & (h[at] == hashes) & (k[at] < new)
+        later = (pos < len(h)) & (h[at] == hashes) & (rank[k[at]] < rank[keys])
         if not later.any():
             break
         pos[later] += 1
-    h, k = np.insert(h, pos, hashes), np.insert(k, pos, new)
-    placed = pos + np.arange(len(pos))
-    before, after = (placed - 1).clip(0), (placed + 1).clip(max=len(h) - 1)
-    touched = np.r_[
-        k[before][(placed > 0) & (h[before] == hashes)],
-        k[after][(placed + 1 < len(h)) & (h[after] == hashes)],
-    ]
-    return (h, k), touched
+    return np.insert(h, pos, hashes), np.insert(k, pos, keys)
 
 
-def band_codes(band: tuple[np.ndarray, np.ndarray], local: np.ndarray, n: int) -> np.ndarray:
-    """The chain pairs of a band (`dedup.band_pairs`: neighbours with the same hash) whose
-    keys are both among those `local` numbers (-1: not among them), as codes `i * n + j`."""
-    h, k = band
+def _members(run, hashes: np.ndarray):
+    """The entries of a run whose hash is among `hashes` (sorted, distinct)."""
+    h, k = run
+    lo, hi = np.searchsorted(h, hashes, "left"), np.searchsorted(h, hashes, "right")
+    counts = hi - lo
+    at = np.repeat(lo - np.r_[0, np.cumsum(counts)[:-1]], counts) + np.arange(counts.sum())
+    return h[at], k[at]
+
+
+def _chain(h1, k1, h2, k2, rank: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The chain pairs (each key and the next of the same hash) of two runs' entries
+    merged."""
+    h, k = np.r_[h1, h2], np.r_[k1, k2]
+    order = np.lexsort((rank[k], h))
+    h, k = h[order], k[order]
     same = np.flatnonzero(h[1:] == h[:-1])
-    a, b = local[k[same]], local[k[same + 1]]
-    keep = (a >= 0) & (b >= 0)
-    return a[keep] * n + b[keep]
+    return k[same], k[same + 1]
 
 
 class Texts:
@@ -210,16 +259,17 @@ class Texts:
             os.link(old.folder / "keys.bin", self.path)
             arrays = [np.load(old.folder / f"text.{name}.npy") for name in TEXT_ARRAYS]
             self.digests, self.starts, self.ends = (values[: old.texts] for values in arrays)
-        self.size, self.crc = int(self.ends.max(initial=0)), old.text_crc
+        self.size = int(self.ends.max(initial=0))
         with self.path.open("ab") as file:
             file.truncate(self.size)
 
     def save(self, folder: Path) -> tuple[int, dict[str, int]]:
         """Write the entries' arrays to `folder`; return how many there are, and the
-        arrays' CRC-32s by file."""
+        arrays' checksums by file."""
         arrays = dict(zip(TEXT_ARRAYS, (self.digests, self.starts, self.ends), strict=True))
-        crc = {f"text.{n}.npy": write(folder / f"text.{n}.npy", a) for n, a in arrays.items()}
-        return len(self.digests), crc
+        return len(self.digests), {
+            f"text.{n}.npy": write(folder / f"text.{n}.npy", a) for n, a in arrays.items()
+        }
 
     def copy(self, digests: np.ndarray, rows: np.ndarray, files: list[Path], sizes) -> None:
         """Copy the texts of the keys of `digests` not copied yet, each read from the
@@ -236,7 +286,6 @@ class Texts:
                 ends = ends[values.offset : values.offset + len(values) + 1]
                 data = values.buffers()[2][ends[0] : ends[-1]]
                 file.write(data)
-                self.crc = zlib.crc32(data, self.crc)
                 lengths.append(np.diff(ends))
         lengths = np.concatenate(lengths)
         ends = self.size + np.cumsum(lengths)

@@ -176,25 +176,32 @@ def _placed(old: list[dict], listed: list[dict], sizes: dict[str, int]):
 
 
 def _merge_band(task) -> tuple[np.ndarray, dict[str, int]]:
-    """Band b of the old index merged with the new keys' hashes, saved in the new index;
-    return the old keys whose chain changed, and the files' CRC-32s."""
-    b, old_folder, folder, size = task
-    old = index.read_band(old_folder, b, size)
-    renumber, new = (
-        np.load(folder / "scratch-renumber.npy"),
-        np.load(folder / "scratch-new-keys.npy"),
-    )
+    """Band b of the old index with the new keys' hashes added, in the new index (a run
+    left as it was linked there); return the old keys whose chain changed, and the files'
+    checksums."""
+    b, old_folder, old_size, old_sums, folder = task
+    runs = index.read_band(old_folder if old_size else None, b)
+    rank, new = np.load(folder / "scratch-rank.npy"), np.load(folder / "scratch-new-keys.npy")
     rows = np.load(folder / "scratch-new-keys-rows.npy")
     hashes = np.fromfile(folder / f"scratch-band-{b}.u64", np.uint64)[rows]
-    (h, k), touched = index.merge_band(old, renumber, hashes, new)
-    crc = {f"band-{b}.hash.npy": h, f"band-{b}.key.npy": k.astype(np.int32)}
-    return touched, {name: index.write(folder / name, values) for name, values in crc.items()}
+    merged, touched = index.merge_band(runs, rank, hashes, new)
+    sums = {}
+    for run, before, (h, k) in zip(index.RUNS, runs, merged, strict=True):
+        for kind, values in zip(index.KINDS, (h, k.astype(np.int32)), strict=True):
+            name = index.band_file(b, run, kind)
+            if old_size and before[0] is h:  # the run as it was: linked, not written
+                os.link(old_folder / name, folder / name)
+                sums[name] = old_sums[name]
+            else:
+                sums[name] = index.write(folder / name, values)
+    return touched, sums
 
 
 def _band_codes(task) -> np.ndarray:
     b, folder, n = task
-    band = (np.load(folder / f"band-{b}.hash.npy"), np.load(folder / f"band-{b}.key.npy"))
-    return index.band_codes(band, np.load(folder / "scratch-local.npy"), n)
+    runs = index.read_band(folder, b)
+    rank, local = np.load(folder / "scratch-rank.npy"), np.load(folder / "scratch-local.npy")
+    return index.band_codes(runs, rank, local, n)
 
 
 class Update:
@@ -203,7 +210,8 @@ class Update:
 
     def __init__(self, old: index.Index, files, listed, folder: Path, params, id_registry):
         self.folder, self.params = folder, params
-        self.old_folder, self.old_size = old.folder, old.size  # not its arrays: see `run`
+        # Not its arrays (see `run`): where its bands are, for the band tasks.
+        self.old = (old.folder, old.size, old.sums)
         names = [entry["part"] for entry in listed]
         fresh = [i for i, n in enumerate(names) if n not in {p["part"] for p in old.parts}]
         with index.bands_out(folder, params.bands) as bands:
@@ -217,53 +225,51 @@ class Update:
             got.pop("key_hash", np.empty(0, "V16")), return_index=True, return_inverse=True
         )
         had = old.keys.get("digest", np.empty(0, "V16"))
-        present = among(digests, had)
+        order = old.keys.get("order", np.empty(0, np.int64))
+        ordered = had[order]  # the old keys' digests, sorted
+        present = among(digests, ordered)
         added = digests[~present]
-        all_digests = np.insert(had, np.searchsorted(had, added), added)
-        renumber = np.arange(len(had)) + np.searchsorted(added, had)
-        new_keys = np.searchsorted(all_digests, added)
-        keys = {"digest": all_digests}
-        keys["head"] = _spread(len(all_digests), renumber, old.keys.get("head"), np.uint64)
-        if len(digests):
-            keys["head"][np.searchsorted(all_digests, digests)] = got["key_head"][first]
-        keys["root"] = _spread(len(all_digests), renumber, old.keys.get("root"), np.int64)
-        if len(had):
-            keys["root"][renumber] = renumber[old.keys["root"]]
-        keys["root"][new_keys] = new_keys
-        keys["first"] = _spread(len(all_digests), renumber, None, np.int64)
-        if len(had):
-            keys["first"][renumber] = old_at[old.keys["first"]]
-        keys["first"][np.searchsorted(all_digests, digests)] = new_at[first]
+        new_keys = len(had) + np.arange(len(added))  # numbered after the old ones
+        number = np.empty(len(digests), np.int64)  # each digest's key
+        number[present] = order[np.searchsorted(ordered, digests[present])]
+        number[~present] = new_keys
+        order = np.insert(order, np.searchsorted(ordered, added), new_keys)
+        keys = {"digest": np.r_[had, added], "order": order}
+        keys["root"] = np.r_[old.keys.get("root", np.empty(0, np.int64)), new_keys]
+        keys["head"] = _grown(old.keys.get("head"), len(added), np.uint64)
+        old_first = old_at[old.keys["first"]] if len(had) else None
+        keys["first"] = _grown(old_first, len(added), np.int64)
+        if len(digests):  # a new row holds each of these keys
+            keys["head"][number] = got["key_head"][first]
+            keys["first"][number] = new_at[first]
         rows = {}
         for name, values in old.rows.items():
             rows[name] = np.empty(n, values.dtype)
             rows[name][old_at] = values
-        if len(old_at):
-            rows["key"][old_at] = renumber[old.rows["key"]]
-        rows.setdefault("key", np.empty(n, np.int64))[new_at] = np.searchsorted(
-            all_digests, digests
-        )[inverse]
+        rows.setdefault("key", np.empty(n, np.int64))[new_at] = number[inverse]
         for name, values in got.items():
             if name == "key_head":
                 continue
             rows.setdefault(name, np.empty(n, values.dtype))[new_at] = values
         self.keys, self.rows, self.entries = keys, rows, entries
-        self.had_keys = np.searchsorted(all_digests, digests[present])
+        self.had_keys = number[present]
         # The registered ids some row holds, sorted: an abstract cannot take one of them.
         named = distinct(np.r_[old.named, rows.get("registered", [])])
         self.named = named[named != b""].astype("S16")
-        np.save(folder / "scratch-renumber.npy", renumber)
+        # Each key's rank in digest order, by which a chain is ordered.
+        self.rank = np.empty(len(order), np.int64)
+        self.rank[order] = np.arange(len(order))
+        np.save(folder / "scratch-rank.npy", self.rank)
         np.save(folder / "scratch-new-keys.npy", new_keys)
         np.save(folder / "scratch-new-keys-rows.npy", first[np.searchsorted(digests, added)])
         self.new_keys = new_keys
 
     def touched(self, pmap) -> np.ndarray:
         """Merge the bands; return the keys whose groups must be made again."""
-        size, folder = self.old_size, self.folder
-        tasks = ((b, self.old_folder, folder, size) for b in range(self.params.bands))
+        tasks = ((b, *self.old, self.folder) for b in range(self.params.bands))
         merged = list(pmap(_merge_band, tasks))
         near = [touched for touched, _ in merged]
-        self.crc = {name: crc for _, files in merged for name, crc in files.items()}
+        self.sums = {name: value for _, files in merged for name, value in files.items()}
         heads = self.keys["head"]
         new_heads = distinct(heads[self.new_keys])
         new_heads = new_heads[new_heads != 0]
@@ -272,12 +278,9 @@ class Update:
         return distinct(np.r_[near, same_head, self.had_keys, self.new_keys])
 
 
-def _spread(n: int, at: np.ndarray, values, dtype) -> np.ndarray:
-    """An array of `n` zeros, with `values` placed `at`."""
-    out = np.zeros(n, dtype)
-    if values is not None and len(at):
-        out[at] = values
-    return out
+def _grown(values: np.ndarray | None, more: int, dtype) -> np.ndarray:
+    """`values` (none: empty) followed by `more` zeros."""
+    return np.r_[np.empty(0, dtype) if values is None else values, np.zeros(more, dtype)]
 
 
 @dataclass
@@ -303,6 +306,7 @@ def regroup(update: Update, roots_touched: np.ndarray, pmap, verdicts: Verdicts,
     chosen = among(keys["root"], roots_touched)
     chosen[update.new_keys] = True
     chosen = np.flatnonzero(chosen)
+    chosen = chosen[np.argsort(update.rank[chosen])]  # in digest order, as a clean build's
     local = np.full(len(keys["digest"]), -1, np.int64)
     local[chosen] = np.arange(len(chosen))
     np.save(update.folder / "scratch-local.npy", local)
@@ -484,8 +488,8 @@ def run(
     entries = parts.index(normalized)
     names = [entry["part"] for entry in entries]
     home = out.with_name(f"{out.name}.index")
-    minhash.load(pairs=True)  # before the workers fork, which verify pairs with it
     stamp = _stamp(params, lengths, id_registry)
+    minhash.load(pairs=True)  # before the workers fork, which verify pairs with it
     with (
         mapper(workers(processes, os.cpu_count() or 1)) as pmap,  # workers forked while small
         atomic_dir(home) as folder,
@@ -494,17 +498,17 @@ def run(
         texts, full = index.Texts(folder, old), not old.parts
         verdicts = Verdicts(out.with_name(f"{out.name}.pairs.npz"), params)
         update = Update(old, files, entries, folder, params, id_registry)
-        del old  # its arrays, renumbered, are the update's: memory holds them once
+        del old  # its arrays, grown, are the update's: memory holds them once
         made, changed = decide(update, pmap, verdicts, texts, lengths)
         verdicts.save(*made.verdicts, everything=full)
         kept = [] if full else links.read_digests(home)  # the last run's, as its index
         write_json(folder / links.DIGESTS, write_links(out, update, changed, kept))
-        entries, text_crc = texts.save(folder)
+        entries, text_sums = texts.save(folder)
         new = index.Index(folder, stamp, update.entries, update.keys, update.rows, update.named)
-        new.texts, new.text_crc = entries, texts.crc
+        new.texts, new.sums = entries, update.sums | text_sums
         for scratch in (*folder.glob("scratch-*"), *folder.glob(".*.tmp-*")):
             scratch.unlink(missing_ok=True)  # and what a lost band task left
-        index.save(new, folder, texts.size, update.crc | text_crc)
+        index.save(new, folder, texts.size)
     summary = _summary(update.rows, len(update.part_of))
     write_json(metrics, summary)
     return summary

@@ -3,6 +3,7 @@
 import json
 import random
 import shutil
+from pathlib import Path
 
 import numpy as np
 import pyarrow as pa
@@ -250,22 +251,22 @@ def test_keys_copied_to_the_store_read_back_as_they_were(tmp_path_factory, keys,
         copied.append(np.array(rng.sample(range(len(keys)), rng.randint(1, len(keys)))))
         store = Keys(texts, digests, first, at).copy(copied[-1])
         saved = texts.save(texts.path.parent)[0]
-        old = index.Index(texts.path.parent, "", texts=saved, text_crc=texts.crc)
-        texts = index.Texts(folder / f"run{run}", old)  # as the next run opens it
-        assert index._file_crc(texts.path, texts.size) == texts.crc
+        texts = index.Texts(folder / f"run{run}", index.Index(texts.path.parent, "", texts=saved))
     wanted = np.array(rng.choices(np.concatenate(copied), k=20))
     assert Keys(texts, digests, first, at)(wanted) == [keys[first[k]] for k in wanted]
     assert store(wanted) == [keys[first[k]] for k in wanted]
 
 
-@pytest.mark.parametrize("registered", [False, True])
+@pytest.mark.parametrize("registered, share", [(False, 0), (True, 0), (False, float("inf"))])
 def test_incremental_dedup_equals_a_clean_one(
-    tmp_path, params, acl_corpus, monkeypatch, registered
+    tmp_path, params, acl_corpus, monkeypatch, registered, share
 ):
     """Dumps of a crawl's copies added one after another, in an order that puts some
     before the others, then one removed: after each run, the links and counts are those of
     a dedup from no index, byte for byte, and only the first run and the removal rebuild.
-    With a registry of a release of the first dump alone."""
+    With a registry of a release of the first dump alone; the bands' deltas never merged
+    into their bases, or merged on every run."""
+    monkeypatch.setattr(index, "MERGE_SHARE", share)
     originals = synth.read_abstracts(acl_corpus)[:150]
     blocks = synth.blocks(originals, 2400, 1.0, seed=5, copies=7)
     dumps = synth.write_dumps(blocks, tmp_path / "all", 300, seed=5)
@@ -296,8 +297,12 @@ def test_incremental_dedup_equals_a_clean_one(
         normalize_stage.run(tmp_path / "parse", tmp_path / "normalize", params.dedup(), 500, 2)
         built = tmp_path / "inc" / "dedup"
         read.clear()
+        bases = _bases(built.with_name("dedup.index"))
         summary = dedup.run(tmp_path / "normalize", built, tmp_path / "inc.json", *args)
         assert read == [{"add": 1, "remove": len(order) - 1}.get(what, 3)]
+        if what == "add":  # the bases are linked as they were, or all written anew
+            kept = bases.items() & _bases(built.with_name("dedup.index")).items()
+            assert len(kept) == (len(bases) if share else 0)
         clean = tmp_path / f"clean{step}" / "dedup"
         expected = dedup.run(tmp_path / "normalize", clean, tmp_path / "clean.json", *args)
         assert summary == expected
@@ -310,6 +315,11 @@ def test_incremental_dedup_equals_a_clean_one(
     dedup.run(tmp_path / "normalize", alone, tmp_path / "alone.json", *args[:-1])
     same = pq.read_table(clean / LINKS).equals(pq.read_table(alone / LINKS))
     assert same != registered  # the registry kept ids this build would not have given
+
+
+def _bases(home: Path) -> dict[str, int]:
+    """The inode of each band's base in the index at `home`."""
+    return {path.name: path.stat().st_ino for path in home.glob("band-*.base.*")}
 
 
 def _flip(path):
@@ -331,9 +341,9 @@ def _move_row(meta):
     "damage, full",
     [
         (lambda home: _flip(home / "row.n_occurrences.npy"), True),
-        (lambda home: _flip(home / "band-3.key.npy"), True),
+        (lambda home: _flip(home / "band-3.base.key.npy"), True),
         (lambda home: _flip(home / "keys.bin"), True),
-        (lambda home: (home / "band-0.hash.npy").write_bytes(b""), True),
+        (lambda home: (home / "band-0.base.hash.npy").write_bytes(b""), True),
         (lambda home: (home / "key.root.npy").unlink(), True),
         (lambda home: (home / "text.start.npy").unlink(), True),
         (lambda home: (home / "meta.json").write_text("{"), True),
