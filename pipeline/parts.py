@@ -7,6 +7,11 @@ equals a clean one byte for byte. The name is a digest of the input and the stag
 params; the pipeline's code is recorded beside the output, in `<out>.code`, and a run
 with other code starts from no parts (names leave the code out, so that the output of
 the same inputs never depends on whether the stage re-ran).
+
+The index also gives each part's `content`, a digest of its files' bytes, so that it
+changes exactly when the output does: the next stage depends on it alone (dvc.yaml), and
+DVC need not walk and hash the thousands of parts' files for each stage that reads them.
+A part made in an earlier run with the same code keeps the content recorded then.
 """
 
 import functools
@@ -14,6 +19,8 @@ import hashlib
 import json
 import shutil
 from pathlib import Path
+
+import xxhash
 
 from pipeline.io import write_json, write_text
 
@@ -60,14 +67,23 @@ def start(folder: Path) -> None:
 
 
 def index(folder: Path) -> list[dict]:
-    """The entries of a stage's index: `source` and `part`, in raw-file order."""
+    """The entries of a stage's index, in raw-file order: `source`, `part` and its
+    `content` (and normalize's, `parsed`, the parse part it was made from)."""
     return json.loads((folder / INDEX).read_text(encoding="utf-8"))
 
 
 def finish(folder: Path, entries: list[dict]) -> None:
-    """Once every part is written: write the index and the code stamp, then delete the
-    parts the index no longer lists and any other file in `folder`. A run that fails
-    before this leaves the old index."""
+    """Once every part is written: write the index, each entry with its part's `content`,
+    and the code stamp, then delete the parts the index no longer lists and any other file
+    in `folder`. A run that fails before this leaves the old index."""
+    stamp, kept = _stamp(folder), {}
+    if (folder / INDEX).exists() and stamp.exists():
+        if stamp.read_text(encoding="utf-8") == code_digest():  # its parts were kept
+            kept = {entry["part"]: entry.get("content") for entry in index(folder)}
+    entries = [
+        {**entry, "content": kept.get(entry["part"]) or content(folder / PARTS / entry["part"])}
+        for entry in entries
+    ]
     write_json(folder / INDEX, entries)
     write_text(_stamp(folder), code_digest())
     listed = {entry["part"] for entry in entries}
@@ -77,6 +93,17 @@ def finish(folder: Path, entries: list[dict]) -> None:
     for path in folder.iterdir():
         if path.name not in {INDEX, PARTS}:
             shutil.rmtree(path) if path.is_dir() else path.unlink()
+
+
+def content(part: Path, block: int = 1 << 24) -> str:
+    """A digest (XXH3, 128 bits) of the names and bytes of the files of the `part` folder."""
+    digest = xxhash.xxh3_128()
+    for path in sorted(part.iterdir()):
+        digest.update(f"{path.name}\0{path.stat().st_size}\0".encode())
+        with path.open("rb") as file:
+            while data := file.read(block):
+                digest.update(data)
+    return digest.hexdigest()
 
 
 def paths(folder: Path, file: str, entries: list[dict] | None = None) -> list[Path]:

@@ -1,0 +1,45 @@
+"""A per-file stage's index names each part's content, so that the stages reading its
+parts depend on the index alone."""
+
+import pytest
+
+from pipeline import parts
+from tests.test_dvc_deps import STAGES
+
+
+def _build(folder, data: dict[str, bytes]) -> list[dict]:
+    """A run of a per-file stage making the parts `data` (name: one file's bytes) that do
+    not exist yet; return its index."""
+    parts.start(folder)
+    for name, value in data.items():
+        if not (folder / parts.PARTS / name).exists():
+            (folder / parts.PARTS / name).mkdir()
+            (folder / parts.PARTS / name / parts.OCCURRENCES).write_bytes(value)
+    parts.finish(folder, [{"source": f"{name}.txt", "part": name} for name in data])
+    return parts.index(folder)
+
+
+def test_the_index_changes_exactly_when_a_parts_bytes_do(tmp_path, monkeypatch):
+    folder = tmp_path / "parse"
+    first = _build(folder, {"a": b"one", "b": b"two"})
+    assert len({entry["content"] for entry in first}) == 2
+    # The same code: a part made before keeps its recorded content, without reading it.
+    monkeypatch.setattr(parts, "content", lambda part: pytest.fail(f"{part} read again"))
+    assert _build(folder, {"a": b"one", "b": b"two"}) == first
+    monkeypatch.undo()
+    # Other code making the same bytes: the same index; other bytes: another content.
+    monkeypatch.setattr(parts, "code_digest", lambda: "other code")
+    assert _build(folder, {"a": b"one", "b": b"two"}) == first
+    monkeypatch.setattr(parts, "code_digest", lambda: "more code")
+    changed = _build(folder, {"a": b"one", "b": b"2"})
+    assert changed[0] == first[0] and changed[1]["content"] != first[1]["content"]
+
+
+def test_stages_read_a_per_file_stages_parts_through_its_index():
+    """No stage depends on a per-file stage's folder: DVC would hash each of its parts."""
+    per_file = {"build/parse": "parse", "build/normalize": "normalize"}
+    for name, stage in STAGES.items():
+        assert not set(stage["deps"]) & set(per_file), name
+        reads = {folder for folder in per_file if f" {folder} " in f"{stage['cmd']} "}
+        indexes = {dep.removesuffix("/index.json") for dep in stage["deps"]}
+        assert reads - {o for out in stage.get("outs", []) for o in out} <= indexes, name
