@@ -12,13 +12,13 @@ import tempfile
 import time
 from pathlib import Path
 
-import pyarrow.parquet as pq
 from workspace import corpus
 
-from pipeline import parts, synth
+from pipeline import synth
 from pipeline.config import Params
 from pipeline.core.dedup import dedup_key
 from pipeline.core.normalize import normalize as normalize_text
+from pipeline.links import read_all
 from pipeline.stages import dedup, normalize, parse
 
 PER_DUMP = 2000
@@ -63,7 +63,7 @@ def main() -> None:
                 f"{name:9} {wall:6.1f} s wall  {len(items) / wall:8.0f} abstracts/s  "
                 f"(main process CPU {time.process_time() - cpu:.1f} s)"
             )
-        links = pq.read_table(root / "dedup" / parts.LINKS, columns=["abstract_id"])
+        links = read_all(root / "dedup", columns=["abstract_id"])
     # Dumps hold the blocks in order, and links follow them (raw-file order, then bytes).
     # Originals equal after normalization (the corpus has a few) are one abstract in truth.
     predicted = links.column("abstract_id").to_pylist()

@@ -3,7 +3,8 @@
 It holds every distinct key, numbered as they arrived (a run's new keys after the old
 ones, in digest order), with its head, its group's root, a row holding it and, in
 `order`, the keys in digest order; every occurrence (part order) with what grouping and
-ranking need and what dedup decided for it; each LSH band's hashes in chain order (by
+ranking need and what dedup decided for it, a file a part (linked into the next index
+while its rows stay as they were); each LSH band's hashes in chain order (by
 hash, then by key digest), so that a new key's neighbours in a band are found by a binary
 search, in two runs: a base, left as it is (linked into the next index), and a delta
 that takes the new keys until it outgrows a share of the base and is merged into it;
@@ -18,7 +19,7 @@ import contextlib
 import json
 import mmap
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -89,8 +90,8 @@ def load(folder: Path, stamp: str, names: list[str], bands: int) -> Index:
         sums, arrays = meta["sums"], {}
         band_files = [band_file(b, run, k) for b in range(bands) for run in RUNS for k in KINDS]
         kept = {f"key.{name}.npy" for name in meta["keys"]} | {"named.npy"}
-        kept |= {f"row.{name}.npy" for name in meta["rows"]}
-        for name in {*sums, *(band_files if meta["size"] else [])}:
+        row_files = {row_file(p["part"]) for p in meta["parts"]}
+        for name in {*sums, *(band_files if meta["size"] else [])} - row_files:
             # Read whole what is kept; the rest (bands, the texts' entries) is checked through
             # a map, one file at a time: memory never holds every file of the index at once.
             values = np.load(folder / name, mmap_mode=None if name in kept else "r")
@@ -99,12 +100,10 @@ def load(folder: Path, stamp: str, names: list[str], bands: int) -> Index:
             if name in kept:
                 arrays[name] = values
         keys = {name: arrays[f"key.{name}.npy"] for name in meta["keys"]}
-        rows = {name: arrays[f"row.{name}.npy"] for name in meta["rows"]}
         if {len(a) for a in keys.values()} != {meta["size"]} and meta["size"]:
             return Index(folder, stamp)
-        if {len(a) for a in rows.values()} - {sum(p["rows"] for p in meta["parts"])}:
-            return Index(folder, stamp)
-        if _file_sum(folder / "keys.bin", meta["text_bytes"]) != meta["text_sum"]:
+        rows = _read_rows(folder, meta["parts"], sums)
+        if file_sum(folder / "keys.bin", meta["text_bytes"]) != meta["text_sum"]:
             return Index(folder, stamp)
         named = arrays["named.npy"]
     except (OSError, ValueError, EOFError, KeyError, TypeError):  # what np.load raises
@@ -112,12 +111,42 @@ def load(folder: Path, stamp: str, names: list[str], bands: int) -> Index:
     return Index(folder, stamp, meta["parts"], keys, rows, named, meta["texts"], sums)
 
 
+def row_file(part: str) -> str:
+    """The file of a part's rows: one structured array, a field per column."""
+    return f"row.{part}.npy"
+
+
+def _read_rows(folder: Path, parts: list[dict], sums: dict[str, int]) -> dict[str, np.ndarray]:
+    """The rows of the `parts` (each `part` and its `rows`), in order, as columns: read a
+    part at a time, each file checked (ValueError if one is not as recorded)."""
+    columns, start = {}, 0
+    for entry in parts:
+        name = row_file(entry["part"])
+        block = np.load(folder / name)
+        if _sum(block) != sums[name] or len(block) != entry["rows"]:
+            raise ValueError(f"{name} is not as recorded")
+        if not columns:
+            total = sum(p["rows"] for p in parts)
+            columns = {name: np.empty(total, block.dtype[name]) for name in block.dtype.names}
+        for column, values in columns.items():
+            values[start : start + len(block)] = block[column]
+        start += len(block)
+    return columns
+
+
+def carry(old: Path, folder: Path, name: str, sums: dict[str, int]) -> int:
+    """Link the file `name` of the index in `old` into `folder`, as it was; return its
+    checksum (`sums`, the old index's)."""
+    os.link(old / name, folder / name)
+    return sums[name]
+
+
 def _sum(values: np.ndarray) -> int:
     """The checksum (XXH3, 64 bits) of an array's bytes."""
     return xxhash.xxh3_64_intdigest(np.ascontiguousarray(values).view(np.uint8))
 
 
-def _file_sum(path: Path, size: int) -> int:
+def file_sum(path: Path, size: int) -> int:
     """The checksum of the first `size` bytes of the file at `path` (-1 if it is shorter)."""
     with path.open("rb") as file:
         if os.fstat(file.fileno()).st_size < size:
@@ -143,23 +172,33 @@ def _in_order(listed: list[str], names: list[str]) -> bool:
     return -1 not in positions and positions == sorted(positions)
 
 
-def save(index: Index, folder: Path, text_bytes: int) -> None:
+def save(index: Index, folder: Path, text_bytes: int, same: Callable[[str], int | None]) -> None:
     """Write the index's arrays to `folder`, where its band and text files are already
-    (their checksums in `index.sums`), and last its meta."""
+    (their checksums in `index.sums`), and last its meta. A part's rows are written, unless
+    `same(part)` links them as they were and gives their checksum."""
     sums = dict(index.sums)
-    for kind, arrays in (("key", index.keys), ("row", index.rows)):
-        for name, values in arrays.items():
-            sums[f"{kind}.{name}.npy"] = write(folder / f"{kind}.{name}.npy", values)
+    for name, values in index.keys.items():
+        sums[f"key.{name}.npy"] = write(folder / f"key.{name}.npy", values)
     sums["named.npy"] = write(folder / "named.npy", index.named)
+    dtype = [(name, values.dtype) for name, values in index.rows.items()]
+    start = 0
+    for entry in index.parts:
+        name, stop = row_file(entry["part"]), start + entry["rows"]
+        sums[name] = same(entry["part"])
+        if sums[name] is None:
+            block = np.empty(entry["rows"], dtype)
+            for column, values in index.rows.items():
+                block[column] = values[start:stop]
+            sums[name] = write(folder / name, block)
+        start = stop
     meta = {
         "stamp": index.stamp,
         "parts": index.parts,
         "size": index.size,
         "keys": list(index.keys),
-        "rows": list(index.rows),
         "texts": index.texts,
         "text_bytes": text_bytes,
-        "text_sum": _file_sum(folder / "keys.bin", text_bytes),
+        "text_sum": file_sum(folder / "keys.bin", text_bytes),
         "sums": dict(sorted(sums.items())),
     }
     meta["meta_sum"] = _meta_sum(meta)

@@ -1,9 +1,10 @@
 """Dedup's links as publish takes them, a part at a time: the columns each config takes,
-a digest of what a part's rows of a config are made from, and the links read by range.
+a digest of what a part's rows of a config are made from, and each part's links file.
 
-Dedup records each part's digests beside its links (`DIGESTS`), computing them for the
-parts whose links changed only, so that publish knows which parts changed without
-reading every link, and reads the links of the parts it writes only.
+Dedup writes each normalized part's links to a file of its own (`file`), and records each
+part's digests beside them (`DIGESTS`), computing them for the parts whose links changed
+only, so that publish knows which parts changed without reading every link, and reads the
+links of the parts it writes only.
 """
 
 import hashlib
@@ -17,9 +18,11 @@ import pyarrow.parquet as pq
 from schemas.abstracts import Grouped
 from schemas.derive import arrow_schema
 from schemas.fields import KEY
+from schemas.links import Links
 from schemas.occurrences import Linked
 
 DIGESTS = "links.json"
+FOLDER = "links"
 # The columns each config takes from dedup's links (by their name there); the others come
 # from the normalized parts.
 FROM_LINKS = {
@@ -56,6 +59,29 @@ def digests(part: str, link: pa.Table) -> dict[str, str]:
     return {config: part_digest(config, part, taken(config, link)) for config in FROM_LINKS}
 
 
+def file(folder: Path, part: str) -> Path:
+    """The file of dedup's output `folder` holding the links of the normalized `part`."""
+    return folder / FOLDER / f"{part}.parquet"
+
+
+def read(folder: Path, part: str) -> pa.Table:
+    """The links of the normalized `part` in dedup's output `folder`, in fresh buffers:
+    where a row group starts never shows in their size, which cuts the shards."""
+    return pq.read_table(file(folder, part)).combine_chunks()
+
+
+def read_all(folder: Path, columns: list[str] | None = None) -> pa.Table:
+    """The links (their `columns`, all if None) of every part that dedup's output `folder`
+    records, in part order."""
+    tables = [pq.read_table(file(folder, e["part"]), columns=columns) for e in read_digests(folder)]
+    if not tables:
+        schema = arrow_schema(Links)
+        return (
+            schema if columns is None else pa.schema([schema.field(c) for c in columns])
+        ).empty_table()
+    return pa.concat_tables(tables)
+
+
 def read_digests(folder: Path) -> list[dict]:
     """The parts that dedup's output `folder` records, in order: each one's `part`, `rows`
     and digest of each config (none if unreadable)."""
@@ -64,27 +90,3 @@ def read_digests(folder: Path) -> list[dict]:
     except (OSError, ValueError):
         return []
     return recorded if isinstance(recorded, list) else []
-
-
-class LinkRows:
-    """The rows of a links file by range, read a row group at a time and kept until a range
-    needs others: ranges asked for in order read each row group once."""
-
-    def __init__(self, path: Path):
-        self.file = pq.ParquetFile(path)
-        meta = self.file.metadata
-        self.rows = meta.num_rows
-        sizes = [meta.row_group(g).num_rows for g in range(meta.num_row_groups)]
-        self.starts = np.cumsum([0, *sizes])  # each row group's first row, and the end
-        self.held = (0, 0, self.file.schema_arrow.empty_table())  # row groups first..after
-
-    def __call__(self, start: int, stop: int) -> pa.Table:
-        """Rows `start` to `stop` (excluded), in fresh buffers: where a row group starts
-        never shows in their size, which cuts the shards."""
-        first, after, table = self.held
-        if start < self.starts[first] or stop > self.starts[after]:
-            first = int(np.searchsorted(self.starts, start, side="right")) - 1
-            after = int(np.searchsorted(self.starts, stop, side="left"))
-            table = self.file.read_row_groups(range(first, after))
-            self.held = (first, after, table)
-        return table.take(np.arange(start, stop) - int(self.starts[first]))

@@ -30,8 +30,6 @@ PARTS = "parts"
 OCCURRENCES = "occurrences.parquet"
 # Each parse part's rejects.
 REJECTS = "rejects.parquet"
-# Dedup's output: every normalized occurrence's abstract, in part order.
-LINKS = "links.parquet"
 
 
 @functools.cache
@@ -77,9 +75,9 @@ def finish(folder: Path, entries: list[dict]) -> None:
     and the code stamp, then delete the parts the index no longer lists and any other file
     in `folder`. A run that fails before this leaves the old index."""
     stamp, kept = _stamp(folder), {}
-    if (folder / INDEX).exists() and stamp.exists():
-        if stamp.read_text(encoding="utf-8") == code_digest():  # its parts were kept
-            kept = {entry["part"]: entry.get("content") for entry in index(folder)}
+    made = (folder / INDEX).exists() and stamp.exists()
+    if made and stamp.read_text(encoding="utf-8") == code_digest():  # its parts were kept
+        kept = {entry["part"]: entry.get("content") for entry in index(folder)}
     entries = [
         {**entry, "content": kept.get(entry["part"]) or content(folder / PARTS / entry["part"])}
         for entry in entries

@@ -88,6 +88,11 @@ def run_pipeline(
     return out / "abstracts"
 
 
+def links_bytes(folder: Path) -> dict[str, bytes]:
+    """The bytes of each file of dedup's output `folder` (its links and links.json)."""
+    return {p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(folder.rglob("*.*"))}
+
+
 def read_parts(folder: Path, file: str, schema: pa.Schema) -> pa.Table:
     """`file` of every part of a parse or normalize output `folder`, in index order."""
     tables = [pq.read_table(path) for path in parts.paths(folder, file)]

@@ -35,11 +35,13 @@ def test_the_index_changes_exactly_when_a_parts_bytes_do(tmp_path, monkeypatch):
     assert changed[0] == first[0] and changed[1]["content"] != first[1]["content"]
 
 
-def test_stages_read_a_per_file_stages_parts_through_its_index():
-    """No stage depends on a per-file stage's folder: DVC would hash each of its parts."""
-    per_file = {"build/parse": "parse", "build/normalize": "normalize"}
+def test_stages_read_a_per_part_stages_output_through_its_index():
+    """No stage depends on a folder of parts (parse's, normalize's, dedup's links): DVC
+    would hash each of its files. It depends on the folder's index instead."""
+    indexes = {"build/parse": "index.json", "build/normalize": "index.json"}
+    indexes["build/dedup"] = "links.json"
     for name, stage in STAGES.items():
-        assert not set(stage["deps"]) & set(per_file), name
-        reads = {folder for folder in per_file if f" {folder} " in f"{stage['cmd']} "}
-        indexes = {dep.removesuffix("/index.json") for dep in stage["deps"]}
-        assert reads - {o for out in stage.get("outs", []) for o in out} <= indexes, name
+        assert not set(stage["deps"]) & set(indexes), name
+        reads = {folder for folder in indexes if f" {folder} " in f"{stage['cmd']} "}
+        reads -= {made for out in stage.get("outs", []) for made in out}
+        assert {f"{folder}/{indexes[folder]}" for folder in reads} <= set(stage["deps"]), name

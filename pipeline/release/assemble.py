@@ -3,13 +3,12 @@
 import functools
 from pathlib import Path
 
-import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
-from pipeline import parts
-from pipeline.links import DIGESTS, FROM_LINKS, LinkRows, read_digests
+from pipeline import links, parts
+from pipeline.links import DIGESTS, FROM_LINKS, read_digests
 from pipeline.release.layout import CONFIGS
 from pipeline.release.reader import ReleaseError
 from pipeline.release.shards import Part
@@ -31,23 +30,18 @@ def linked_parts(config: str, inputs: dict[str, Path]) -> list[Part]:
     stages' folders (`parsed`, `normalized`, `dedup`). A part's digest is the one dedup
     recorded (`pipeline.links`); its links are read when its rows are made."""
     entries = parts.index(inputs["normalized"])
-    recorded, path = read_digests(inputs["dedup"]), inputs["dedup"] / parts.LINKS
+    recorded = read_digests(inputs["dedup"])
     if [e["part"] for e in recorded] != [e["part"] for e in entries]:
         raise LinksError(
             f"{inputs['dedup'] / DIGESTS}: its parts are not those of {inputs['normalized']} "
             "(dedup's output is missing, damaged or older than the parts); run dedup again"
         )
-    link_rows = LinkRows(path)
-    if link_rows.rows != sum(e["rows"] for e in recorded):
-        raise LinksError(f"{path}: {link_rows.rows} links for the {len(recorded)} parts' rows")
     files = parts.paths(inputs["normalized"], parts.OCCURRENCES, entries)
-    starts = np.cumsum([0, *(e["rows"] for e in recorded)])
     found = []
-    for entry, file, digests, start, stop in zip(
-        entries, files, recorded, starts[:-1], starts[1:], strict=True
-    ):
+    for entry, file, digests in zip(entries, files, recorded, strict=True):
         raw = inputs["parsed"] / parts.PARTS / entry["parsed"] / parts.OCCURRENCES
-        link = functools.partial(link_rows, int(start), int(stop))
+        link = functools.partial(links.read, inputs["dedup"], entry["part"])
+        path = links.file(inputs["dedup"], entry["part"])
         build = functools.partial(_joined, config, file, raw, link, path)
         found.append(Part(digests[config], entry["source"], build))
     return found

@@ -1,13 +1,15 @@
 """The dedup stage: which abstract each normalized occurrence is a copy of.
 
-It decides and does not copy: out/links.parquet holds, for every occurrence in part
-order, its span key (`source`, `byte_start`: publish checks it), its abstract's id, how it
-matched, whether it is the canonical copy, and the abstract's derived columns; and
-out/links.json each part's digests (`pipeline.links`), so that publish reads the links of
-the parts that changed only. Publish joins the links to the normalized parts.
+It decides and does not copy: out/links/<part>.parquet holds, for every occurrence of a
+normalized part, its span key (`source`, `byte_start`: publish checks it), its abstract's
+id, how it matched, whether it is the canonical copy, and the abstract's derived columns;
+and out/links.json each part's digests (`pipeline.links`), so that publish reads the links
+of the parts that changed only. Publish joins the links to the normalized parts. A part
+whose rows were all decided as before keeps its file (linked, not written).
 
 A run costs what changed. The index of the last run (`pipeline.index`, in <out>.index/)
-keeps the keys, the LSH bands in order, the groups and every row's decisions; the rows of
+keeps the keys, the LSH bands in order, the groups and every row's decisions (a file a
+part, linked into the next index while its rows' decisions stay the same); the rows of
 new parts are added, their new keys inserted in the bands, and only the groups they touch
 are grouped, ranked and identified again: those holding a key that shares a band with a
 new key (its neighbours in the band's chain change), its head, or one of its rows. A
@@ -33,7 +35,7 @@ from pipeline.core.arrays import among, distinct
 from pipeline.core.dedup import DedupParams, candidates, cluster, match_kind
 from pipeline.core.flags import length_flags
 from pipeline.core.ids import bridged, owners
-from pipeline.io import RowGroupWriter, atomic_dir, replacing, take_rows, write_json
+from pipeline.io import atomic_dir, replacing, take_rows, write_json, write_parquet
 from pipeline.parallel import mapper, workers
 from schemas import FLAGS, MATCH_KINDS, Links, NormalizedOccurrences
 from schemas.derive import arrow_schema, validate
@@ -190,8 +192,7 @@ def _merge_band(task) -> tuple[np.ndarray, dict[str, int]]:
         for kind, values in zip(index.KINDS, (h, k.astype(np.int32)), strict=True):
             name = index.band_file(b, run, kind)
             if old_size and before[0] is h:  # the run as it was: linked, not written
-                os.link(old_folder / name, folder / name)
-                sums[name] = old_sums[name]
+                sums[name] = index.carry(old_folder, folder, name, old_sums)
             else:
                 sums[name] = index.write(folder / name, values)
     return touched, sums
@@ -210,8 +211,9 @@ class Update:
 
     def __init__(self, old: index.Index, files, listed, folder: Path, params, id_registry):
         self.folder, self.params = folder, params
-        # Not its arrays (see `run`): where its bands are, for the band tasks.
+        # Not its arrays (see `run`): where its files are, for the band tasks and `save`.
         self.old = (old.folder, old.size, old.sums)
+        self.old_parts = {entry["part"]: entry["rows"] for entry in old.parts}
         names = [entry["part"] for entry in listed]
         fresh = [i for i, n in enumerate(names) if n not in {p["part"] for p in old.parts}]
         with index.bands_out(folder, params.bands) as bands:
@@ -263,6 +265,29 @@ class Update:
         np.save(folder / "scratch-new-keys.npy", new_keys)
         np.save(folder / "scratch-new-keys-rows.npy", first[np.searchsorted(digests, added)])
         self.new_keys = new_keys
+
+    def unchanged(self, changed: np.ndarray) -> set[str]:
+        """The parts of the last run, as many rows, none of which `changed` since."""
+        counted = np.r_[0, np.cumsum(changed)][np.cumsum([0, *self.parts.sizes])]
+        return {
+            entry["part"]
+            for entry, before, after in zip(self.entries, counted[:-1], counted[1:], strict=True)
+            if before == after and self.old_parts.get(entry["part"]) == entry["rows"]
+        }
+
+    def save(self, changed: np.ndarray, new: index.Index, text_bytes: int) -> None:
+        """Save the `new` index, each unchanged part's rows linked from the old one."""
+        folder, _, sums = self.old
+        unchanged = self.unchanged(changed)
+
+        def same(part: str) -> int | None:
+            return (
+                index.carry(folder, new.folder, index.row_file(part), sums)
+                if part in unchanged
+                else None
+            )
+
+        index.save(new, new.folder, text_bytes, same)
 
     def touched(self, pmap) -> np.ndarray:
         """Merge the bands; return the keys whose groups must be made again."""
@@ -480,7 +505,7 @@ def run(
     processes: int = 1,
     id_registry: Path | None = None,
 ) -> dict:
-    """Link every normalized occurrence to its abstract in out/links.parquet, keeping the
+    """Link every normalized occurrence to its abstract in out/links/, keeping the
     ids of the registry at `id_registry` (none if None or no such file), from the index of
     the last run where it holds; candidate pairs are verified and bands merged in
     `processes` processes (0: one per core)."""
@@ -508,59 +533,74 @@ def run(
         new.texts, new.sums = entries, update.sums | text_sums
         for scratch in (*folder.glob("scratch-*"), *folder.glob(".*.tmp-*")):
             scratch.unlink(missing_ok=True)  # and what a lost band task left
-        index.save(new, folder, texts.size)
+        update.save(changed, new, texts.size)
     summary = _summary(update.rows, len(update.part_of))
     write_json(metrics, summary)
     return summary
 
 
 def write_links(out: Path, update: Update, changed: np.ndarray, kept: list[dict]) -> list[dict]:
-    """out/links.parquet from the rows' decisions and span keys (`update.entries`: each
-    part's `source` and rows), and out/links.json, each part's digests (`pipeline.links`):
-    made from its links if some row of it `changed` since the last run, else `kept` from
-    that run's. The rows that changed are validated (the others were, then), VALIDATE_ROWS
-    at a time (a span key is unique within its part, which normalize validated, and
-    publish checks each link's against its part's). Return the parts' digests."""
+    """Each part's links file (`links.file`: its rows' decisions and span keys) in `out`,
+    and out/links.json, each part's `rows`, digests (`pipeline.links`) and the `sum` of its
+    file. A part none of whose rows `changed` since the last run (`Update.unchanged`) keeps
+    its digests (`kept`: the last run's record of each part), and its file, linked from the
+    last output if it is there as recorded; the others are made anew. The rows that changed are
+    validated (the others were, then), VALIDATE_ROWS at a time (a span key is unique within
+    its part, which normalize validated, and publish checks each link's against its
+    part's). Return what links.json holds."""
     entries, rows = update.entries, update.rows
-    sizes = [entry["rows"] for entry in entries]
-    source = pa.array(np.repeat(np.array([e["source"] for e in entries], object), sizes))
     schema = arrow_schema(Links)
-    link = partial(_links, source, rows, schema=schema)
+    sources = np.array([entry["source"] for entry in entries], object)
+    link = partial(_links, rows, schema=schema)
+    bounds = np.cumsum([0, *(entry["rows"] for entry in entries)])
+    before = {entry["part"]: entry for entry in kept}
+    unchanged = update.unchanged(changed) & before.keys()
+    recorded = []
     with atomic_dir(out) as tmp:
-        with RowGroupWriter(tmp / parts.LINKS, schema, LINK_ROWS) as written:
-            for start in range(0, len(changed), LINK_ROWS):
-                written.write(link(slice(start, start + LINK_ROWS)))
+        (tmp / links.FOLDER).mkdir()
+        for entry, source, start, stop in zip(
+            entries, sources, bounds[:-1], bounds[1:], strict=True
+        ):
+            name, path = entry["part"], links.file(tmp, entry["part"])
+            if name in unchanged and _relinked(
+                links.file(out, name), path, before[name].get("sum")
+            ):
+                recorded.append(before[name])
+                continue
+            table = link(slice(start, stop), sources=np.full(stop - start, source, object))
+            write_parquet(table, path, LINK_ROWS)
+            digests = links.digests(name, table)
+            recorded.append(
+                {"part": name, "rows": int(stop - start), "sum": _file_sum(path)} | digests
+            )
         at = np.flatnonzero(changed)
         for start in range(0, len(at), VALIDATE_ROWS):
-            validate(Links, link(at[start : start + VALIDATE_ROWS]))
-        recorded = _part_digests(entries, changed, kept, link)
+            rows_at = at[start : start + VALIDATE_ROWS]
+            validate(Links, link(rows_at, sources=sources[update.part_of[rows_at]]))
         write_json(tmp / links.DIGESTS, recorded)
     return recorded
 
 
-def _part_digests(entries: list[dict], changed: np.ndarray, kept: list[dict], link) -> list[dict]:
-    """Each part's `part`, `rows` and digests (`pipeline.links`): `kept` from the last run's
-    where no row of the part `changed` and its rows are as many, else made from its links,
-    which `link(rows)` gives."""
-    bounds = np.cumsum([0, *(entry["rows"] for entry in entries)])
-    counted = np.r_[0, np.cumsum(changed)]
-    before = {entry["part"]: entry for entry in kept}
-    recorded = []
-    for entry, start, stop in zip(entries, bounds[:-1], bounds[1:], strict=True):
-        name = entry["part"]
-        if counted[stop] == counted[start] and before.get(name, {}).get("rows") == stop - start:
-            recorded.append(before[name])
-        else:
-            digests = links.digests(name, link(slice(start, stop)))
-            recorded.append({"part": name, "rows": int(stop - start)} | digests)
-    return recorded
+def _file_sum(path: Path) -> int:
+    return index.file_sum(path, path.stat().st_size)
 
 
-def _links(source: pa.Array, rows: dict, at: slice | np.ndarray, schema: pa.Schema) -> pa.Table:
-    """The links of the rows `at`, given every row's `source`."""
+def _relinked(old: Path, new: Path, recorded: int | None) -> bool:
+    """Link the file at `old` to `new` if it is there with the checksum `recorded`."""
+    try:
+        if _file_sum(old) != recorded:
+            return False
+        os.link(old, new)
+    except OSError:  # not there
+        return False
+    return True
+
+
+def _links(rows: dict, at: slice | np.ndarray, sources: np.ndarray, schema: pa.Schema) -> pa.Table:
+    """The links of the rows `at`, whose sources are `sources`."""
     return pa.Table.from_pydict(
         {
-            "source": source[at] if isinstance(at, slice) else source.take(at),
+            "source": pa.array(sources, pa.string()),
             "byte_start": rows["byte_start"][at],
             "abstract_id": index.strings(rows["abstract_id"][at]),
             "match": KINDS[rows["match"][at]],

@@ -17,15 +17,14 @@ from pipeline.core import dedup as core_dedup
 from pipeline.core.dedup import dedup_key
 from pipeline.core.defects import ALL_CAPS, TEX_DEBRIS, defects
 from pipeline.core.normalize import normalize
-from pipeline.links import DIGESTS
-from pipeline.parts import LINKS
+from pipeline.links import read_all
 from pipeline.release.reader import read_config
 from pipeline.release.record import register
 from pipeline.stages import dedup, parse
 from pipeline.stages import normalize as normalize_stage
 from pipeline.stages.dedup import Keys
 from schemas.fields import KEY
-from tests.conftest import SEEDS, run_pipeline
+from tests.conftest import SEEDS, links_bytes, run_pipeline
 from tests.core.test_dedup import shingles
 
 
@@ -167,7 +166,7 @@ def test_a_second_dedup_verifies_no_pair_again_and_writes_the_same_links(
     synth.write_dumps(synth.blocks(originals, 2000, 0.5, seed=7), tmp_path / "raw", 1000, seed=7)
     _, occurrences = build(tmp_path / "raw", tmp_path, params)
     assert {o["match"] for o in occurrences} >= {"near"}
-    links, digests = ((tmp_path / "dedup" / name).read_bytes() for name in (LINKS, DIGESTS))
+    written = links_bytes(tmp_path / "dedup")
 
     def verify(task):
         raise AssertionError(f"{len(task[1])} pairs verified again")
@@ -178,9 +177,12 @@ def test_a_second_dedup_verifies_no_pair_again_and_writes_the_same_links(
     args = (params.dedup(), params.lengths(), 1)
     for gone in ("nothing", "dedup.index"):
         shutil.rmtree(tmp_path / gone, ignore_errors=True)
+        before = _inodes(tmp_path)
         dedup.run(tmp_path / "normalize", tmp_path / "dedup", tmp_path / "dedup.json", *args)
-        assert (tmp_path / "dedup" / LINKS).read_bytes() == links
-        assert (tmp_path / "dedup" / DIGESTS).read_bytes() == digests
+        assert links_bytes(tmp_path / "dedup") == written
+        # No row decided otherwise: each part's rows and links are the files they were.
+        kept = before.items() & _inodes(tmp_path).items()
+        assert kept == (before.items() if gone == "nothing" else set()) and len(before) >= 2
         # From its index no part changed: its digests are the last run's. From none: all.
         assert len(made) == (0 if gone == "nothing" else len(parts.index(tmp_path / "normalize")))
         made.clear()
@@ -199,20 +201,23 @@ def test_dumps_without_abstracts_are_linked_to_nothing(tmp_path, params):
     args = (params.dedup(), params.lengths(), 2)
     summary = dedup.run(tmp_path / "normalize", tmp_path / "dedup", tmp_path / "dedup.json", *args)
     assert summary["occurrences"] == 0 and summary["abstracts"] == 0
-    assert pq.read_table(tmp_path / "dedup" / LINKS).num_rows == 0
+    assert read_all(tmp_path / "dedup").num_rows == 0
 
 
-def test_links_hold_each_occurrences_span_key_in_part_order(tmp_path, params, monkeypatch):
-    """Written in batches that straddle the parts, the links are the same."""
+def test_links_hold_each_occurrences_span_key_a_part_at_a_time(tmp_path, params, monkeypatch):
+    """Each normalized part's links, in its file, hold its rows' span keys in order;
+    written in row groups of any size, they are the same."""
     run_pipeline(SEEDS, tmp_path, params)
-    links = pq.read_table(tmp_path / "dedup" / LINKS)
+    entries = parts.index(tmp_path / "normalize")
     files = parts.paths(tmp_path / "normalize", parts.OCCURRENCES)
-    keys = [row for path in files for row in pq.read_table(path, columns=list(KEY)).to_pylist()]
-    assert len(files) > 1 and links.select(KEY).to_pylist() == keys
+    assert len(files) > 1
+    for entry, path in zip(entries, files, strict=True):
+        links = pq.read_table(dedup.links.file(tmp_path / "dedup", entry["part"]))
+        assert links.select(KEY).equals(pq.read_table(path, columns=list(KEY)))
     monkeypatch.setattr(dedup, "LINK_ROWS", 4)
     args = (params.dedup(), params.lengths(), 1)
     dedup.run(tmp_path / "normalize", tmp_path / "batched", tmp_path / "batched.json", *args)
-    assert pq.read_table(tmp_path / "batched" / LINKS).equals(links)
+    assert read_all(tmp_path / "batched").equals(read_all(tmp_path / "dedup"))
 
 
 def test_every_link_is_validated_a_batch_at_a_time(tmp_path, params, monkeypatch):
@@ -225,7 +230,7 @@ def test_every_link_is_validated_a_batch_at_a_time(tmp_path, params, monkeypatch
     monkeypatch.setattr(dedup, "validate", lambda model, t: batches.append(t) or real(model, t))
     args = (params.dedup(), params.lengths(), 1)
     summary = dedup.run(tmp_path / "normalize", tmp_path / "dedup", tmp_path / "dedup.json", *args)
-    links = pq.read_table(tmp_path / "dedup" / LINKS)
+    links = read_all(tmp_path / "dedup")
     assert len(batches) > 1 and max(t.num_rows for t in batches) == 4
     assert pa.concat_tables(batches).equals(links) and links.num_rows == summary["occurrences"]
 
@@ -306,15 +311,21 @@ def test_incremental_dedup_equals_a_clean_one(
         clean = tmp_path / f"clean{step}" / "dedup"
         expected = dedup.run(tmp_path / "normalize", clean, tmp_path / "clean.json", *args)
         assert summary == expected
-        assert (built / LINKS).read_bytes() == (clean / LINKS).read_bytes(), (step, what)
-        assert (built / DIGESTS).read_bytes() == (clean / DIGESTS).read_bytes(), (step, what)
+        assert links_bytes(built) == links_bytes(clean), (step, what)
         meta = json.loads((built.with_name("dedup.index") / "meta.json").read_text())
         assert len(meta["parts"]) == len(list(raw.iterdir()))
     assert {"near", "truncated"} <= set(summary["matches"]) and summary["groups_with_duplicates"]
     alone = tmp_path / "alone" / "dedup"  # no registry
     dedup.run(tmp_path / "normalize", alone, tmp_path / "alone.json", *args[:-1])
-    same = pq.read_table(clean / LINKS).equals(pq.read_table(alone / LINKS))
+    same = read_all(clean).equals(read_all(alone))
     assert same != registered  # the registry kept ids this build would not have given
+
+
+def _inodes(built: Path) -> dict[str, int]:
+    """The inode of each part's file of rows in dedup's index and of links in its output,
+    under the folder `built` (none of the index if it is gone)."""
+    found = [*built.glob("dedup.index/row.*.npy"), *built.glob("dedup/links/*.parquet")]
+    return {path.relative_to(built).as_posix(): path.stat().st_ino for path in found}
 
 
 def _bases(home: Path) -> dict[str, int]:
@@ -340,7 +351,7 @@ def _move_row(meta):
 @pytest.mark.parametrize(
     "damage, full",
     [
-        (lambda home: _flip(home / "row.n_occurrences.npy"), True),
+        (lambda home: _flip(sorted(home.glob("row.*.npy"))[1]), True),
         (lambda home: _flip(home / "band-3.base.key.npy"), True),
         (lambda home: _flip(home / "keys.bin"), True),
         (lambda home: (home / "band-0.base.hash.npy").write_bytes(b""), True),
@@ -349,12 +360,17 @@ def _move_row(meta):
         (lambda home: (home / "meta.json").write_text("{"), True),
         (lambda home: _move_row(home / "meta.json"), True),
         (lambda home: home.with_name("dedup.pairs.npz").write_bytes(b"PK"), False),
+        (lambda home: _flip(sorted(home.with_name("dedup").glob("links/*"))[1]), False),
     ],
-    ids=["row", "band", "texts", "emptied", "missing", "text-array", "meta", "meta-edit", "pairs"],
+    ids=[
+        *("row", "band", "texts", "emptied", "missing", "text-array", "meta", "meta-edit"),
+        *("pairs", "links"),
+    ],
 )
 def test_a_damaged_index_is_never_trusted(tmp_path, params, acl_corpus, monkeypatch, damage, full):
     """Whatever is wrong with the index, dedup starts from none: every part read again,
-    and the links a clean dedup's (unreadable verdicts are none: no build from scratch)."""
+    and the links a clean dedup's (unreadable verdicts are none, and a links file not as
+    recorded is written again: no build from scratch)."""
     originals = synth.read_abstracts(acl_corpus)[:300]
     synth.write_dumps(synth.blocks(originals, 900, 0.5, seed=4), tmp_path / "raw", 300, seed=4)
     run_pipeline(tmp_path / "raw", tmp_path, params)
@@ -367,6 +383,4 @@ def test_a_damaged_index_is_never_trusted(tmp_path, params, acl_corpus, monkeypa
     dedup.run(tmp_path / "normalize", tmp_path / "dedup", tmp_path / "dedup.json", *args)
     assert read == ([3] if full else [0])  # all three parts: a full build
     dedup.run(tmp_path / "normalize", tmp_path / "clean" / "dedup", tmp_path / "c.json", *args)
-    assert (tmp_path / "dedup" / LINKS).read_bytes() == (
-        tmp_path / "clean/dedup" / LINKS
-    ).read_bytes()
+    assert links_bytes(tmp_path / "dedup") == links_bytes(tmp_path / "clean/dedup")
