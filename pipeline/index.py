@@ -44,7 +44,8 @@ MERGE_SHARE = 1 / 8
 
 @dataclass
 class Index:
-    """The index in memory: `keys` and `rows` hold arrays by name; band b's runs are in
+    """The index in memory: `keys` and `rows` hold arrays by name (a loaded index holds its
+    rows in `blocks` instead: each part's columns); band b's runs are in
     `folder`, read one band at a time; `sums` holds each file's checksum."""
 
     folder: Path
@@ -56,6 +57,7 @@ class Index:
     named: np.ndarray = field(default_factory=lambda: np.empty(0, "S16"))
     texts: int = 0  # how many entries of keys.bin are whole (a failed run may add more)
     sums: dict[str, int] = field(default_factory=dict)
+    blocks: dict[str, dict[str, np.ndarray]] = field(default_factory=dict)
 
     @property
     def size(self) -> int:
@@ -102,36 +104,38 @@ def load(folder: Path, stamp: str, names: list[str], bands: int) -> Index:
         keys = {name: arrays[f"key.{name}.npy"] for name in meta["keys"]}
         if {len(a) for a in keys.values()} != {meta["size"]} and meta["size"]:
             return Index(folder, stamp)
-        rows = _read_rows(folder, meta["parts"], sums)
+        blocks = _read_blocks(folder, meta, sums)
         if file_sum(folder / "keys.bin", meta["text_bytes"]) != meta["text_sum"]:
             return Index(folder, stamp)
         named = arrays["named.npy"]
     except (OSError, ValueError, EOFError, KeyError, TypeError):  # what np.load raises
         return Index(folder, stamp)
-    return Index(folder, stamp, meta["parts"], keys, rows, named, meta["texts"], sums)
+    return Index(folder, stamp, meta["parts"], keys, {}, named, meta["texts"], sums, blocks)
 
 
 def row_file(part: str) -> str:
-    """The file of a part's rows: one structured array, a field per column."""
-    return f"row.{part}.npy"
+    """The file of a part's rows: each column's bytes after the other's (the columns'
+    names and dtypes in the meta)."""
+    return f"row.{part}.bin"
 
 
-def _read_rows(folder: Path, parts: list[dict], sums: dict[str, int]) -> dict[str, np.ndarray]:
-    """The rows of the `parts` (each `part` and its `rows`), in order, as columns: read a
-    part at a time, each file checked (ValueError if one is not as recorded)."""
-    columns, start = {}, 0
-    for entry in parts:
+def _read_blocks(folder: Path, meta: dict, sums: dict[str, int]) -> dict[str, dict]:
+    """Each part's rows, as columns, each file checked (ValueError if one is not as
+    recorded)."""
+    dtypes = [(name, np.dtype(dtype)) for name, dtype in meta["row_dtypes"]]
+    width = sum(dtype.itemsize for _, dtype in dtypes)
+    blocks = {}
+    for entry in meta["parts"]:
         name = row_file(entry["part"])
-        block = np.load(folder / name)
-        if _sum(block) != sums[name] or len(block) != entry["rows"]:
+        data = np.fromfile(folder / name, np.uint8)
+        if len(data) != entry["rows"] * width or _sum(data) != sums[name]:
             raise ValueError(f"{name} is not as recorded")
-        if not columns:
-            total = sum(p["rows"] for p in parts)
-            columns = {name: np.empty(total, block.dtype[name]) for name in block.dtype.names}
-        for column, values in columns.items():
-            values[start : start + len(block)] = block[column]
-        start += len(block)
-    return columns
+        ends = np.cumsum([0, *(entry["rows"] * dtype.itemsize for _, dtype in dtypes)])
+        blocks[entry["part"]] = {
+            column: data[start:end].view(dtype)
+            for (column, dtype), start, end in zip(dtypes, ends[:-1], ends[1:], strict=True)
+        }
+    return blocks
 
 
 def carry(old: Path, folder: Path, name: str, sums: dict[str, int]) -> int:
@@ -174,28 +178,29 @@ def _in_order(listed: list[str], names: list[str]) -> bool:
 
 def save(index: Index, folder: Path, text_bytes: int, same: Callable[[str], int | None]) -> None:
     """Write the index's arrays to `folder`, where its band and text files are already
-    (their checksums in `index.sums`), and last its meta. A part's rows are written, unless
-    `same(part)` links them as they were and gives their checksum."""
+    (their checksums in `index.sums`), and last its meta. A part's rows are written (its
+    rows of the columns `index.rows`), unless `same(part)` links them as they were and
+    gives their checksum."""
     sums = dict(index.sums)
     for name, values in index.keys.items():
         sums[f"key.{name}.npy"] = write(folder / f"key.{name}.npy", values)
     sums["named.npy"] = write(folder / "named.npy", index.named)
-    dtype = [(name, values.dtype) for name, values in index.rows.items()]
     start = 0
     for entry in index.parts:
         name, stop = row_file(entry["part"]), start + entry["rows"]
         sums[name] = same(entry["part"])
         if sums[name] is None:
-            block = np.empty(entry["rows"], dtype)
-            for column, values in index.rows.items():
-                block[column] = values[start:stop]
-            sums[name] = write(folder / name, block)
+            data = b"".join(values[start:stop].tobytes() for values in index.rows.values())
+            with replacing(folder / name) as tmp:
+                tmp.write_bytes(data)
+            sums[name] = xxhash.xxh3_64_intdigest(data)
         start = stop
     meta = {
         "stamp": index.stamp,
         "parts": index.parts,
         "size": index.size,
         "keys": list(index.keys),
+        "row_dtypes": [[name, values.dtype.str] for name, values in index.rows.items()],
         "texts": index.texts,
         "text_bytes": text_bytes,
         "text_sum": file_sum(folder / "keys.bin", text_bytes),

@@ -222,7 +222,7 @@ class Update:
             old.parts, listed, dict(zip((names[i] for i in fresh), sizes, strict=True))
         )
         self.parts = Parts(files, [entry["rows"] for entry in entries])
-        self.new_at, n = new_at, len(self.part_of)
+        self.new_at = new_at
         digests, first, inverse = np.unique(
             got.pop("key_hash", np.empty(0, "V16")), return_index=True, return_inverse=True
         )
@@ -244,15 +244,10 @@ class Update:
         if len(digests):  # a new row holds each of these keys
             keys["head"][number] = got["key_head"][first]
             keys["first"][number] = new_at[first]
-        rows = {}
-        for name, values in old.rows.items():
-            rows[name] = np.empty(n, values.dtype)
-            rows[name][old_at] = values
-        rows.setdefault("key", np.empty(n, np.int64))[new_at] = number[inverse]
-        for name, values in got.items():
-            if name == "key_head":
-                continue
-            rows.setdefault(name, np.empty(n, values.dtype))[new_at] = values
+        got.pop("key_head", None)
+        got["key"] = number[inverse]
+        rows = _columns(entries, old.blocks, got)
+        rows.setdefault("key", np.empty(0, np.int64))  # no part at all
         self.keys, self.rows, self.entries = keys, rows, entries
         self.had_keys = number[present]
         # The registered ids some row holds, sorted: an abstract cannot take one of them.
@@ -301,6 +296,24 @@ class Update:
         same_head = np.flatnonzero(among(heads, new_heads))
         near = np.concatenate(near) if near else np.empty(0, np.int64)
         return distinct(np.r_[near, same_head, self.had_keys, self.new_keys])
+
+
+def _columns(entries: list[dict], blocks: dict[str, dict], got: dict) -> dict:
+    """The rows of the parts `entries`, in order, as columns: an old part's from its block
+    (`blocks`, each dropped once taken), the new parts' from `got` (their rows one after
+    another). A column that the new rows lack is left for `decide` to fill."""
+    n = sum(entry["rows"] for entry in entries)
+    columns, start, fresh = {}, 0, 0
+    for entry in entries:
+        stop = start + entry["rows"]
+        taken = blocks.pop(entry["part"], None)
+        if taken is None:
+            taken = {name: values[fresh : fresh + entry["rows"]] for name, values in got.items()}
+            fresh += entry["rows"]
+        for name, values in taken.items():
+            columns.setdefault(name, np.empty(n, values.dtype))[start:stop] = values
+        start = stop
+    return columns
 
 
 def _grown(values: np.ndarray | None, more: int, dtype) -> np.ndarray:

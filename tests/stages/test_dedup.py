@@ -324,7 +324,7 @@ def test_incremental_dedup_equals_a_clean_one(
 def _inodes(built: Path) -> dict[str, int]:
     """The inode of each part's file of rows in dedup's index and of links in its output,
     under the folder `built` (none of the index if it is gone)."""
-    found = [*built.glob("dedup.index/row.*.npy"), *built.glob("dedup/links/*.parquet")]
+    found = [*built.glob("dedup.index/row.*.bin"), *built.glob("dedup/links/*.parquet")]
     return {path.relative_to(built).as_posix(): path.stat().st_ino for path in found}
 
 
@@ -351,7 +351,7 @@ def _move_row(meta):
 @pytest.mark.parametrize(
     "damage, full",
     [
-        (lambda home: _flip(sorted(home.glob("row.*.npy"))[1]), True),
+        (lambda home: _flip(sorted(home.glob("row.*.bin"))[1]), True),
         (lambda home: _flip(home / "band-3.base.key.npy"), True),
         (lambda home: _flip(home / "keys.bin"), True),
         (lambda home: (home / "band-0.base.hash.npy").write_bytes(b""), True),
