@@ -78,6 +78,15 @@ def read_band(folder: Path | None, b: int) -> list[tuple[np.ndarray, np.ndarray]
     return [tuple(np.load(path, mmap_mode="r") for path in run) for run in files]
 
 
+def stamp_of(folder: Path) -> str | None:
+    """The stamp the index in `folder` was made with (None: none there, or unreadable),
+    without checking the rest of it."""
+    try:
+        return json.loads((folder / META).read_text(encoding="utf-8"))["stamp"]
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+
+
 def load(folder: Path, stamp: str, names: list[str], bands: int) -> Index:
     """The index in `folder` if it was made with `stamp` from some of the parts `names`
     (every part it lists still there, in the same order) and every file of it is whole,

@@ -64,10 +64,12 @@ def file(folder: Path, part: str) -> Path:
     return folder / FOLDER / f"{part}.parquet"
 
 
-def read(folder: Path, part: str) -> pa.Table:
-    """The links of the normalized `part` in dedup's output `folder`, in fresh buffers:
-    where a row group starts never shows in their size, which cuts the shards."""
-    return pq.read_table(file(folder, part)).combine_chunks()
+def read(folder: Path, part: str, config: str) -> pa.Table:
+    """The links of the normalized `part` in dedup's output `folder`, the columns a config
+    takes of them (and the span key, and `is_canonical`) only, in fresh buffers: where a
+    row group starts never shows in their size, which cuts the shards."""
+    columns = dict.fromkeys([*KEY, *FROM_LINKS[config].values(), "is_canonical"])
+    return pq.ParquetFile(file(folder, part)).read(columns=list(columns)).combine_chunks()
 
 
 def read_all(folder: Path, columns: list[str] | None = None) -> pa.Table:

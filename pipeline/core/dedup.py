@@ -143,9 +143,11 @@ def verified(
     chunk: int = 5_000,
 ) -> np.ndarray:
     """Whether each candidate pair's true shingle Jaccard reaches the threshold, verified
-    `chunk` pairs at a time by `pmap`, an ordered `map`: only the keys of a chunk are read,
-    and sent to its worker."""
+    `chunk` pairs at a time by `pmap`, an ordered `map` (`map` if they make one chunk): only
+    the keys of a chunk are read, and sent to its worker."""
     chunks = [pairs[start : start + chunk] for start in range(0, len(pairs), chunk)]
+    if len(chunks) == 1:  # a run that adds a dump: verified here, no task to send
+        pmap = map
 
     def tasks():
         for part in chunks:

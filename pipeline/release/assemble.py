@@ -40,7 +40,7 @@ def linked_parts(config: str, inputs: dict[str, Path]) -> list[Part]:
     found = []
     for entry, file, digests in zip(entries, files, recorded, strict=True):
         raw = inputs["parsed"] / parts.PARTS / entry["parsed"] / parts.OCCURRENCES
-        link = functools.partial(links.read, inputs["dedup"], entry["part"])
+        link = functools.partial(links.read, inputs["dedup"], entry["part"], config)
         path = links.file(inputs["dedup"], entry["part"])
         build = functools.partial(_joined, config, file, raw, link, path)
         found.append(Part(digests[config], entry["source"], build))
@@ -56,10 +56,10 @@ def _joined(config: str, path: Path, raw: Path, read_link, links: Path) -> pa.Ta
     link = read_link()
     own = [n for n in schema.names if n not in taken]
     columns = [n for n in dict.fromkeys([*own, *KEY]) if n != TEXT_RAW]
-    table = pq.read_table(path, columns=columns)
+    table = pq.ParquetFile(path).read(columns=columns)  # no dataset: a part is a file
     _check(table, link, path, links)
     if TEXT_RAW in own:
-        text = pq.read_table(raw, columns=[*KEY, TEXT_RAW])
+        text = pq.ParquetFile(raw).read(columns=[*KEY, TEXT_RAW])
         _check(text, link, raw, links)
         table = table.append_column(TEXT_RAW, text.column(TEXT_RAW))
     if config == "default":

@@ -527,7 +527,8 @@ def run(
     names = [entry["part"] for entry in entries]
     home = out.with_name(f"{out.name}.index")
     stamp = _stamp(params, lengths, id_registry)
-    minhash.load(pairs=True)  # before the workers fork, which verify pairs with it
+    if index.stamp_of(home) != stamp:  # a full build: its workers verify many pairs
+        minhash.load(pairs=True)  # before they fork, so that they share it
     with (
         mapper(workers(processes, os.cpu_count() or 1)) as pmap,  # workers forked while small
         atomic_dir(home) as folder,

@@ -1,5 +1,6 @@
 """Dedup keys, ids and clustering, on examples and generated texts."""
 
+import contextlib
 import hashlib
 import itertools
 import random
@@ -7,9 +8,11 @@ import re
 
 import numpy as np
 import pyarrow as pa
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from pipeline.core import dedup as core_dedup
 from pipeline.core import minhash
 from pipeline.core.dedup import (
     UNSPACED_CHARACTER,
@@ -190,16 +193,19 @@ def near_keys():
     return sorted({dedup_key(t) for o in originals for t in (o, near_variant(o, rng, WORDS))})
 
 
+@contextlib.contextmanager
 def counting():
-    """A `pmap` that counts the pairs it is given to verify, in `.checked`."""
+    """While in the block, count the pairs verified, in `.checked` of what it yields."""
+    real = core_dedup._verified
 
-    def pmap(function, tasks):
-        tasks = list(tasks)
-        pmap.checked += sum(len(task[1]) for task in tasks)
-        return map(function, tasks)
+    def count(task):
+        count.checked += len(task[1])
+        return real(task)
 
-    pmap.checked = 0
-    return pmap
+    count.checked = 0
+    with pytest.MonkeyPatch.context() as patched:
+        patched.setattr(core_dedup, "_verified", count)
+        yield count
 
 
 def every_pair_verified(keys, pairs, heads_, known=None):
@@ -217,10 +223,10 @@ def every_pair_verified(keys, pairs, heads_, known=None):
 def test_pairs_inside_a_group_or_known_are_not_verified_and_the_groups_stay(data):
     keys = near_keys()
     pairs, heads_ = candidate_pairs(keys), heads(keys)
-    pmap = counting()
-    roots, near, joined = cluster(pairs, heads_, lambda _: fetch(keys), PARAMS, pmap)
+    with counting() as count:
+        roots, near, joined = cluster(pairs, heads_, lambda _: fetch(keys), PARAMS)
     assert roots.tolist() == every_pair_verified(keys, pairs, heads_).tolist()
-    assert pmap.checked == (near >= 0).sum() < len(pairs)  # pairs inside a group skipped
+    assert count.checked == (near >= 0).sum() < len(pairs)  # pairs inside a group skipped
     truly = verified(fetch(keys), pairs, PARAMS)
     assert (near[near >= 0] == truly[near >= 0]).all()
     # Known verdicts (from a run before, or drawn: flipped, they flip the groups) are
@@ -229,11 +235,11 @@ def test_pairs_inside_a_group_or_known_are_not_verified_and_the_groups_stay(data
         data.draw(st.lists(st.sampled_from([-1, 0, 1]), min_size=len(pairs), max_size=len(pairs))),
         np.int8,
     )
-    pmap = counting()
-    again, verdicts, _ = cluster(pairs, heads_, lambda _: fetch(keys), PARAMS, pmap, known=known)
+    with counting() as count:
+        again, verdicts, _ = cluster(pairs, heads_, lambda _: fetch(keys), PARAMS, known=known)
     assert again.tolist() == every_pair_verified(keys, pairs, heads_, known).tolist()
     assert (verdicts[known >= 0] == known[known >= 0]).all()
-    assert pmap.checked <= (known < 0).sum()
+    assert count.checked <= (known < 0).sum()
 
 
 def test_a_group_asked_complete_has_every_near_pair_verified():
