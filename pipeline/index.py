@@ -4,15 +4,15 @@ It holds every distinct key, numbered as they arrived (a run's new keys after th
 ones, in digest order), with its head, its group's root, a row holding it and, in
 `order`, the keys in digest order; every occurrence (part order) with what grouping and
 ranking need and what dedup decided for it, a file a part (linked into the next index
-while its rows stay as they were); each LSH band's hashes in chain order (by
-hash, then by key digest), so that a new key's neighbours in a band are found by a binary
-search, in two runs: a base, left as it is (linked into the next index), and a delta
-that takes the new keys until it outgrows a share of the base and is merged into it;
-and the texts of every key ever compared (`keys.bin`, appended to). It holds for one stamp
-(params, code, registry) and the parts it lists, in order: another stamp, a part removed
-or changed, a file missing, cut short or with another checksum (XXH3) than the one
-recorded when it was written (the meta too), and the stage starts from an empty index, a
-full build, never trusting a damaged one.
+while its rows stay as they were); each LSH band's hashes in chain order (by hash, then
+by key digest), so that a new key's neighbours in a band are found by a binary search, in
+two runs: a base, left as it is (linked into the next index), and a delta that takes the
+new keys until it outgrows a share of the base and is merged into it; and the texts of
+every key ever compared (`keys.bin`, appended to). It holds for one stamp (params, code,
+registry) and the parts it lists, in order: another stamp, a part removed or changed, a
+file missing, cut short or with another checksum (XXH3) than the one recorded when it was
+written (the meta too), and the stage starts from an empty index, a full build, never
+trusting a damaged one.
 """
 
 import contextlib
@@ -45,8 +45,8 @@ MERGE_SHARE = 1 / 8
 @dataclass
 class Index:
     """The index in memory: `keys` and `rows` hold arrays by name (a loaded index holds its
-    rows in `blocks` instead: each part's columns); band b's runs are in
-    `folder`, read one band at a time; `sums` holds each file's checksum."""
+    rows in `blocks` instead: each part's columns); band b's runs are in `folder`, read
+    one band at a time; `sums` holds each file's checksum."""
 
     folder: Path
     stamp: str

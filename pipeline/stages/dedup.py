@@ -215,7 +215,7 @@ class Update:
         self.old = (old.folder, old.size, old.sums)
         self.old_parts = {entry["part"]: entry["rows"] for entry in old.parts}
         names = [entry["part"] for entry in listed]
-        fresh = [i for i, n in enumerate(names) if n not in {p["part"] for p in old.parts}]
+        fresh = [i for i, n in enumerate(names) if n not in self.old_parts]
         with index.bands_out(folder, params.bands) as bands:
             got, sizes = _fresh_rows([files[i] for i in fresh], bands, id_registry)
         entries, old_at, new_at, self.part_of = _placed(
