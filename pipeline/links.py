@@ -75,7 +75,8 @@ def read(folder: Path, part: str, config: str) -> pa.Table:
 def read_all(folder: Path, columns: list[str] | None = None) -> pa.Table:
     """The links (their `columns`, all if None) of every part that dedup's output `folder`
     records, in part order."""
-    tables = [pq.read_table(file(folder, e["part"]), columns=columns) for e in read_digests(folder)]
+    files = [file(folder, entry["part"]) for entry in read_digests(folder)]
+    tables = [pq.ParquetFile(path).read(columns=columns) for path in files]
     if not tables:
         schema = arrow_schema(Links)
         return (

@@ -270,10 +270,9 @@ class Update:
             if before == after and self.old_parts.get(entry["part"]) == entry["rows"]
         }
 
-    def save(self, changed: np.ndarray, new: index.Index, text_bytes: int) -> None:
-        """Save the `new` index, each unchanged part's rows linked from the old one."""
+    def save(self, unchanged: set[str], new: index.Index, text_bytes: int) -> None:
+        """Save the `new` index, the rows of the `unchanged` parts linked from the old one."""
         folder, _, sums = self.old
-        unchanged = self.unchanged(changed)
 
         def same(part: str) -> int | None:
             return (
@@ -541,24 +540,27 @@ def run(
         made, changed = decide(update, pmap, verdicts, texts, lengths)
         verdicts.save(*made.verdicts, everything=full)
         kept = [] if full else links.read_digests(home)  # the last run's, as its index
-        write_json(folder / links.DIGESTS, write_links(out, update, changed, kept))
+        unchanged = update.unchanged(changed)
+        write_json(folder / links.DIGESTS, write_links(out, update, changed, unchanged, kept))
         entries, text_sums = texts.save(folder)
         new = index.Index(folder, stamp, update.entries, update.keys, update.rows, update.named)
         new.texts, new.sums = entries, update.sums | text_sums
         for scratch in (*folder.glob("scratch-*"), *folder.glob(".*.tmp-*")):
             scratch.unlink(missing_ok=True)  # and what a lost band task left
-        update.save(changed, new, texts.size)
+        update.save(unchanged, new, texts.size)
     summary = _summary(update.rows, len(update.part_of))
     write_json(metrics, summary)
     return summary
 
 
-def write_links(out: Path, update: Update, changed: np.ndarray, kept: list[dict]) -> list[dict]:
+def write_links(
+    out: Path, update: Update, changed: np.ndarray, unchanged: set[str], kept: list[dict]
+) -> list[dict]:
     """Each part's links file (`links.file`: its rows' decisions and span keys) in `out`,
     and out/links.json, each part's `rows`, digests (`pipeline.links`) and the `sum` of its
-    file. A part none of whose rows `changed` since the last run (`Update.unchanged`) keeps
-    its digests (`kept`: the last run's record of each part), and its file, linked from the
-    last output if it is there as recorded; the others are made anew. The rows that changed are
+    file. An `unchanged` part (`Update.unchanged`: none of its rows `changed`) keeps its
+    digests (`kept`: the last run's record of each part), and its file, linked from the last
+    output if it is there as recorded; the others are made anew. The rows that changed are
     validated (the others were, then), VALIDATE_ROWS at a time (a span key is unique within
     its part, which normalize validated, and publish checks each link's against its
     part's). Return what links.json holds."""
@@ -568,7 +570,7 @@ def write_links(out: Path, update: Update, changed: np.ndarray, kept: list[dict]
     link = partial(_links, rows, schema=schema)
     bounds = np.cumsum([0, *(entry["rows"] for entry in entries)])
     before = {entry["part"]: entry for entry in kept}
-    unchanged = update.unchanged(changed) & before.keys()
+    unchanged = unchanged & before.keys()
     recorded = []
     with atomic_dir(out) as tmp:
         (tmp / links.FOLDER).mkdir()
