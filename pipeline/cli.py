@@ -2,7 +2,9 @@
 the user's tools. Each lives in a module of `pipeline.commands` that imports what it needs
 only when it runs."""
 
+import atexit
 import importlib
+import os
 import sys
 import time
 
@@ -42,6 +44,20 @@ def run() -> None:
     """`abstracts` as installed: `main` in a process of its own, which never synthesizes
     data. Pandera's validation backend imports its data-synthesis strategies, and so
     `hypothesis` where it is installed (for the tests), with its plugins: 0.4 s of every
-    stage's start. Here an import of it fails, and pandera goes on without them."""
+    stage's start. Here an import of it fails, and pandera goes on without them.
+
+    Once `main` exits, the exit handlers run and the process ends without tearing down
+    its modules one by one (0.15 s of every stage's end, for nothing: every file it
+    wrote is closed). An uncaught error ends it as Python does, with its traceback."""
     sys.modules.setdefault("hypothesis", None)
-    main()
+    code = 0
+    try:
+        main()
+    except SystemExit as done:
+        if not isinstance(done.code, int | None):
+            raise
+        code = done.code
+    atexit._run_exitfuncs()
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(code or 0)

@@ -1,5 +1,6 @@
 """The `abstracts` command: help everywhere, and user mistakes told in one clear line."""
 
+import os
 import subprocess
 import sys
 
@@ -86,3 +87,24 @@ def test_the_command_starts_without_the_heavy_libraries():
     loaded = {name.split(".")[0] for name in done.stdout.split()}
     assert "click" in loaded
     assert not loaded & {"pandas", "pyarrow", "pandera", "numpy", "datasets", "dvc", "yaml"}
+
+
+@pytest.mark.parametrize(
+    "args, code", [(["schemas", "--help"], 0), (["nosuch"], 2), (["parse", "--raw", "/no"], 1)]
+)
+def test_the_installed_command_ends_with_its_code_output_and_exit_handlers(tmp_path, args, code):
+    """`abstracts` as installed ends without tearing its modules down: its exit code, all it
+    wrote and what its exit handlers do are kept."""
+    mark = tmp_path / "exited"
+    script = (
+        "import atexit, pathlib, sys; from pipeline.cli import run; "
+        f"atexit.register(pathlib.Path({str(mark)!r}).touch); "
+        "print('unflushed', end=''); sys.argv = ['abstracts', *sys.argv[1:]]; run()"
+    )
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONUNBUFFERED"}  # stdout buffered
+    done = subprocess.run(
+        [sys.executable, "-c", script, *args], capture_output=True, text=True, cwd=tmp_path, env=env
+    )
+    assert done.returncode == code, done.stderr
+    assert done.stdout.startswith("unflushed") and mark.exists()
+    assert ("Usage:" in done.stdout) == (code == 0) and ("Error:" in done.stderr) == (code > 0)

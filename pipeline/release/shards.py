@@ -3,8 +3,11 @@ shards of the last release whose rows did not change.
 
 A shard holds the rows of consecutive parts (one per raw file, in raw-file order). A part
 ends its shard where its source's hash says so (about one part in `shard_parts`) once the
-shard holds a quarter of `shard_max_bytes`, or where the next part would take the shard
-past `shard_max_bytes` of data; a part larger than that alone is cut in several shards.
+shard holds a quarter of `shard_max_bytes` or `FILL` times `shard_parts` parts, or where
+the next part would take the shard past `shard_max_bytes` of data; a part larger than that
+alone is cut in several shards. The count of parts bounds what a shard costs to write
+where parts hold few rows of a config (a crawl's copies leave most parts few abstracts of
+their own, each still read to find them).
 So where shards end depends on the parts nearby only: a new dump changes the shard it
 joins (and at most the next few, until a hash ends them as before), a part whose rows
 changed its own shard, and every other shard is the same file as before, linked from the
@@ -30,6 +33,8 @@ from schemas.derive import validate
 
 # Rows validated at a time (Pandera's cost is mostly a fixed few ms a call).
 VALIDATE_ROWS = 50_000
+# A shard may end once it holds 1/FILL of shard_max_bytes or FILL * shard_parts parts.
+FILL = 4
 
 
 @dataclass(frozen=True)
@@ -122,7 +127,8 @@ def _write_config(parts, model, schema: pa.Schema, data: Path, config, meta, old
             close()
         group.append((part, table, fresh))
         size += nbytes
-        if size >= meta["shard_max_bytes"] // 4 and ends_shard(part.source, meta["shard_parts"]):
+        full = size >= meta["shard_max_bytes"] // FILL or len(group) >= FILL * meta["shard_parts"]
+        if full and ends_shard(part.source, meta["shard_parts"]):
             close()
     if group or not written:
         close()
