@@ -6,7 +6,7 @@
 The model, stated so that it can be argued with:
 - parse and normalize are tasks over files: their CPU per abstract (local engine), times
   the Ray engine's measured overhead on them, is spread over every core;
-- dedup, publish, the report and DVC run on one machine (dedup's driver holds the index;
+- dedup, publish (with the report) and DVC run on one machine (dedup's driver holds the index;
   publish writes each config's shards in one task; DVC hashes the outputs): their wall
   time per abstract on this machine does not shrink with more cores;
 - memory: dedup's driver grows with its index (its peak per abstract); a band task holds
@@ -67,7 +67,7 @@ def main() -> None:
     spread = ("parse", "normalize")
     cpu = sum(local[s]["cpu"] for s in spread) / n
     overhead = sum(ray[s]["wall"] for s in spread) / sum(local[s]["wall"] for s in spread)
-    serial = {s: local[s]["wall"] / n for s in ("dedup", "publish", "report", "dvc")}
+    serial = {s: local[s]["wall"] / n for s in ("dedup", "publish", "dvc")}
     driver = ray["dedup"]["peak_mib"] * 2**20 / n
     print(f"measured at N = {n:,} on {measured['cores']} cores ({results.name})")
     print(f"  parse + normalize: {cpu * 1e6:,.1f} us of CPU per abstract, x{overhead:.2f} on Ray")

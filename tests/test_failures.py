@@ -19,7 +19,7 @@ BAD_VALUES = [
     ("normalize", "  batch_rows: 5000", "  batch_rows: 0", "normalize.batch_rows"),
     ("dedup", "  min_words: 30", "  min_words: -1", "abstracts.min_words"),
     ("publish", "  row_group_rows: 10000", "  row_group_rows: 0", "publish.row_group_rows"),
-    ("report", "  table_rows: 50000", "  table_rows: -1", "report.table_rows"),
+    ("publish", "  table_rows: 50000", "  table_rows: -1", "report.table_rows"),
 ]
 
 

@@ -18,6 +18,12 @@ def release_argument(function):
 
 
 params = option("--params", "params.yaml", "The parameters file.")
+# The report's outputs besides its page, which `publish` writes too.
+plots = option("--plots", "metrics/plots", "Folder for the DVC plots' data (CSV).")
+REPORT_KEPT = (
+    "What the report was made from (each shard's summary, the shown groups' texts, the "
+    "searchable table's record), kept so that the next run reads only what changed."
+)
 # The raw dumps' folder: a path, or the URI of a folder on any filesystem pyarrow knows.
 raw = click.option(
     "--raw",

@@ -2,22 +2,18 @@
 
 import click
 
-from pipeline.commands.options import option, params
+from pipeline.commands.options import REPORT_KEPT, option, params, plots
 
 
 @click.command("report")
 @option("--release", "dist/abstracts", "The release folder to report on.")
 @option("--out", "dist/report.html", "The HTML page to write.")
-@option("--plots", "metrics/plots", "Folder for the DVC plots' data (CSV).")
-@option(
-    "--kept",
-    "build/report.json",
-    "What the page was made from (each shard's summary, the shown groups' texts, the "
-    "searchable table's record), kept so that the next run reads only what changed.",
-)
+@plots
+@option("--kept", "build/report.json", REPORT_KEPT)
 @params
 def command(release, out, plots, kept, params):
-    """Write the release's self-contained HTML data report and its DVC plots."""
+    """Write the release's self-contained HTML data report and its DVC plots (the publish
+    stage writes them with the release: this rewrites them by hand)."""
     from pipeline.config import Params
     from pipeline.stages import report
 
