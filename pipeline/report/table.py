@@ -1,14 +1,16 @@
-"""The report's searchable table: the release's first abstracts as JSON, taken from the
-last page when the shards they come from are the same.
+"""The report's searchable table: the release's first abstracts as JSON, a shard's rows at
+a time, each taken from the last page where its shard is the same.
 
 Reading those texts and encoding them is most of the report's cost, and it does not shrink
 with the release (`report.table_rows`, 50,000 by default). So the report keeps, in its
-state (`report --kept`, build/report.json), what its table was made from (the code, the
-row limit, and each shard read: its name, size and SHA-256 in the release's manifest,
-which publish writes with the shards) and a digest of the table's data; a run that finds
-both the same takes the data from the page, the same bytes it would write. A page edited
-or cut short is not trusted: its data's digest differs. The page itself depends on the
-rows only.
+state (`report --kept`, build/report.json), the table's pieces: for each shard it reads,
+a key (the code, the shard's name, size and SHA-256 in the release's manifest, which
+publish writes with the shards, and how many of its rows the table takes) and the piece's
+length in the page's data; and a digest of the data. A run takes a piece from the page
+it replaces where its key is the same and the page's data is whole (the digest), and
+reads the other shards: a new dump makes the table read the shard it joined, if the table
+reaches it. A page edited or cut short is not trusted. The page itself depends on the rows
+only.
 """
 
 import hashlib
@@ -16,9 +18,11 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
-from pipeline.io import parquet_rows, read_rows
+import pyarrow.parquet as pq
+
+from pipeline.io import parquet_rows
 from pipeline.release import checksums
-from pipeline.release.reader import config_tables, shards
+from pipeline.release.reader import shards
 
 # The page's tags around the table's data.
 DATA_OPEN = '<script type="application/json" id="abstracts-data">'
@@ -29,81 +33,84 @@ DATA_CLOSE = "</script>"
 class Table:
     """The searchable table: its `rows`, their `data` (UTF-8 JSON, a list of [id, text,
     n_words, n_occurrences], with `<`, `>` and `&` escaped so that it can stand in a
-    <script> element), a digest of what they were read from and one of the data."""
+    <script> element), its `pieces` (each shard's key, rows and bytes in `data`, in order)
+    and a digest of the data."""
 
     rows: int
     data: bytes
-    made_from: str
+    pieces: list[dict]
     digest: str
 
     def record(self) -> dict:
         """What the table was made from, for the report to keep once the page holds it."""
-        return {"made_from": self.made_from, "rows": self.rows, "digest": self.digest}
+        return {"pieces": self.pieces, "rows": self.rows, "digest": self.digest}
 
 
 def searchable(release: Path, limit: int, page: Path, kept: dict) -> Table:
-    """The first `limit` abstracts of the release in folder `release`, from the `page`
-    written before if `kept` (its table's `record`) says it holds them (see the module),
-    else read."""
-    made_from = _made_from(release, limit)
-    return _kept(page, kept, made_from) or _read(release, limit, made_from)
-
-
-def first(release: Path, limit: int) -> list[dict]:
-    """The first `limit` abstracts' id, n_words and n_occurrences."""
-    rows: list[dict] = []
-    for part in config_tables(release, "default", ["id", "n_words", "n_occurrences"]):
-        if len(rows) >= limit:
-            break
-        rows += part.slice(0, limit - len(rows)).to_pylist()
-    return rows
-
-
-def _read(release: Path, limit: int, made_from: str) -> Table:
-    rows = first(release, limit)
-    texts = read_rows(shards(release, "default"), "text", list(range(len(rows))))
-    data = json.dumps(
-        [[row["id"], texts[i], row["n_words"], row["n_occurrences"]] for i, row in enumerate(rows)],
-        ensure_ascii=False,
-    )
-    data = data.replace("&", "\\u0026").replace("<", "\\u003c").replace(">", "\\u003e")
-    encoded = data.encode()
-    return Table(len(rows), encoded, made_from, _digest(encoded))
-
-
-def _made_from(release: Path, limit: int) -> str:
-    """A digest of what the first `limit` abstracts are read from: the code, `limit`, and
-    the shards that hold them."""
+    """The first `limit` abstracts of the release in folder `release`, each shard's from
+    the `page` written before where `kept` (its table's `record`) says it holds them (see
+    the module), else read."""
     from pipeline.parts import code_digest
 
-    listed = checksums.listed(release)
-    digest = hashlib.blake2b(f"{code_digest()}\0{limit}\0".encode(), digest_size=16)
-    rows = 0
+    taken, listed, code = _kept(page, kept), checksums.listed(release), code_digest()
+    pieces, chunks, rows = [], [], 0
     for shard in shards(release, "default"):
         if rows >= limit:
             break
-        digest.update(f"{checksums.identity(release, shard, listed)}\0".encode())
-        rows += parquet_rows(shard)
-    return digest.hexdigest()
+        take = min(parquet_rows(shard), limit - rows)
+        key = f"{code}\0{checksums.identity(release, shard, listed)}\0{take}"
+        key = hashlib.blake2b(key.encode(), digest_size=16).hexdigest()
+        chunk = taken.get(key)
+        if chunk is None:
+            chunk = _read(shard, take)
+        pieces.append({"key": key, "rows": take, "bytes": len(chunk)})
+        chunks.append(chunk)
+        rows += take
+    data = b"[" + b", ".join(chunk for chunk in chunks if chunk) + b"]"
+    return Table(rows, data, pieces, _digest(data))
 
 
-def _kept(page: Path, record: dict, made_from: str) -> Table | None:
-    """The table of the `page` written before, if its `record` says it was made from
-    `made_from` and its data is whole."""
-    if not isinstance(record, dict) or record.get("made_from") != made_from:
-        return None
+def _read(shard: Path, take: int) -> bytes:
+    """The table's rows of the first `take` rows of a `default` shard, as the JSON of the
+    items of a list (no brackets), read a row group at a time."""
+    source, items = pq.ParquetFile(shard), []
+    columns = ["id", "text", "n_words", "n_occurrences"]
+    for group in range(source.num_row_groups):
+        if len(items) >= take:
+            break
+        batch = source.read_row_group(group, columns=columns).slice(0, take - len(items))
+        items += [json.dumps(list(row.values()), ensure_ascii=False) for row in batch.to_pylist()]
+    data = ", ".join(items)
+    return data.replace("&", "\\u0026").replace("<", "\\u003c").replace(">", "\\u003e").encode()
+
+
+def _kept(page: Path, record: dict) -> dict[str, bytes]:
+    """The pieces of the table of the `page` written before, by key, if its `record` says
+    what they are and the page's data is whole."""
+    if not isinstance(record, dict) or not isinstance(record.get("pieces"), list):
+        return {}
     try:
         html = page.read_bytes()
     except OSError:
-        return None
+        return {}
     start = html.find(DATA_OPEN.encode())
     if start < 0:
-        return None
+        return {}
     start += len(DATA_OPEN)
     data = html[start : html.find(DATA_CLOSE.encode(), start)]
-    if _digest(data) != record.get("digest") or not isinstance(record.get("rows"), int):
-        return None
-    return Table(record["rows"], data, made_from, record["digest"])
+    if _digest(data) != record.get("digest"):
+        return {}
+    taken, at = {}, 1  # after the list's `[`
+    for piece in record["pieces"]:
+        size = piece.get("bytes") if isinstance(piece, dict) else None
+        if not isinstance(size, int) or size < 0:
+            return {}
+        if size:
+            taken[piece.get("key")] = data[at : at + size]
+            at += size + 2  # and the `, ` after it
+        else:
+            taken[piece.get("key")] = b""
+    return taken
 
 
 def _digest(data: bytes) -> str:

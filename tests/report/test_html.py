@@ -146,7 +146,7 @@ def test_a_report_reads_only_the_shards_that_changed_and_keeps_its_table(
             out.write_text(html[:at] + "x" + html[at + 1 :], "utf-8")
         if change == "state":
             kept.write_text(state.replace('"rows": 25', '"rows": 26'), "utf-8")
-        limit = 999 if change == "limit" else 1000
+        limit = 10 if change == "limit" else 1000
         report.run(dist, out, plots, limit, None if change == "kept" else kept)
         sums.write_text(listed, "utf-8")
         assert len(made) == tables, change

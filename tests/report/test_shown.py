@@ -2,9 +2,11 @@
 summaries, equals what a read of the whole config would give, however the rows are cut
 into shards."""
 
+import json
 import tempfile
 from collections import Counter
 from pathlib import Path
+from unittest.mock import patch
 
 import pyarrow as pa
 import pyarrow.parquet as pq
@@ -30,7 +32,8 @@ def release(folder: Path, config: str, rows: list[dict], cut: list[int]) -> Path
 
 SCHEMAS = {
     "default": pa.schema(
-        [("id", pa.string()), ("n_words", pa.int64()), ("n_occurrences", pa.int64())]
+        [("id", pa.string()), ("text", pa.string())]
+        + [("n_words", pa.int64()), ("n_occurrences", pa.int64())]
         + [(flag, pa.bool_()) for flag in FLAGS]
     ),
     "occurrences": pa.schema([("source", pa.string()), ("match", pa.string())]),
@@ -47,9 +50,9 @@ SCHEMAS = {
 
 @settings(max_examples=100, deadline=None)
 @given(st.lists(st.integers(1, 4), max_size=40), cuts, st.integers(0, 5), st.integers(0, 45))
-def test_largest_groups_and_first_rows_whatever_the_shards(sizes, cut, top, limit):
+def test_largest_groups_whatever_the_shards(sizes, cut, top, limit):
     rows = [
-        {"id": f"{(i * 7919) % 1000:04d}{i}", "n_words": i, "n_occurrences": n}
+        {"id": f"{(i * 7919) % 1000:04d}{i}", "text": "", "n_words": i, "n_occurrences": n}
         | dict.fromkeys(FLAGS, False)
         for i, n in enumerate(sizes)
     ]
@@ -65,8 +68,6 @@ def test_largest_groups_and_first_rows_whatever_the_shards(sizes, cut, top, limi
             {"id": r["id"], "n_occurrences": r["n_occurrences"], "row": r["row"]}
             for r in ranked[:top]
         ]
-        columns = ("id", "n_words", "n_occurrences")
-        assert table.first(folder, limit) == [{c: r[c] for c in columns} for r in rows[:limit]]
 
 
 @settings(max_examples=100, deadline=None)
@@ -129,3 +130,44 @@ def test_figures_merged_from_shard_summaries_are_the_whole_releases(
     assert got.lengths == dict(sorted(Counter(w // bin_ * bin_ for _, w, _ in abstracts).items()))
     assert got.matches == dict(sorted(Counter(m for _, m in occurrences).items()))
     assert got.reasons == dict(sorted(Counter(r for _, r in rejects).items()))
+
+
+def _page(path: Path, data: bytes) -> Path:
+    path.write_bytes(b"<p>" + table.DATA_OPEN.encode() + data + table.DATA_CLOSE.encode())
+    return path
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.lists(st.text(max_size=6), max_size=30), cuts, st.integers(0, 35), st.integers(0, 6))
+def test_the_table_is_the_first_rows_and_reads_only_the_shards_that_changed(
+    texts, cut, limit, changed
+):
+    """Whatever the shards, the table is the JSON of the first rows (`<`, `>`, `&`
+    escaped); given the last page and its record, a run reads only the shard that changed,
+    if the table reaches it, and writes the same bytes as a run from nothing."""
+    rows = [
+        {"id": f"{i:04d}", "text": text, "n_words": i, "n_occurrences": 1}
+        | dict.fromkeys(FLAGS, False)
+        for i, text in enumerate(texts)
+    ]
+    items = [[r["id"], r["text"], r["n_words"], r["n_occurrences"]] for r in rows[:limit]]
+    expected = json.dumps(items, ensure_ascii=False)
+    for char, escaped in (("&", "\\u0026"), ("<", "\\u003c"), (">", "\\u003e")):
+        expected = expected.replace(char, escaped)
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = release(Path(tmp) / "release", "default", rows, cut)
+        made = table.searchable(folder, limit, Path(tmp) / "none.html", {})
+        assert made.data == expected.encode() and made.rows == len(items)
+        page = _page(Path(tmp) / "page.html", made.data)
+        files = sorted((folder / "data" / "default").iterdir())
+        sizes = [pq.ParquetFile(f).metadata.num_rows for f in files]
+        at = changed % len(files)
+        reached = sum(sizes[:at]) < limit and sizes[at] > 0
+        if sizes[at]:
+            shard = pq.read_table(files[at])
+            longer = pa.array([t + "!" * 40 for t in shard.column("text").to_pylist()])
+            pq.write_table(shard.set_column(1, "text", longer), files[at])
+        with patch.object(table, "_read", wraps=table._read) as read:
+            again = table.searchable(folder, limit, page, made.record())
+        assert read.call_count == int(reached)
+        assert again.data == table.searchable(folder, limit, Path(tmp) / "none.html", {}).data
