@@ -1,8 +1,9 @@
 """The dataset card, README.md: YAML front matter for `datasets`, and the user's manual."""
 
 import pyarrow as pa
+import yaml
 
-from pipeline.release.layout import CONFIGS, SPLIT, pattern
+from pipeline.release.layout import CONFIGS, SPLIT, features, pattern
 from schemas import MATCH_KINDS, REJECT_REASONS
 
 
@@ -27,21 +28,18 @@ def front_matter(
 ) -> str:
     """The YAML header: configs, dataset_info (features and split sizes) and metadata.
 
-    `sizes` maps a config to (bytes of data, bytes of its files). The YAML is `datasets`'
-    own, imported here only: it takes longer to import than the publish stage to start."""
-    from datasets import Features
-    from datasets.info import DatasetInfo, DatasetInfosDict
-    from datasets.splits import SplitDict, SplitInfo
-    from huggingface_hub import DatasetCardData
-
-    card = DatasetCardData(
-        pretty_name=meta["pretty_name"],
-        license=meta["license"],
-        language=meta["language"],
-        task_categories=meta["task_categories"],
-        size_categories=[size_category(rows["default"])],
-        version=meta["version"],
-        configs=[
+    `sizes` maps a config to (bytes of data, bytes of its files). The YAML is what
+    `datasets` writes (`DatasetInfosDict.to_dataset_card_data` into huggingface_hub's
+    `DatasetCardData`, which tests/test_release.py checks it against), made without
+    importing them: they take longer to import than the publish stage to start."""
+    card = {
+        "language": meta["language"],
+        "license": meta["license"],
+        "size_categories": [size_category(rows["default"])],
+        "task_categories": meta["task_categories"],
+        "pretty_name": meta["pretty_name"],
+        "version": meta["version"],
+        "configs": [
             {
                 "config_name": config,
                 "data_files": [{"split": SPLIT, "path": pattern(config)}],
@@ -49,25 +47,28 @@ def front_matter(
             }
             for config in CONFIGS
         ],
-    )
-    infos = {
-        config: DatasetInfo(
-            features=Features.from_arrow_schema(schemas[config]),
-            splits=SplitDict(
-                {
-                    SPLIT: SplitInfo(
-                        name=SPLIT, num_bytes=sizes[config][0], num_examples=rows[config]
-                    )
-                }
-            ),
-            download_size=sizes[config][1],
-            dataset_size=sizes[config][0],
-            config_name=config,
-        )
-        for config in CONFIGS
+        "dataset_info": [
+            {
+                "config_name": config,
+                "features": [_feature(name, f) for name, f in features(schemas[config]).items()],
+                "splits": [
+                    {"name": SPLIT, "num_bytes": sizes[config][0], "num_examples": rows[config]}
+                ],
+                "download_size": sizes[config][1],
+                "dataset_size": sizes[config][0],
+            }
+            for config in CONFIGS
+        ],
     }
-    DatasetInfosDict(infos).to_dataset_card_data(card)
-    return f"---\n{card.to_yaml()}\n---\n"
+    text = yaml.dump(card, allow_unicode=True, sort_keys=False).strip()
+    return f"---\n{text}\n---\n"
+
+
+def _feature(name: str, feature: dict) -> dict:
+    """A feature as the card's YAML lists it (`dtype: string`, or `list: string`)."""
+    if feature["_type"] == "List":
+        return {"name": name, "list": feature["feature"]["dtype"]}
+    return {"name": name, "dtype": feature["dtype"]}
 
 
 def _fields(schema: pa.Schema) -> str:
