@@ -1,4 +1,4 @@
-"""`abstracts report`: the report stage."""
+"""`abstracts report`: the report of a release, by hand (the publish stage writes it too)."""
 
 import click
 

@@ -30,7 +30,7 @@ def front_matter(
 
     `sizes` maps a config to (bytes of data, bytes of its files). The YAML is what
     `datasets` writes (`DatasetInfosDict.to_dataset_card_data` into huggingface_hub's
-    `DatasetCardData`, which tests/test_release.py checks it against), made without
+    `DatasetCardData`, which tests/test_card.py checks it against), made without
     importing them: they take longer to import than the publish stage to start."""
     card = {
         "language": meta["language"],

@@ -10,7 +10,7 @@ from schemas.derive import arrow_schema
 CONFIGS = {"default": Abstracts, "occurrences": Occurrences, "rejects": Rejects}
 SPLIT = "train"
 # The `datasets` value type of each Arrow type the configs hold, so that a release is
-# written without importing `datasets` (0.45 s); tests/test_release.py checks the features
+# written without importing `datasets` (0.45 s); tests/test_card.py checks the features
 # and the card against `datasets`' own.
 DTYPES = {pa.string(): "string", pa.bool_(): "bool", pa.int64(): "int64"}
 

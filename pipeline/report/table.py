@@ -43,7 +43,7 @@ class Table:
 
     def record(self) -> dict:
         """What the table was made from, for the report to keep once the page holds it."""
-        return {"pieces": self.pieces, "rows": self.rows, "digest": self.digest}
+        return {"pieces": self.pieces, "digest": self.digest}
 
 
 def searchable(release: Path, limit: int, page: Path, kept: dict) -> Table:

@@ -1,4 +1,5 @@
-"""The report stage: the release's HTML data report and its DVC plots."""
+"""The release's HTML data report and its DVC plots: written by the publish stage, with
+the release, and by `abstracts report`."""
 
 import csv
 import io
