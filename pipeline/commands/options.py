@@ -18,6 +18,13 @@ def release_argument(function):
 
 
 params = option("--params", "params.yaml", "The parameters file.")
+# What publish recorded of the shards it wrote, which the tools that check a release trust.
+published = option(
+    "--shards",
+    "build/publish.json",
+    "What publish recorded of the shards it wrote: a shard still as recorded is not hashed "
+    "again (`abstracts verify` hashes every file).",
+)
 # The report's outputs besides its page, which `publish` writes too.
 plots = option("--plots", "metrics/plots", "Folder for the DVC plots' data (CSV).")
 REPORT_KEPT = (

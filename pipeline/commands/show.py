@@ -2,19 +2,22 @@
 
 import click
 
-from pipeline.commands.options import option
+from pipeline.commands.options import option, published
 
 
 @click.command("show")
 @click.argument("abstract_id")
 @option("--release", "dist/abstracts", "The release folder.")
-def command(abstract_id, release):
+@published
+def command(abstract_id, release, shards):
     """Print one abstract with its flags and every occurrence of it in raw/.
 
     A damaged release (a file that does not match its checksum) is an error."""
+    from pipeline.io import read_state
     from pipeline.release.reader import ReleaseError, checked, rows_where
+    from pipeline.release.shards import recorded
 
-    checked(release)
+    checked(release, recorded(read_state(shards)))
     rows = rows_where(release, "default", "id", abstract_id)
     if not rows:
         raise ReleaseError(f"{abstract_id}: no such abstract id in {release}")

@@ -2,20 +2,29 @@
 
 import click
 
-from pipeline.commands.options import release_argument
+from pipeline.commands.options import option, published, release_argument
 
 
 @click.command("stats")
 @release_argument
-def command(release):
+@published
+@option(
+    "--kept",
+    "build/report.json",
+    "The report's kept state: the shards it holds a summary of are not read again.",
+)
+def command(release, shards, kept):
     """Print a release's key figures: counts, flags, rejects, duplicates.
 
     A damaged release (a file that does not match its checksum) is an error."""
+    from pipeline.io import read_state
     from pipeline.release.reader import checked
+    from pipeline.release.shards import recorded
     from pipeline.report.figures import figures
+    from pipeline.report.summary import summaries
 
-    checked(release)
-    found = figures(release)
+    checked(release, recorded(read_state(shards)))
+    found = figures(release, summaries(release, read_state(kept).get("summaries", {}))[0])
     total = found.counts["abstracts"] or 1
     click.echo(f"{release}: version {found.version}")
     for section, values, base in (

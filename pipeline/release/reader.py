@@ -44,10 +44,11 @@ def version(folder: Path) -> str:
     return (schema.metadata or {}).get(b"abstracts.version", b"unknown").decode()
 
 
-def checked(folder: Path) -> str:
-    """The version of the release in `folder`, once its files match their checksums."""
+def checked(folder: Path, written: dict[str, dict] | None = None) -> str:
+    """The version of the release in `folder`, once its files match their checksums (those
+    publish recorded as `written` and still as recorded are not read: `checksums.check`)."""
     number = version(folder)
-    problems = checksums.check(folder)
+    problems = checksums.check(folder, written)
     if problems:
         raise ReleaseError(
             f"{folder}: {problems[0]}{f' (and {len(problems) - 1} more)' if problems[1:] else ''}"

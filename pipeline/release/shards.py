@@ -73,6 +73,17 @@ def batches(tables: Iterable[pa.Table], rows: int) -> Iterator[pa.Table]:
         yield pa.concat_tables(pending).combine_chunks()
 
 
+def recorded(state: dict) -> dict[str, dict]:
+    """The shards that publish's kept `state` (`Shards.state` by config) records it wrote,
+    by path in the release: each with its size, modification time and SHA-256."""
+    return {
+        entry["name"]: entry
+        for kept in state.values()
+        for files in kept.get("groups", {}).values()
+        for entry in files
+    }
+
+
 def ends_shard(source: str, every: int) -> bool:
     """Whether the part of raw file `source` may end its shard: about one in `every`."""
     digest = hashlib.blake2b(source.encode(), digest_size=8).digest()

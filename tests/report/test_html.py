@@ -157,3 +157,36 @@ def test_a_report_reads_only_the_shards_that_changed_and_keeps_its_table(
         assert out.read_bytes() == (tmp_path / "fresh.html").read_bytes()
         report.run(dist, out, plots, 1000, kept)  # kept again for the release as it is
         made.clear(), summarized.clear()
+
+
+def test_stats_and_show_trust_the_shards_publish_recorded_and_the_reports_summaries(
+    release, tmp_path, monkeypatch
+):
+    """Given publish's record of the shards it wrote and the report's kept state, `stats`
+    hashes no shard still as recorded and reads no shard it has a summary of; a shard
+    changed since is hashed again, and found damaged."""
+    dist, _, _ = release
+    copy = tmp_path / "release"
+    shutil.copytree(dist, copy)  # modification times kept
+    written, kept = dist.parent / "publish.json", tmp_path / "kept.json"
+    report.run(copy, tmp_path / "report.html", tmp_path / "plots", 1000, kept)
+    plain = invoke("stats", copy, "--shards", tmp_path / "none", "--kept", tmp_path / "none")
+    hashed, summarized = [], []
+    sha256 = checksums.sha256
+    monkeypatch.setattr(checksums, "sha256", lambda path: hashed.append(path) or sha256(path))
+    monkeypatch.setattr(
+        summary, "summarize", lambda *args: summarized.append(args[2]) or summarize(*args)
+    )
+    trusting = ["--shards", written, "--kept", kept]
+    assert invoke("stats", copy, *trusting).output == plain.output
+    assert not [p for p in hashed if p.suffix == ".parquet"] and not summarized
+    shown = invoke("show", "2724c26b5ad23ca0", "--release", copy, "--shards", written)
+    assert "Metas Llama 4" in shown.output
+    assert not [p for p in hashed if p.suffix == ".parquet"]
+    shard = next((copy / "data" / "default").iterdir())
+    data = bytearray(shard.read_bytes())
+    data[len(data) // 2] ^= 1  # same size, a later modification time
+    shard.write_bytes(bytes(data))
+    damaged = invoke("stats", copy, *trusting)
+    assert damaged.exit_code == 1 and shard in hashed
+    assert "SHA-256 differs from SHA256SUMS (modified or corrupt)" in damaged.output
