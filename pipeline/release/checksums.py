@@ -58,15 +58,22 @@ def check(folder: Path, written: dict[str, dict] | None = None) -> list[str]:
         path = folder / name
         if not path.is_file():
             problems.append(f"{name}: listed in {MANIFEST} but missing")
-        elif not _as_written(path, written.get(name), digest) and sha256(path) != digest:
+        elif not _trusted(path, written.get(name), digest) and sha256(path) != digest:
             problems.append(f"{name}: SHA-256 differs from {MANIFEST} (modified or corrupt)")
     return problems
 
 
-def _as_written(path: Path, record: dict | None, digest: str) -> bool:
-    """Whether the file at `path` is as publish's `record` of it says it wrote it, with
-    the SHA-256 `digest`."""
-    if not isinstance(record, dict) or record.get("sha256") != digest:
+def as_written(path: Path, record: dict) -> bool:
+    """Whether the file at `path` is there with the size and modification time that
+    publish's `record` of it (`size`, `mtime_ns`) gives."""
+    try:
+        stat = path.stat()
+    except OSError:
         return False
-    stat = path.stat()
     return [stat.st_size, stat.st_mtime_ns] == [record.get("size"), record.get("mtime_ns")]
+
+
+def _trusted(path: Path, record: dict | None, digest: str) -> bool:
+    """Whether publish's `record` of the file at `path` gives it the SHA-256 `digest` and
+    the file is still as written."""
+    return isinstance(record, dict) and record.get("sha256") == digest and as_written(path, record)
