@@ -8,7 +8,7 @@ import pytest
 from click.testing import CliRunner
 
 from pipeline.cli import main
-from tests.conftest import ROOT
+from tests.conftest import ROOT, tree
 
 
 @pytest.mark.parametrize("args", [[], *([name] for name in sorted(main.commands))])
@@ -77,6 +77,31 @@ def test_bad_params(tmp_path, params, message):
     assert result.exit_code == 1
     assert message in result.output
     assert result.output.startswith("Error: ") and result.output.count("\n") == 1
+
+
+def test_parse_then_normalize_in_one_command(tmp_path):
+    """`parse --normalized` (dvc.yaml's parse stage) writes what `parse`, then `normalize`,
+    write; a bad normalize value fails it before it parses anything."""
+    paths = ("--params", str(ROOT / "params.yaml"), "--raw", str(ROOT / "raw"))
+    one, apart = tmp_path / "one", tmp_path / "apart"
+    for out in (one, apart):
+        out.mkdir()
+        args = (*paths, "--out", str(out / "parse"), "--metrics", str(out / "parse.json"))
+        fused = ("--normalized", str(out / "normalize")) if out == one else ()
+        assert invoke(tmp_path, "parse", *args, *fused).exit_code == 0
+    parsed, normalized = str(apart / "parse"), str(apart / "normalize")
+    done = invoke(tmp_path, "normalize", *paths[:2], "--parsed", parsed, "--out", normalized)
+    assert done.exit_code == 0 and "normalized, the others unchanged" in done.output
+    assert tree(one) == tree(apart) and (one / "normalize" / "index.json").exists()
+    bad = tmp_path / "params.yaml"
+    bad.write_text((ROOT / "params.yaml").read_text().replace("batch_rows: 5000", "batch_rows: 0"))
+    out = tmp_path / "bad"
+    done = invoke(
+        tmp_path, "parse", "--params", str(bad), *paths[2:], "--out", str(out / "p"),
+        "--metrics", str(out / "m.json"), "--normalized", str(out / "n"),
+    )  # fmt: skip
+    assert done.exit_code == 1 and "normalize.batch_rows: expected" in done.output
+    assert not out.exists()
 
 
 def test_the_command_starts_without_the_heavy_libraries():

@@ -1,27 +1,37 @@
-"""`abstracts parse`: the parse stage."""
+"""`abstracts parse`: the parse stage (with `--normalized`, the normalize step too)."""
 
 import click
 
 from pipeline.commands.engine import engine
-from pipeline.commands.options import option, params, raw
+from pipeline.commands.normalize import normalizing
+from pipeline.commands.options import PATH, option, params, raw
 
 
 @click.command("parse")
 @raw
 @option("--out", "build/parse", "Folder for the parts of each raw file.")
 @option("--metrics", "metrics/parse.json", "Where to write the counts.")
+@click.option(
+    "--normalized",
+    type=PATH,
+    help="Then normalize the parts into this folder in the same process, as `abstracts "
+    "normalize --parsed OUT --out NORMALIZED` does (dvc.yaml's parse stage: one start-up "
+    "for both).",
+)
 @params
 @engine
-def command(raw, out, metrics, params):
+def command(raw, out, metrics, normalized, params):
     """Cut every raw dump into abstract occurrences and rejects."""
     from pipeline.config import Params
     from pipeline.stages import parse
 
     settings = Params(params)
     rules, ratio = settings.parse()
+    then = normalizing(settings) if normalized else None
     s = parse.run(raw, out, metrics, rules, ratio, settings.workers, settings.chunk_bytes())
-    return (
+    done = (
         f"{s['files']} files ({s['parsed']} parsed, the others unchanged; {s['empty_files']} "
         f"empty, {s['not_text_files']} not text), {s['occurrences']} occurrences, "
         f"{s['rejects']} rejects -> {out}"
     )
+    return f"{done}\n{then(out, normalized)}" if then else done
