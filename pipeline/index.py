@@ -349,14 +349,22 @@ class Texts:
         self.starts = np.r_[self.starts, ends - lengths][order]
         self.ends = np.r_[self.ends, ends][order]
 
-    def __call__(self, digests: np.ndarray) -> list[str]:
-        """The texts of the keys of `digests` (all copied before), in that order."""
-        if not self.size:  # no key copied, or only empty ones: no map
-            return [""] * len(digests)
+    def __call__(self, digests: np.ndarray) -> pa.Array:
+        """The texts of the keys of `digests` (all copied before), in that order, as a
+        string array: their bytes joined, none decoded."""
         at = np.searchsorted(self.digests, digests)
-        spans = zip(self.starts[at].tolist(), self.ends[at].tolist(), strict=True)
-        with self.path.open("rb") as file, mmap.mmap(file.fileno(), 0, prot=mmap.PROT_READ) as m:
-            return [m[start:end].decode() for start, end in spans]
+        starts, ends = self.starts[at], self.ends[at]
+        data = b""
+        if self.size:  # else no key copied, or only empty ones: no map
+            with (
+                self.path.open("rb") as file,
+                mmap.mmap(file.fileno(), 0, prot=mmap.PROT_READ) as m,
+            ):
+                data = b"".join(
+                    [m[a:b] for a, b in zip(starts.tolist(), ends.tolist(), strict=True)]
+                )
+        offsets = np.r_[0, np.cumsum(ends - starts)].astype(np.int64)
+        return pa.LargeStringArray.from_buffers(len(at), pa.py_buffer(offsets), pa.py_buffer(data))
 
 
 @contextlib.contextmanager

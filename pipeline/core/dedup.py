@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from pipeline.core.arrays import distinct
 
@@ -33,8 +34,8 @@ _TOKEN = re.compile(f"[{_UNSPACED}]|[^\\s{_UNSPACED}]+")
 UNSPACED_CHARACTER = re.compile(f"[{_UNSPACED}]")
 
 
-# Reads the keys of given distinct-key indices, in that order.
-Fetch = Callable[[np.ndarray], list[str]]
+# Reads the keys of given distinct-key indices, in that order, as a string array.
+Fetch = Callable[[np.ndarray], pa.Array]
 
 
 @dataclass(frozen=True)
@@ -125,13 +126,13 @@ def candidates(codes: Iterable[np.ndarray], n: int) -> np.ndarray:
     return np.column_stack(np.divmod(codes, n))
 
 
-def _verified(task: tuple[list[str], np.ndarray, DedupParams]) -> np.ndarray:
+def _verified(task: tuple[pa.Array, np.ndarray, DedupParams]) -> np.ndarray:
     """Which pairs (of indices into `keys`) have a true shingle Jaccard reaching the
     threshold (`minhash.jaccards`)."""
     from pipeline.core import minhash
 
     keys, pairs, p = task
-    similar = minhash.jaccards(pa.array(keys, pa.string()), pairs, p.shingle_words, p.seed)
+    similar = minhash.jaccards(keys, pairs, p.shingle_words, p.seed)
     return similar >= p.near_threshold
 
 
@@ -168,22 +169,28 @@ def _bucketed(heads: np.ndarray) -> np.ndarray:
 
 def _prefix_pairs(
     fetch: Fetch, heads: np.ndarray, bucketed: np.ndarray, chunk: int = 50_000
-) -> Iterator[tuple[int, int]]:
-    """(i, j) where key i is a prefix of key j, its successor in sorted order, and has at
-    least `truncated_min_words` words: a copy cut off.
+) -> Iterator[np.ndarray]:
+    """(i, j), shape (k, 2), where key i is a prefix of key j, its successor in sorted
+    order, and has at least `truncated_min_words` words: a copy cut off.
 
     Every key that starts with key i sorts right after it and shares its head, so the
     next key of its head tells (`bucketed` holds the keys whose head is shared, by head).
-    Whole heads are read about `chunk` keys at a time."""
+    Whole heads are read about `chunk` keys at a time, sorted by head, then key (Arrow
+    compares the UTF-8 bytes: the order of code points, as Python's `sorted`)."""
+    from pipeline.core import utf8
+
     shared = heads[bucketed]
     starts = np.flatnonzero(np.r_[True, shared[1:] != shared[:-1]])
     cuts = starts[np.unique(starts // chunk, return_index=True)[1]]
     for part in np.split(bucketed, cuts[1:]):
-        keys = dict(zip(part.tolist(), fetch(part), strict=True))
-        members = sorted(keys, key=lambda k: (heads[k], keys[k]))
-        for i, j in itertools.pairwise(members):
-            if heads[i] == heads[j] and keys[j].startswith(keys[i]):
-                yield i, j
+        keys, head = fetch(part), heads[part]
+        order = pc.sort_indices(
+            pa.table({"head": head, "key": keys}), [("head", "ascending"), ("key", "ascending")]
+        )
+        order = order.to_numpy()
+        pairs = np.column_stack([order[:-1], order[1:]])
+        pairs = pairs[head[pairs[:, 0]] == head[pairs[:, 1]]]
+        yield part[pairs[utf8.prefixes(keys, pairs) > 0]]
 
 
 def _components(n: int, pairs: np.ndarray) -> np.ndarray:
@@ -248,8 +255,7 @@ def cluster(
     todo = near < 0
     bucketed = _bucketed(heads)
     fetch = keys(distinct(np.r_[pairs[near != 0].ravel(), bucketed]))
-    prefixes = itertools.chain.from_iterable(_prefix_pairs(fetch, heads, bucketed))
-    prefixes = np.fromiter(prefixes, np.int64).reshape(-1, 2)
+    prefixes = np.concatenate([np.empty((0, 2), np.int64), *_prefix_pairs(fetch, heads, bucketed)])
 
     def verify(chosen: np.ndarray) -> np.ndarray:
         near[chosen], todo[chosen] = verified(fetch, pairs[chosen], params, pmap), False
@@ -265,10 +271,10 @@ def cluster(
     return roots, near, np.r_[pairs[near == 1], prefixes]
 
 
-def match_kind(key: str, canonical_key: str) -> str:
-    """How an occurrence matched its abstract: exact, truncated or near."""
-    if key == canonical_key:
-        return "exact"
-    if canonical_key.startswith(key):
-        return "truncated"
-    return "near"
+def match_kinds(keys: pa.Array, pairs: np.ndarray) -> np.ndarray:
+    """How each occurrence matched its abstract, for pairs `(i, j)` of indices into `keys`
+    (its key, its canonical copy's): exact (the same key), truncated (a prefix of it) or
+    near."""
+    from pipeline.core import utf8
+
+    return np.array(["near", "truncated", "exact"])[utf8.prefixes(keys, pairs)]

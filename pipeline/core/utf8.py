@@ -145,6 +145,30 @@ def counts(texts: pa.Array) -> tuple[np.ndarray, np.ndarray]:
     return _counts(*buffers(texts))
 
 
+@numba.njit(cache=True)
+def _prefixes(data, offsets, pairs):
+    """See `prefixes`."""
+    out = np.zeros(len(pairs), np.int8)
+    for p in range(len(pairs)):
+        a, b = offsets[pairs[p, 0]], offsets[pairs[p, 1]]
+        n, m = offsets[pairs[p, 0] + 1] - a, offsets[pairs[p, 1] + 1] - b
+        if n > m:
+            continue
+        k = 0
+        while k < n and data[a + k] == data[b + k]:
+            k += 1
+        if k == n:
+            out[p] = 2 if n == m else 1
+    return out
+
+
+def prefixes(texts: pa.Array, pairs: np.ndarray) -> np.ndarray:
+    """For each pair `(i, j)` of indices into `texts`: 2 if the two texts are the same, 1
+    if text i starts text j (`str.startswith`: UTF-8 is prefix-free), else 0."""
+    pairs = np.ascontiguousarray(pairs, np.int64).reshape(-1, 2)
+    return _prefixes(*buffers(texts), pairs)
+
+
 def load() -> None:
     """Load the compiled functions (see `minhash.load`)."""
     data, offsets = np.frombuffer(b"a", np.uint8), np.array([0, 1])

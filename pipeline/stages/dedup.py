@@ -32,7 +32,7 @@ import pyarrow.compute as pc
 from pipeline import index, links, parts, registry
 from pipeline.core import minhash
 from pipeline.core.arrays import among, distinct
-from pipeline.core.dedup import DedupParams, candidates, cluster, match_kind
+from pipeline.core.dedup import DedupParams, candidates, cluster, match_kinds
 from pipeline.core.flags import length_flags
 from pipeline.core.ids import bridged, owners
 from pipeline.io import atomic_dir, replacing, take_rows, write_json, write_parquet
@@ -94,7 +94,7 @@ class Keys:
         self.texts.copy(self.digests[wanted], self.first[wanted], self.at.files, self.at.sizes)
         return self
 
-    def __call__(self, wanted: np.ndarray) -> list[str]:
+    def __call__(self, wanted: np.ndarray) -> pa.Array:
         return self.texts(self.digests[wanted])
 
 
@@ -452,9 +452,8 @@ def matched(rows: Rows, best: np.ndarray, keys: Keys, chunk: int = 20_000) -> np
     keys.copy(distinct(np.r_[rows.key[moved], rows.key[best[moved]]]))
     for part in np.split(moved, range(chunk, len(moved), chunk)):
         needed, local = np.unique(np.r_[rows.key[part], rows.key[best[part]]], return_inverse=True)
-        texts = keys(needed)
-        pairs = zip(local[: len(part)].tolist(), local[len(part) :].tolist(), strict=True)
-        match[part] = [code[match_kind(texts[a], texts[b])] for a, b in pairs]
+        pairs = np.column_stack([local[: len(part)], local[len(part) :]])
+        match[part] = [code[kind] for kind in match_kinds(keys(needed), pairs)]
     return match
 
 

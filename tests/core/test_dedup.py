@@ -26,7 +26,7 @@ from pipeline.core.dedup import (
     cluster,
     dedup_key,
     key_head,
-    match_kind,
+    match_kinds,
     stable_id,
     tokens,
     verified,
@@ -66,8 +66,8 @@ def candidate_pairs(keys):
 
 
 def fetch(keys):
-    """What `cluster` reads keys with: the keys at given indices."""
-    return lambda indices: [keys[i] for i in indices]
+    """What `cluster` reads keys with: the keys at given indices, as a string array."""
+    return lambda indices: pa.array([keys[i] for i in indices], pa.large_string())
 
 
 def roots(distinct):
@@ -285,8 +285,10 @@ def test_prefix_pairs_within_heads_are_those_of_sorted_keys(words, min_words, ch
         {*folded, *(k.replace(" ", "") for k in folded), *(k[: len(k) * 2 // 3] for k in folded)}
     )
     head = np.array([key_head(k, min_words) for k in keys], dtype=np.uint64)
-    found = _prefix_pairs(fetch(keys), head, _bucketed(head), chunk)
-    assert set(found) == prefix_pairs_by_definition(keys, min_words)
+    found = np.concatenate(
+        [np.empty((0, 2), np.int64), *_prefix_pairs(fetch(keys), head, _bucketed(head), chunk)]
+    )
+    assert set(map(tuple, found.tolist())) == prefix_pairs_by_definition(keys, min_words)
 
 
 def partition(raw_texts):
@@ -324,10 +326,18 @@ def test_components_root_every_node_at_its_smallest_connected_node(graph):
     assert _components(n, pairs).tolist() == expected
 
 
-def test_match_kind():
-    assert match_kind("a b c", "a b c") == "exact"
-    assert match_kind("a b", "a b c") == "truncated"
-    assert match_kind("a x c", "a b c") == "near"
+@given(st.lists(st.text(alphabet="ab本é ", max_size=6), min_size=1, max_size=12), st.data())
+def test_match_kinds_by_definition(keys, data):
+    """Exact: the same key; truncated: a prefix of the canonical copy's key; else near,
+    by `str` comparison, whatever the characters (their UTF-8 bytes are compared)."""
+    indices = st.integers(0, len(keys) - 1)
+    pairs = data.draw(st.lists(st.tuples(indices, indices), max_size=20))
+    kinds = match_kinds(pa.array(keys, pa.large_string()), np.array(pairs, np.int64))
+    expected = [
+        "exact" if keys[i] == keys[j] else "truncated" if keys[j].startswith(keys[i]) else "near"
+        for i, j in pairs
+    ]
+    assert kinds.tolist() == expected
 
 
 def test_compiled_tokens_split_the_scripts_without_spaces_that_dedup_does():

@@ -258,8 +258,8 @@ def test_keys_copied_to_the_store_read_back_as_they_were(tmp_path_factory, keys,
         saved = texts.save(texts.path.parent)[0]
         texts = index.Texts(folder / f"run{run}", index.Index(texts.path.parent, "", texts=saved))
     wanted = np.array(rng.choices(np.concatenate(copied), k=20))
-    assert Keys(texts, digests, first, at)(wanted) == [keys[first[k]] for k in wanted]
-    assert store(wanted) == [keys[first[k]] for k in wanted]
+    assert Keys(texts, digests, first, at)(wanted).to_pylist() == [keys[first[k]] for k in wanted]
+    assert store(wanted).to_pylist() == [keys[first[k]] for k in wanted]
 
 
 @pytest.mark.parametrize("registered, share", [(False, 0), (True, 0), (False, float("inf"))])
