@@ -26,7 +26,8 @@ WORDS = [
     "about Metas Llama", "Googles", "doesnt", "dont", "Stein?s", "\ufffd", "DATA SET",
     "github.com/a/b.", "https://huggingface.co/x", "www.x.org", "code is available",
     "We release the data.", "made public", "can be found", "open-source", "İ", "ı", "K",
-    "ſ", "e\u0301", "\u0378", "\x1c", "Ⅻ", "²", ". ", "! ", "? ", ",", "(",
+    "ſ", "e\u0301", "\u0378", "\x1c", "Ⅻ", "²", ". ", "! ", "? ", ",", "(", "Data", "models",
+    "open source", "e.g. ", " released", "Available", "!\n.", ". a", "share our",
 ]  # fmt: skip
 spans = st.lists(st.sampled_from(TOKENS + WORDS), max_size=40).map("".join)
 
