@@ -64,7 +64,7 @@ def main() -> None:
     measured = json.loads(results.read_text())
     n, local, ray = measured["n"], measured["full"], measured["full_ray"]
     project = Path(sys.argv[2]) if len(sys.argv) > 2 else results.parent / f"project-mixed-{n}"
-    spread = ("parse", "normalize")
+    spread = [s for s in ("parse", "normalize") if s in local]  # one stage since 2026-12-06
     cpu = sum(local[s]["cpu"] for s in spread) / n
     overhead = sum(ray[s]["wall"] for s in spread) / sum(local[s]["wall"] for s in spread)
     serial = {s: local[s]["wall"] / n for s in ("dedup", "publish", "dvc")}

@@ -35,13 +35,18 @@ def test_the_index_changes_exactly_when_a_parts_bytes_do(tmp_path, monkeypatch):
     assert changed[0] == first[0] and changed[1]["content"] != first[1]["content"]
 
 
-def test_stages_read_a_per_part_stages_output_through_its_index():
-    """No stage depends on a folder of parts (parse's, normalize's, dedup's links): DVC
-    would hash each of its files. It depends on the folder's index instead."""
+def test_a_per_part_stages_output_is_its_index_for_dvc():
+    """No stage depends on a folder of parts (parse's, normalize's, dedup's links), nor has
+    one as an output: DVC would hash each of its files. The stage that writes the folder
+    has its index as an output, and a stage that reads it depends on the index."""
     indexes = {"build/parse": "index.json", "build/normalize": "index.json"}
     indexes["build/dedup"] = "links.json"
+    written = set()
     for name, stage in STAGES.items():
-        assert not set(stage["deps"]) & set(indexes), name
+        outs = {made for out in stage.get("outs", []) for made in out}
+        assert not (set(stage["deps"]) | outs) & set(indexes), name
+        written |= outs
         reads = {folder for folder in indexes if f" {folder} " in f"{stage['cmd']} "}
-        reads -= {made for out in stage.get("outs", []) for made in out}
-        assert {f"{folder}/{indexes[folder]}" for folder in reads} <= set(stage["deps"]), name
+        reads = {f"{folder}/{indexes[folder]}" for folder in reads} - outs
+        assert reads <= set(stage["deps"]), name
+    assert {f"{folder}/{index}" for folder, index in indexes.items()} <= written
