@@ -13,7 +13,8 @@ from tests.conftest import ACL, copy_project, set_version, sh, tree
 
 pytestmark = pytest.mark.slow
 
-# A bad value in params.yaml for each stage that reads it: (stage, line, bad line, key).
+# A bad value in params.yaml for each command that reads it (`normalize` runs in the parse
+# stage too): (command, line, bad line, key).
 BAD_VALUES = [
     ("parse", "  chunk_bytes: 16777216", "  chunk_bytes: 0", "parse.chunk_bytes"),
     ("normalize", "  batch_rows: 5000", "  batch_rows: 0", "normalize.batch_rows"),

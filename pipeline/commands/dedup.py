@@ -7,7 +7,11 @@ from pipeline.commands.options import option, params
 
 
 @click.command("dedup")
-@option("--normalized", "build/normalize", "Folder of the normalize stage's output.")
+@option(
+    "--normalized",
+    "build/normalize",
+    "Folder of the normalized parts (the parse stage's normalize step).",
+)
 @option("--out", "build/dedup", "Folder for each part's links: each occurrence's abstract.")
 @option("--metrics", "metrics/dedup.json", "Where to write the counts.")
 @option("--registry", "registry/ids.tsv", "The published ids, kept (none if no such file).")

@@ -1,4 +1,4 @@
-"""The --engine and --address options of the stages that map work (parse, normalize,
+"""The --engine and --address options of the commands that map work (parse, normalize,
 dedup, publish)."""
 
 import functools

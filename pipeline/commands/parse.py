@@ -34,4 +34,4 @@ def command(raw, out, metrics, normalized, params):
         f"empty, {s['not_text_files']} not text), {s['occurrences']} occurrences, "
         f"{s['rejects']} rejects -> {out}"
     )
-    return f"{done}\n{then(out, normalized)}" if then else done
+    return f"{done}\nnormalize: {then(out, normalized)}" if then else done

@@ -10,7 +10,11 @@ from pipeline.commands.options import PATH, REPORT_KEPT, option, params, plots
 
 @click.command("publish")
 @option("--dedup", "build/dedup", "Folder of the dedup stage's output (the links).")
-@option("--normalized", "build/normalize", "Folder of the normalize stage's output.")
+@option(
+    "--normalized",
+    "build/normalize",
+    "Folder of the normalized parts (the parse stage's normalize step).",
+)
 @option("--parsed", "build/parse", "Folder of the parse stage's output (for the rejects).")
 @option("--out", "dist/abstracts", "The release folder to write.")
 @click.option(

@@ -170,7 +170,8 @@ def prefixes(texts: pa.Array, pairs: np.ndarray) -> np.ndarray:
 
 
 def load() -> None:
-    """Load the compiled functions (see `minhash.load`)."""
+    """Load the compiled functions that normalize's workers call (see `minhash.load`);
+    `prefixes` is called by dedup's main process only."""
     data, offsets = np.frombuffer(b"a", np.uint8), np.array([0, 1])
     _fold(data, offsets, np.frombuffer(b"a", np.uint8))
     _ascii_key(data, offsets)

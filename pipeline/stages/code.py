@@ -3,7 +3,7 @@ import statement, those inside functions too), listed with their digests.
 
 It writes one listing per command (`build/code/<command>.txt`): a stage's one code
 dependency in dvc.yaml, so that an edit re-runs exactly the stages that run the module it
-changes, and `dvc.lock` records six small files rather than every module of every stage
+changes, and `dvc.lock` records a small file a stage rather than every module of every stage
 (DVC reads and rewrites it once per stage it runs).
 """
 

@@ -206,7 +206,7 @@ def _band_codes(task) -> np.ndarray:
 
 
 class Update:
-    """One run's update of the index `old` to the parts `listed` (the normalize stage's
+    """One run's update of the index `old` to the parts `listed` (the normalized parts'
     index; their `files`), made in `folder`."""
 
     def __init__(self, old: index.Index, files, listed, folder: Path, params, id_registry):

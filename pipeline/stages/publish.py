@@ -51,7 +51,7 @@ def run(
 ) -> dict[str, int]:
     """Publish the three configs to `out`; return their row counts.
 
-    `inputs` are the folders of the parse, normalize and dedup stages (keys `parsed`,
+    `inputs` are the folders of parse, normalize and dedup (keys `parsed`,
     `normalized`, `dedup`); `meta` the `publish:` section of the params; `stats` the parse
     and dedup metrics. Configs are written in `processes` processes (0: one per core).
     `out` is left as it was if there is no abstract, or if `releases` (the history of

@@ -326,13 +326,19 @@ def test_components_root_every_node_at_its_smallest_connected_node(graph):
     assert _components(n, pairs).tolist() == expected
 
 
-@given(st.lists(st.text(alphabet="ab本é ", max_size=6), min_size=1, max_size=12), st.data())
-def test_match_kinds_by_definition(keys, data):
+@given(
+    st.lists(st.text(alphabet="ab本é ", max_size=6), min_size=1, max_size=12),
+    st.sampled_from([pa.string(), pa.large_string()]),
+    st.data(),
+)
+def test_match_kinds_by_definition(keys, kind, data):
     """Exact: the same key; truncated: a prefix of the canonical copy's key; else near,
-    by `str` comparison, whatever the characters (their UTF-8 bytes are compared)."""
+    by `str` comparison, whatever the characters (their UTF-8 bytes are compared), in an
+    array of either offset width, sliced."""
     indices = st.integers(0, len(keys) - 1)
     pairs = data.draw(st.lists(st.tuples(indices, indices), max_size=20))
-    kinds = match_kinds(pa.array(keys, pa.large_string()), np.array(pairs, np.int64))
+    array = pa.array(["before", *keys, "after"], kind).slice(1, len(keys))
+    kinds = match_kinds(array, np.array(pairs, np.int64))
     expected = [
         "exact" if keys[i] == keys[j] else "truncated" if keys[j].startswith(keys[i]) else "near"
         for i, j in pairs
