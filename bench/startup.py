@@ -3,8 +3,10 @@
     python bench/startup.py [--runs 5]
 
 Before a stage reads anything it pays for its interpreter and its imports (pandas and
-pandera for the schemas, pyarrow, its own modules): `python -c "import pipeline.stages.NAME"`
-for every stage of dvc.yaml, each in a new process, measures that. `abstracts --help`
+pandera for the schemas, pyarrow, its own modules): `python -c "import pipeline.stages.NAME,
+..."` for every stage of dvc.yaml, each in a new process, measures that, with every stage
+module its command runs (`pipeline.stages.code` reads them from the source: the parse
+stage's normalize step, publish's report). `abstracts --help`
 measures the command line itself, which imports a stage only when it runs. The best run of
 each is the least disturbed by the rest of the machine; the first ones also compile
 bytecode. Prints a table with `python -c pass` for reference (its floor) and the goals:
@@ -13,8 +15,8 @@ bytecode. Prints a table with `python -c pass` for reference (its floor) and the
 What a stage loads only once it has work is not counted: pandera's validation backend
 (before the first rows are validated or workers forked: `schemas.derive.load_validation`;
 it would import `hypothesis`, installed for the tests, and its plugins, 0.4 s more, but the
-`abstracts` command keeps it out: `pipeline.cli.run`), and publish's `datasets` (about
-0.35 s more, for the features of the Parquet files and the card).
+`abstracts` command keeps it out: `pipeline.cli.run`), numba's first compiled function and
+wordfreq's list.
 """
 
 import argparse
@@ -40,9 +42,19 @@ def commands() -> dict[str, tuple[list[str], float | None]]:
         "abstracts --help": ([str(Path(python).parent / "abstracts"), "--help"], GOAL_HELP_S),
     }
     for stage in yaml.safe_load((ROOT / "dvc.yaml").read_text())["stages"]:
-        module = f"pipeline.stages.{stage}"
-        timed[f"import {module}"] = ([python, "-c", f"import {module}"], GOAL_STAGE_S)
+        modules = ", ".join(stage_modules(stage))
+        timed[f"import {modules}"] = ([python, "-c", f"import {modules}"], GOAL_STAGE_S)
     return timed
+
+
+def stage_modules(stage: str) -> list[str]:
+    """The stage modules that the stage's command (`abstracts STAGE`) runs, its own first."""
+    from pipeline.stages import code
+
+    found = code.closure(ROOT / "pipeline" / "commands" / f"{stage}.py", ROOT)
+    names = {".".join(p.relative_to(ROOT).with_suffix("").parts) for p in found}
+    own = f"pipeline.stages.{stage}"
+    return [own, *sorted(n for n in names if n.startswith("pipeline.stages.") and n != own)]
 
 
 def once(argv: list[str]) -> tuple[float, float]:

@@ -54,7 +54,9 @@ def test_bench_measures_every_stage_and_the_floor(tmp_path, acl_corpus):
     assert re.search(r"^start-up, best of \d+ runs$", done.stdout, re.M), done.stdout
     timed = results["startup"]["commands"]
     assert "abstracts --help" in timed
-    assert all(f"import pipeline.stages.{stage}" in timed for stage in stages)
+    assert {label.split(",")[0] for label in timed} >= {
+        f"import pipeline.stages.{s}" for s in stages
+    }
 
 
 def test_bench_on_ray_measures_each_stage_against_the_local_engine(tmp_path, acl_corpus):
@@ -106,8 +108,12 @@ def test_startup_times_the_command_line_and_every_stage_against_its_goal():
         assert row, line
         rows[row[1]] = row.groups()[1:]
     stages = list(yaml.safe_load((ROOT / "dvc.yaml").read_text())["stages"])
-    modules = [f"import pipeline.stages.{stage}" for stage in stages]
+    modules = [label for label in rows if label.startswith("import ")]
     assert list(rows) == ["python -c pass", "abstracts --help", *modules]
+    # Each stage's own module first, then the others its command runs.
+    assert [m.split(",")[0] for m in modules] == [f"import pipeline.stages.{s}" for s in stages]
+    assert "import pipeline.stages.parse, pipeline.stages.normalize" in modules
+    assert "import pipeline.stages.publish, pipeline.stages.report" in modules
     assert rows["python -c pass"][2:] == ("-", None)
     assert rows["abstracts --help"][2] == "< 0.5 s"
     assert all(rows[module][2] == "< 1 s" for module in modules)
