@@ -184,10 +184,8 @@ def _prefix_pairs(
     cuts = starts[np.unique(starts // chunk, return_index=True)[1]]
     for part in np.split(bucketed, cuts[1:]):
         keys, head = fetch(part), heads[part]
-        order = pc.sort_indices(
-            pa.table({"head": head, "key": keys}), [("head", "ascending"), ("key", "ascending")]
-        )
-        order = order.to_numpy()
+        by = [("head", "ascending"), ("key", "ascending")]
+        order = pc.sort_indices(pa.table({"head": head, "key": keys}), by).to_numpy()
         pairs = np.column_stack([order[:-1], order[1:]])
         pairs = pairs[head[pairs[:, 0]] == head[pairs[:, 1]]]
         yield part[pairs[utf8.prefixes(keys, pairs) > 0]]

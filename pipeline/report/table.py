@@ -105,11 +105,8 @@ def _kept(page: Path, record: dict) -> dict[str, bytes]:
         size = piece.get("bytes") if isinstance(piece, dict) else None
         if not isinstance(size, int) or size < 0:
             return {}
-        if size:
-            taken[piece.get("key")] = data[at : at + size]
-            at += size + 2  # and the `, ` after it
-        else:
-            taken[piece.get("key")] = b""
+        taken[piece.get("key")] = data[at : at + size]
+        at += size + 2 if size else 0  # and the `, ` after a piece with rows
     return taken
 
 
