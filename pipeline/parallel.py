@@ -5,6 +5,7 @@ Every stage maps the same functions on both, so both build the same bytes."""
 import os
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from functools import partial
 from multiprocessing import Pool
@@ -65,22 +66,51 @@ def grouped(sized: Iterable[tuple[object, int]], limit: int) -> Iterator[list]:
 
 
 @contextmanager
-def mapper(processes: int) -> Iterator[Callable[[Callable, Iterable], Iterator]]:
+def mapper(
+    processes: int, meanwhile: Callable[[], None] | None = None
+) -> Iterator[Callable[[Callable, Iterable], Iterator]]:
     """An ordered `map` across `processes` worker processes, forked now: a caller that will
     hold much memory starts them first, so that they share none of it (a fork keeps alive
     every page its parent changes after it). Validation is loaded first, once: the workers
-    validate what they write. On the `ray` engine, the map runs on the cluster instead."""
+    validate what they write. On the `ray` engine, the map runs on the cluster instead.
+
+    `meanwhile` (loading what the caller needs later: numba's compiled functions take 0.6 s
+    to load in a process) runs in a thread of this process from the first map on, while
+    this process waits for the map's results, and its error, if any, is raised on leaving.
+    With one process, the map runs here: `meanwhile` is not run (the caller loads on
+    demand)."""
     if ENGINE.name == "ray":
         from pipeline import cluster
 
-        yield partial(cluster.ordered_map, ENGINE.address)
+        with _beside(meanwhile) as first:
+            yield first(partial(cluster.ordered_map, ENGINE.address))
         return
     if processes == 1:
         yield map
         return
     load_validation()
-    with Pool(processes) as pool:
-        yield partial(_ordered, pool, 2 * processes)
+    with Pool(processes) as pool, _beside(meanwhile) as first:  # forked before the thread
+        yield first(partial(_ordered, pool, 2 * processes))
+
+
+@contextmanager
+def _beside(function: Callable[[], None] | None) -> Iterator[Callable[[Callable], Callable]]:
+    """A wrapper of a map that starts `function` (if any) in a thread at its first call;
+    the thread is waited for on leaving."""
+    started = []
+    with ThreadPoolExecutor(1) as thread:
+
+        def first(run: Callable) -> Callable:
+            def mapped(*args):
+                if function is not None and not started:
+                    started.append(thread.submit(function))
+                return run(*args)
+
+            return mapped
+
+        yield first
+    for done in started:
+        done.result()
 
 
 def _ordered(pool, window: int, function: Callable, items: Iterable) -> Iterator:
@@ -105,7 +135,10 @@ def in_order(start: Callable, items: Iterable, window: int, finish: Callable) ->
         yield finish(pending.popleft())
 
 
-def ordered_map(function: Callable, items: Iterable, processes: int) -> Iterator:
-    """`map(function, items)` across `processes` worker processes, in order."""
-    with mapper(processes) as run:
+def ordered_map(
+    function: Callable, items: Iterable, processes: int, meanwhile: Callable | None = None
+) -> Iterator:
+    """`map(function, items)` across `processes` worker processes, in order (`meanwhile`:
+    see `mapper`)."""
+    with mapper(processes, meanwhile) as run:
         yield from run(function, items)

@@ -1,9 +1,13 @@
-"""Grouping many small items into few tasks."""
+"""Grouping many small items into few tasks; loading beside a map."""
 
+import os
+import threading
+
+import pytest
 from hypothesis import example, given
 from hypothesis import strategies as st
 
-from pipeline.parallel import group_limit, grouped
+from pipeline.parallel import group_limit, grouped, ordered_map
 
 
 @given(st.lists(st.integers(0, 1000), max_size=60), st.integers(1, 2000))
@@ -35,3 +39,32 @@ def test_each_task_gets_about_four_groups_of_at_most_most(total, most, tasks):
         or limit * 4 * tasks >= total
         and (limit == 1 or total > (limit - 1) * 4 * tasks)
     )
+
+
+def _where() -> tuple[int, int]:
+    return os.getpid(), threading.get_ident()
+
+
+def _pid(_) -> int:
+    return os.getpid()
+
+
+def test_meanwhile_runs_in_a_thread_of_this_process_while_workers_map():
+    ran = []
+    mapped = list(ordered_map(_pid, range(4), 2, lambda: ran.append(_where())))
+    assert os.getpid() not in mapped  # the map ran on the workers
+    [(pid, thread)] = ran
+    assert pid == os.getpid() and thread != threading.get_ident()
+
+
+def test_an_error_meanwhile_is_raised_once_the_map_is_done():
+    def fail():
+        raise RuntimeError("not loaded")
+
+    with pytest.raises(RuntimeError, match="not loaded"):
+        list(ordered_map(abs, [-1, 2], 2, fail))
+
+
+def test_one_process_maps_here_and_loads_nothing_meanwhile():
+    ran = []
+    assert list(ordered_map(abs, [-1, 2], 1, lambda: ran.append(1))) == [1, 2] and not ran

@@ -23,12 +23,14 @@ from pipeline.commands.options import PATH, option, params, raw
 def command(raw, out, metrics, normalized, params):
     """Cut every raw dump into abstract occurrences and rejects."""
     from pipeline.config import Params
-    from pipeline.stages import parse
+    from pipeline.stages import normalize, parse
 
     settings = Params(params)
     rules, ratio = settings.parse()
     then = normalizing(settings) if normalized else None
-    s = parse.run(raw, out, metrics, rules, ratio, settings.workers, settings.chunk_bytes())
+    loading = normalize.load if then else None  # while the workers parse
+    chunk = settings.chunk_bytes()
+    s = parse.run(raw, out, metrics, rules, ratio, settings.workers, chunk, loading)
     done = (
         f"{s['files']} files ({s['parsed']} parsed, the others unchanged; {s['empty_files']} "
         f"empty, {s['not_text_files']} not text), {s['occurrences']} occurrences, "

@@ -170,9 +170,10 @@ def prefixes(texts: pa.Array, pairs: np.ndarray) -> np.ndarray:
 
 
 def load() -> None:
-    """Load the compiled functions that normalize's workers call (see `minhash.load`);
-    `prefixes` is called by dedup's main process only."""
+    """Load this module's compiled functions (see `minhash.load`): those normalize's
+    workers call, and `prefixes`, which dedup's main process calls."""
     data, offsets = np.frombuffer(b"a", np.uint8), np.array([0, 1])
     _fold(data, offsets, np.frombuffer(b"a", np.uint8))
     _ascii_key(data, offsets)
     _counts(data, offsets)
+    _prefixes(data, offsets, np.empty((0, 2), np.int64))

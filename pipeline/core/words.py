@@ -22,6 +22,13 @@ def zipf(word: str) -> float:
     return zipf_frequency(word, "en")
 
 
+def load() -> None:
+    """Read wordfreq's English list (and sort its frequent words) now rather than at the
+    first word rated."""
+    zipf("the")
+    _frequent_words()
+
+
 def is_word(word: str) -> bool:
     """`word` is one English word of letters that wordfreq knows (zipf above 0: `imbalanced`,
     not `selfsupervised`); callers weigh how frequent it is."""

@@ -30,7 +30,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from pipeline import index, links, parts, registry
-from pipeline.core import minhash
+from pipeline.core import minhash, utf8
 from pipeline.core.arrays import among, distinct
 from pipeline.core.dedup import DedupParams, candidates, cluster, match_kinds
 from pipeline.core.flags import length_flags
@@ -507,6 +507,13 @@ def decide(
     return made, changed
 
 
+def load() -> None:
+    """Load the compiled functions this process calls (a few pairs verified, prefixes and
+    match kinds compared)."""
+    minhash.load(pairs=True)
+    utf8.load()
+
+
 def run(
     normalized: Path,
     out: Path,
@@ -528,7 +535,8 @@ def run(
     if index.stamp_of(home) != stamp:  # a full build: its workers verify many pairs
         minhash.load(pairs=True)  # before they fork, so that they share it
     with (
-        mapper(workers(processes, os.cpu_count() or 1)) as pmap,  # workers forked while small
+        # The workers forked while this process is small; it loads what it calls meanwhile.
+        mapper(workers(processes, os.cpu_count() or 1), load) as pmap,
         atomic_dir(home) as folder,
     ):
         old = index.load(home, stamp, names, params.bands)

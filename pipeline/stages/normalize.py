@@ -8,7 +8,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from pipeline import parts
-from pipeline.core import minhash, utf8
+from pipeline.core import minhash, utf8, words
 from pipeline.core.batch import features_batch
 from pipeline.core.dedup import DedupParams, band_hashes, digest, key_head, stable_id
 from pipeline.core.ids import raw_digest
@@ -85,6 +85,14 @@ def normalize_parts(
     return len(group)
 
 
+def load() -> None:
+    """Load what normalizing calls (numba's compiled functions, wordfreq's list) now rather
+    than at its first use."""
+    utf8.load()
+    minhash.load(bands=True)
+    words.load()
+
+
 def run(parsed: Path, out: Path, params: DedupParams, batch_rows: int, processes: int) -> dict:
     """Normalize each part of `parsed` into its part of `out` (reusing the parts made
     before), small parts in groups (`normalize_parts`); return the counts of rows, files
@@ -101,8 +109,7 @@ def run(parsed: Path, out: Path, params: DedupParams, batch_rows: int, processes
     limit = group_limit(sum(rows for _, _, rows in todo), batch_rows, capacity(processes))
     groups = list(grouped(((item, item[2]) for item in todo), limit))
     job = partial(normalize_parts, parsed=parsed, out=out, params=params, batch_rows=batch_rows)
-    utf8.load()  # the compiled functions, before the workers fork: they share them
-    minhash.load(bands=True)
+    load()  # before the workers fork: they share it
     with progress(total=len(entries), unit="file") as bar:
         bar.update(len(entries) - len(todo))
         for count in ordered_map(job, groups, workers(processes, len(groups))):

@@ -5,7 +5,7 @@ A file is parsed by a worker into its part, a big one a chunk at a time by every
 
 import json
 from collections import Counter
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import replace
 from functools import partial
 from itertools import chain, groupby
@@ -209,10 +209,12 @@ def run(
     max_control_ratio: float,
     workers: int,
     chunk_bytes: int = CHUNK_BYTES,
+    meanwhile: Callable[[], None] | None = None,
 ) -> dict:
     """Parse every raw file of the folder `raw` (a path, or a URI: `pipeline.storage`) into
     its part of `out` (reusing the parts of files parsed before), a file larger than
-    `chunk_bytes` a chunk at a time across the workers.
+    `chunk_bytes` a chunk at a time across the workers, while this process runs
+    `meanwhile` (`parallel.mapper`).
 
     Return the metrics, and how many files were `parsed` now (the others were reused)."""
     files = storage.listing(raw)
@@ -227,7 +229,7 @@ def run(
     groups = grouped(work, group_limit(sum(sizes), chunk_bytes, capacity(workers)))
     job = partial(parse_tasks, rules=rules, max_control_ratio=max_control_ratio)
     most = sum(max(1, -(-size // chunk_bytes)) for size in sizes)  # tasks at most
-    results = chain.from_iterable(ordered_map(job, groups, processes(workers, most)))
+    results = chain.from_iterable(ordered_map(job, groups, processes(workers, most), meanwhile))
     summaries, digests, parsed = [], [], 0
     with progress(total=sum(sizes), unit="B", unit_scale=True, unit_divisor=1024) as bar:
         by_file = groupby(results, key=lambda result: result[0].folder)
