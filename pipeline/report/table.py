@@ -73,14 +73,14 @@ def searchable(release: Path, limit: int, page: Path, kept: dict) -> Table:
 def _read(shard: Path, take: int) -> bytes:
     """The table's rows of the first `take` rows of a `default` shard, as the JSON of the
     items of a list (no brackets), read a row group at a time."""
-    source, items = pq.ParquetFile(shard), []
+    source, rows = pq.ParquetFile(shard), []
     columns = ["id", "text", "n_words", "n_occurrences"]
     for group in range(source.num_row_groups):
-        if len(items) >= take:
+        if len(rows) >= take:
             break
-        batch = source.read_row_group(group, columns=columns).slice(0, take - len(items))
-        items += [json.dumps(list(row.values()), ensure_ascii=False) for row in batch.to_pylist()]
-    data = ", ".join(items)
+        batch = source.read_row_group(group, columns=columns).slice(0, take - len(rows))
+        rows += zip(*(column.to_pylist() for column in batch.columns), strict=True)
+    data = json.dumps(rows, ensure_ascii=False)[1:-1]  # one call: its items as `, `.join
     return data.replace("&", "\\u0026").replace("<", "\\u003c").replace(">", "\\u003e").encode()
 
 
