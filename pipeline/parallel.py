@@ -74,43 +74,41 @@ def mapper(
     every page its parent changes after it). Validation is loaded first, once: the workers
     validate what they write. On the `ray` engine, the map runs on the cluster instead.
 
-    `meanwhile` (loading what the caller needs later: numba's compiled functions take 0.6 s
-    to load in a process) runs in a thread of this process from the first map on, while
-    this process waits for the map's results, and its error, if any, is raised on leaving.
-    With one process, the map runs here: `meanwhile` is not run (the caller loads on
-    demand)."""
+    `meanwhile`, what the caller will load later (numba's compiled functions, a word list),
+    runs in a thread of this process from the first map on, the workers already forked,
+    and is waited for on leaving. It only loads early what the caller loads again where it
+    needs it, so its error is left for that load to meet, in its place. With one process
+    the map runs here, and nothing beside it."""
     if ENGINE.name == "ray":
         from pipeline import cluster
 
-        with _beside(meanwhile) as first:
-            yield first(partial(cluster.ordered_map, ENGINE.address))
+        with _beside(partial(cluster.ordered_map, ENGINE.address), meanwhile) as run:
+            yield run
         return
     if processes == 1:
         yield map
         return
     load_validation()
-    with Pool(processes) as pool, _beside(meanwhile) as first:  # forked before the thread
-        yield first(partial(_ordered, pool, 2 * processes))
+    with Pool(processes) as pool, _beside(partial(_ordered, pool, 2 * processes), meanwhile) as run:
+        yield run
 
 
 @contextmanager
-def _beside(function: Callable[[], None] | None) -> Iterator[Callable[[Callable], Callable]]:
-    """A wrapper of a map that starts `function` (if any) in a thread at its first call;
-    the thread is waited for on leaving."""
+def _beside(run: Callable, function: Callable[[], None] | None) -> Iterator[Callable]:
+    """The map `run`, starting `function` (if any) in a thread at its first call; leaving
+    waits for the thread (its error dropped: see `mapper`)."""
+    if function is None:
+        yield run
+        return
     started = []
     with ThreadPoolExecutor(1) as thread:
 
-        def first(run: Callable) -> Callable:
-            def mapped(*args):
-                if function is not None and not started:
-                    started.append(thread.submit(function))
-                return run(*args)
+        def mapped(*args):
+            if not started:
+                started.append(thread.submit(function))
+            return run(*args)
 
-            return mapped
-
-        yield first
-    for done in started:
-        done.result()
+        yield mapped
 
 
 def _ordered(pool, window: int, function: Callable, items: Iterable) -> Iterator:
@@ -136,7 +134,10 @@ def in_order(start: Callable, items: Iterable, window: int, finish: Callable) ->
 
 
 def ordered_map(
-    function: Callable, items: Iterable, processes: int, meanwhile: Callable | None = None
+    function: Callable,
+    items: Iterable,
+    processes: int,
+    meanwhile: Callable[[], None] | None = None,
 ) -> Iterator:
     """`map(function, items)` across `processes` worker processes, in order (`meanwhile`:
     see `mapper`)."""

@@ -1,9 +1,10 @@
 """Grouping many small items into few tasks; loading beside a map."""
 
+import multiprocessing
 import os
 import threading
+import time
 
-import pytest
 from hypothesis import example, given
 from hypothesis import strategies as st
 
@@ -41,28 +42,39 @@ def test_each_task_gets_about_four_groups_of_at_most_most(total, most, tasks):
     )
 
 
-def _where() -> tuple[int, int]:
-    return os.getpid(), threading.get_ident()
-
-
 def _pid(_) -> int:
     return os.getpid()
 
 
-def test_meanwhile_runs_in_a_thread_of_this_process_while_workers_map():
+def test_meanwhile_runs_in_a_thread_of_this_process_once_the_workers_forked():
     ran = []
-    mapped = list(ordered_map(_pid, range(4), 2, lambda: ran.append(_where())))
+
+    def note():
+        ran.append((os.getpid(), threading.get_ident(), len(multiprocessing.active_children())))
+
+    mapped = list(ordered_map(_pid, range(4), 2, note))
     assert os.getpid() not in mapped  # the map ran on the workers
-    [(pid, thread)] = ran
-    assert pid == os.getpid() and thread != threading.get_ident()
+    assert ran == [(os.getpid(), ran[0][1], 2)] and ran[0][1] != threading.get_ident()
 
 
-def test_an_error_meanwhile_is_raised_once_the_map_is_done():
+def test_a_map_closed_early_waits_for_meanwhile():
+    loaded = threading.Event()
+
+    def load():
+        time.sleep(0.2)
+        loaded.set()
+
+    mapped = ordered_map(abs, [-1, 2, -3], 2, load)
+    assert next(mapped) == 1
+    mapped.close()
+    assert loaded.is_set()
+
+
+def test_an_error_meanwhile_is_left_to_the_callers_own_load():
     def fail():
         raise RuntimeError("not loaded")
 
-    with pytest.raises(RuntimeError, match="not loaded"):
-        list(ordered_map(abs, [-1, 2], 2, fail))
+    assert list(ordered_map(abs, [-1, 2], 2, fail)) == [1, 2]
 
 
 def test_one_process_maps_here_and_loads_nothing_meanwhile():

@@ -23,12 +23,14 @@ from pipeline.commands.options import PATH, option, params, raw
 def command(raw, out, metrics, normalized, params):
     """Cut every raw dump into abstract occurrences and rejects."""
     from pipeline.config import Params
-    from pipeline.stages import normalize, parse
+    from pipeline.stages import parse
 
     settings = Params(params)
     rules, ratio = settings.parse()
     then = normalizing(settings) if normalized else None
-    loading = normalize.load if then else None  # while the workers parse
+    loading = None
+    if then:  # normalize's compiled functions and word list, loaded while the workers parse
+        from pipeline.stages.normalize import load as loading
     chunk = settings.chunk_bytes()
     s = parse.run(raw, out, metrics, rules, ratio, settings.workers, chunk, loading)
     done = (

@@ -169,11 +169,13 @@ def prefixes(texts: pa.Array, pairs: np.ndarray) -> np.ndarray:
     return _prefixes(*buffers(texts), pairs)
 
 
-def load() -> None:
-    """Load this module's compiled functions (see `minhash.load`): those normalize's
-    workers call, and `prefixes`, which dedup's main process calls."""
+def load(normalize: bool = False, prefixes: bool = False) -> None:
+    """Load compiled functions now (see `minhash.load`): those normalize calls, and
+    `prefixes`, which dedup calls."""
     data, offsets = np.frombuffer(b"a", np.uint8), np.array([0, 1])
-    _fold(data, offsets, np.frombuffer(b"a", np.uint8))
-    _ascii_key(data, offsets)
-    _counts(data, offsets)
-    _prefixes(data, offsets, np.empty((0, 2), np.int64))
+    if normalize:
+        _fold(data, offsets, np.frombuffer(b"a", np.uint8))
+        _ascii_key(data, offsets)
+        _counts(data, offsets)
+    if prefixes:
+        _prefixes(data, offsets, np.empty((0, 2), np.int64))

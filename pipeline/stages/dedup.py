@@ -508,10 +508,10 @@ def decide(
 
 
 def load() -> None:
-    """Load the compiled functions this process calls (a few pairs verified, prefixes and
-    match kinds compared)."""
+    """Load the compiled functions this process calls: a few pairs verified, prefixes and
+    match kinds compared."""
     minhash.load(pairs=True)
-    utf8.load()
+    utf8.load(prefixes=True)
 
 
 def run(

@@ -88,7 +88,7 @@ def normalize_parts(
 def load() -> None:
     """Load what normalizing calls (numba's compiled functions, wordfreq's list) now rather
     than at its first use."""
-    utf8.load()
+    utf8.load(normalize=True)
     minhash.load(bands=True)
     words.load()
 
