@@ -251,7 +251,8 @@ class Update:
         self.keys, self.rows, self.entries = keys, rows, entries
         self.had_keys = number[present]
         # The registered ids some row holds, sorted: an abstract cannot take one of them.
-        named = distinct(np.r_[old.named, rows.get("registered", [])])
+        # The old rows' are the old index's (a run that keeps its index only adds rows).
+        named = distinct(np.r_[old.named, got.get("registered", np.empty(0, "S16"))])
         self.named = named[named != b""].astype("S16")
         # Each key's rank in digest order, by which a chain is ordered.
         self.rank = np.empty(len(order), np.int64)
