@@ -109,7 +109,8 @@ def run(parsed: Path, out: Path, params: DedupParams, batch_rows: int, processes
     limit = group_limit(sum(rows for _, _, rows in todo), batch_rows, capacity(processes))
     groups = list(grouped(((item, item[2]) for item in todo), limit))
     job = partial(normalize_parts, parsed=parsed, out=out, params=params, batch_rows=batch_rows)
-    load()  # before the workers fork: they share it
+    if groups:  # before the workers fork: they share it; nothing to load for no work
+        load()
     with progress(total=len(entries), unit="file") as bar:
         bar.update(len(entries) - len(todo))
         for count in ordered_map(job, groups, workers(processes, len(groups))):
