@@ -6,6 +6,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
+from pipeline.release import shards
 from pipeline.release.layout import CONFIGS, published_schema
 from pipeline.release.shards import FILL, Part, ends_shard, write_config
 from schemas import Rejects
@@ -32,6 +33,14 @@ def _rejects(source: str, rows: int) -> pa.Table:
 def _parts(count: int, rows: int) -> list[Part]:
     names = [f"dump{i:03d}.txt" for i in range(count)]
     return [Part(name, name, functools.partial(_rejects, name, rows)) for name in names]
+
+
+def _files(state: dict) -> dict:
+    """Each shard group's files in a config's kept state, less when they were written."""
+    return {
+        group: [{k: v for k, v in entry.items() if k != "mtime_ns"} for entry in files]
+        for group, files in state["groups"].items()
+    }
 
 
 def _write(parts, folder, meta, old=None, state=None):
@@ -79,3 +88,18 @@ def test_a_new_last_part_rewrites_the_last_shard_only(tmp_path, params):
     ]
     assert len(second.names) == len(first.names) > 2
     assert len(inodes[0] & inodes[1]) == len(first.names) - 1  # all but the last linked
+
+
+def test_shards_written_at_once_are_those_written_one_at_a_time(tmp_path, params, monkeypatch):
+    meta = params.publish() | {"shard_max_bytes": 1 << 40, "shard_parts": 3}
+    parts = _parts(120, 3)
+    at_once = _write(parts, tmp_path / "at-once", meta)
+    assert len(at_once.names) > 2 * shards.WRITERS  # more shards than writers
+    monkeypatch.setattr(shards, "WRITERS", 1)
+    alone = _write(parts, tmp_path / "alone", meta)
+    assert at_once.names == alone.names and at_once.sha256 == alone.sha256
+    assert _files(at_once.state) == _files(alone.state)
+    for name in alone.names:
+        assert (tmp_path / "at-once" / name).read_bytes() == (
+            tmp_path / "alone" / name
+        ).read_bytes()

@@ -20,13 +20,14 @@ trusted.
 import hashlib
 import os
 from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass
 from pathlib import Path
 
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from pipeline.io import PARQUET, atomic_dir
+from pipeline.io import PARQUET, WRITERS, atomic_dir
 from pipeline.release import checksums
 from pipeline.release.layout import shard
 from schemas.derive import validate
@@ -111,38 +112,46 @@ def write_config(
 
 def _write_config(parts, model, schema: pa.Schema, data: Path, config, meta, old, state):
     """`write_config` into `data`, this attempt's own folder (a Ray task may run twice at
-    once), which then replaces folder/data/<config>/."""
+    once), which then replaces folder/data/<config>/. Shards are written `WRITERS` at a
+    time, in threads, while the next ones are planned."""
     stamp = _stamp(config, schema, meta)
     known, groups = state.get("parts", {}), state.get("groups", {})
-    written, kept = [], {"parts": {}, "groups": {}}
-    group, size = [], 0
+    made, kept = [], {"parts": {}, "groups": {}}
+    group, size, max_bytes = [], 0, meta["shard_max_bytes"]
 
-    def close():
+    def close(writers):
         nonlocal group, size
         key = "\0".join([stamp, *(part.digest for part, *_ in group)])
         key = hashlib.blake2b(key.encode()).hexdigest()
-        at = len(written)
-        files = _reused(groups.get(key), old, data, at) or _write(
-            group, model, schema, data, meta, at
-        )
-        kept["groups"][key] = files
-        written.extend(files)
+        prefix = f".{len(made)}"
+        files = _reused(groups.get(key), old, data, prefix)
+        if files is None:  # written once fewer than WRITERS are: their tables take memory
+            busy = [f for _, f in made if isinstance(f, Future) and not f.done()]
+            if len(busy) >= WRITERS:
+                wait(busy, return_when=FIRST_COMPLETED)
+            files = writers.submit(_write, group, model, schema, data, meta, prefix)
+        made.append((key, files))
         group, size = [], 0
 
-    for part in parts:
-        table, fresh = None, part.digest not in known
-        if fresh:
-            table = part.build()
-        nbytes = kept["parts"][part.digest] = table.nbytes if fresh else known[part.digest]
-        if group and size + nbytes > meta["shard_max_bytes"]:
-            close()
-        group.append((part, table, fresh))
-        size += nbytes
-        full = size >= meta["shard_max_bytes"] // FILL or len(group) >= FILL * meta["shard_parts"]
-        if full and ends_shard(part.source, meta["shard_parts"]):
-            close()
-    if group or not written:
-        close()
+    with ThreadPoolExecutor(WRITERS) as writers:
+        for part in parts:
+            table, fresh = None, part.digest not in known
+            if fresh:
+                table = part.build()
+            nbytes = kept["parts"][part.digest] = table.nbytes if fresh else known[part.digest]
+            if group and size + nbytes > max_bytes:
+                close(writers)
+            group.append((part, table, fresh))
+            size += nbytes
+            full = size >= max_bytes // FILL or len(group) >= FILL * meta["shard_parts"]
+            if full and ends_shard(part.source, meta["shard_parts"]):
+                close(writers)
+        if group or not made:
+            close(writers)
+        written = []
+        for key, files in made:
+            kept["groups"][key] = files = files.result() if isinstance(files, Future) else files
+            written.extend(files)
     names = [shard(config, i, len(written)) for i in range(len(written))]
     for entry, name in zip(written, names, strict=True):
         path = data / Path(name).name
@@ -163,20 +172,20 @@ def _stamp(config: str, schema: pa.Schema, meta: dict) -> str:
     return repr((config, schema.serialize().to_pybytes(), layout, code_digest()))
 
 
-def _reused(files: list[dict] | None, old: Path, data: Path, first: int) -> list[dict] | None:
-    """The recorded `files` of a shard group, linked into `data` (numbered from `first`),
-    if each is in the release at `old` as it was written."""
+def _reused(files: list[dict] | None, old: Path, data: Path, prefix: str) -> list[dict] | None:
+    """The recorded `files` of a shard group, linked into `data` (named from `prefix`), if
+    each is in the release at `old` as it was written."""
     if not files or not all(checksums.as_written(old / entry["name"], entry) for entry in files):
         return None
     linked = []
     for entry in files:
-        path = data / f".{first + len(linked)}.parquet"
+        path = data / f"{prefix}.{len(linked)}.parquet"
         os.link(old / entry["name"], path)
         linked.append({k: entry[k] for k in ("rows", "nbytes", "sha256")} | {"path": path})
     return linked
 
 
-def _write(group, model, schema, data: Path, meta: dict, first: int) -> list[dict]:
+def _write(group, model, schema, data: Path, meta: dict, prefix: str) -> list[dict]:
     """Write a group of parts' rows as one shard, or several if they pass `max_bytes`. The
     rows of parts not seen before are validated (those of the other parts were, then)."""
     tables = [(part.build() if table is None else table, fresh) for part, table, fresh in group]
@@ -189,7 +198,7 @@ def _write(group, model, schema, data: Path, meta: dict, first: int) -> list[dic
             if writer is None or size + batch.nbytes > meta["shard_max_bytes"]:
                 if writer is not None:
                     writer.close()
-                path = data / f".{first + len(files)}.parquet"
+                path = data / f"{prefix}.{len(files)}.parquet"
                 files.append({"path": path, "rows": 0, "nbytes": 0})
                 writer, size = pq.ParquetWriter(files[-1]["path"], schema, **PARQUET), 0
             writer.write_table(batch, row_group_size=meta["row_group_rows"])
@@ -197,7 +206,7 @@ def _write(group, model, schema, data: Path, meta: dict, first: int) -> list[dic
             files[-1]["rows"] += batch.num_rows
             files[-1]["nbytes"] += batch.nbytes
         if writer is None:  # no row: one shard with no row group
-            files.append({"path": data / f".{first}.parquet", "rows": 0, "nbytes": 0})
+            files.append({"path": data / f"{prefix}.0.parquet", "rows": 0, "nbytes": 0})
             writer = pq.ParquetWriter(files[-1]["path"], schema, **PARQUET)
     finally:
         if writer is not None:

@@ -21,6 +21,7 @@ registry of published occurrences (`pipeline.core.ids`) says which.
 import hashlib
 import os
 import zipfile
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
@@ -35,7 +36,7 @@ from pipeline.core.arrays import among, distinct
 from pipeline.core.dedup import DedupParams, candidates, cluster, match_kinds
 from pipeline.core.flags import length_flags
 from pipeline.core.ids import bridged, owners
-from pipeline.io import atomic_dir, replacing, take_rows, write_json, write_parquet
+from pipeline.io import WRITERS, atomic_dir, replacing, take_rows, write_json, write_parquet
 from pipeline.parallel import mapper, workers
 from schemas import FLAGS, MATCH_KINDS, Links, NormalizedOccurrences
 from schemas.derive import arrow_schema, validate
@@ -568,7 +569,8 @@ def write_links(
     and out/links.json, each part's `rows`, digests (`pipeline.links`) and the `sum` of its
     file. An `unchanged` part (`Update.unchanged`: none of its rows `changed`) keeps its
     digests (`kept`: the last run's record of each part), and its file, linked from the last
-    output if it is there as recorded; the others are made anew. The rows that changed are
+    output if it is there as recorded; the others are made anew, `WRITERS` at a time in
+    threads. The rows that changed are
     validated (the others were, then), VALIDATE_ROWS at a time (a span key is unique within
     its part, which normalize validated, and publish checks each link's against its
     part's). Return what links.json holds."""
@@ -579,24 +581,20 @@ def write_links(
     bounds = np.cumsum([0, *(entry["rows"] for entry in entries)])
     before = {entry["part"]: entry for entry in kept}
     unchanged = unchanged & before.keys()
-    recorded = []
-    with atomic_dir(out) as tmp:
+    with atomic_dir(out) as tmp, ThreadPoolExecutor(WRITERS) as writers:
         (tmp / links.FOLDER).mkdir()
-        for entry, source, start, stop in zip(
-            entries, sources, bounds[:-1], bounds[1:], strict=True
-        ):
-            name, path = entry["part"], links.file(tmp, entry["part"])
-            if name in unchanged and _relinked(
-                links.file(out, name), path, before[name].get("sum")
-            ):
-                recorded.append(before[name])
-                continue
+
+        def record(entry: dict, source: str, start: int, stop: int) -> dict:
+            name = entry["part"]
+            path, last = links.file(tmp, name), links.file(out, name)
+            if name in unchanged and _relinked(last, path, before[name].get("sum")):
+                return before[name]
             table = link(slice(start, stop), sources=np.full(stop - start, source, object))
             write_parquet(table, path, LINK_ROWS)
             digests = links.digests(name, table)
-            recorded.append(
-                {"part": name, "rows": int(stop - start), "sum": _file_sum(path)} | digests
-            )
+            return {"part": name, "rows": int(stop - start), "sum": _file_sum(path)} | digests
+
+        recorded = list(writers.map(record, entries, sources, bounds[:-1], bounds[1:]))
         at = np.flatnonzero(changed)
         for start in range(0, len(at), VALIDATE_ROWS):
             rows_at = at[start : start + VALIDATE_ROWS]
