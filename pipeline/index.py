@@ -353,18 +353,23 @@ class Texts:
         """The texts of the keys of `digests` (all copied before), in that order, as a
         string array: their bytes joined, none decoded."""
         at = np.searchsorted(self.digests, digests)
-        starts, ends = self.starts[at], self.ends[at]
-        data = b""
-        if self.size:  # else no key copied, or only empty ones: no map
-            with (
-                self.path.open("rb") as file,
-                mmap.mmap(file.fileno(), 0, prot=mmap.PROT_READ) as m,
-            ):
-                data = b"".join(
-                    [m[a:b] for a, b in zip(starts.tolist(), ends.tolist(), strict=True)]
-                )
-        offsets = np.r_[0, np.cumsum(ends - starts)].astype(np.int64)
-        return pa.LargeStringArray.from_buffers(len(at), pa.py_buffer(offsets), pa.py_buffer(data))
+        if not self.size or not len(at):  # no key copied, or only empty ones: no map
+            return pa.array(np.full(len(at), ""), pa.large_string())
+        wanted, inverse = np.unique(at, return_inverse=True)
+        starts, ends = self.starts[wanted], self.ends[wanted]
+        order = np.lexsort((ends, starts))  # the entries' spans in the file do not overlap
+        rank = np.empty(len(order), np.int64)
+        rank[order] = np.arange(len(order))
+        # Each text and the gap after it as strings over the mapped file; Arrow's take
+        # copies out the texts (even positions), in the order asked.
+        bounds = np.column_stack([starts[order], ends[order]]).ravel()
+        with self.path.open("rb") as file, mmap.mmap(file.fileno(), 0, prot=mmap.PROT_READ) as m:
+            spans = pa.LargeStringArray.from_buffers(
+                len(bounds) - 1, pa.py_buffer(bounds), pa.py_buffer(m)
+            )
+            texts = spans.take(pa.array(2 * rank[inverse.ravel()]))
+            del spans  # its view of the map, which closes
+        return texts
 
 
 @contextlib.contextmanager
