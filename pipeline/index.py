@@ -21,6 +21,7 @@ import mmap
 import os
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 
 import numpy as np
@@ -31,6 +32,7 @@ import xxhash
 
 from pipeline.core.arrays import among, distinct
 from pipeline.io import replacing, take_rows
+from pipeline.parallel import threaded
 
 META = "meta.json"
 TEXT_ARRAYS = ("digest", "start", "end")
@@ -388,10 +390,9 @@ def ids(column: pa.Array | pa.ChunkedArray) -> np.ndarray:
 def read_rows(files: list[Path], names: tuple[str, ...], bands: list):
     """The columns `names` of the parts `files` as arrays (digests as `V16`, ids as `S16`),
     and `is_legacy_decoded`; and each part's rows. Each row's LSH bands are written to the
-    `bands` files."""
+    `bands` files. Parts are read in threads."""
     got, sizes = {name: [] for name in (*names, "is_legacy_decoded")}, []
-    for path in files:
-        table = pq.read_table(path, columns=[*names, "encoding", "lsh"])
+    for table in threaded(partial(pq.read_table, columns=[*names, "encoding", "lsh"]), files):
         lsh = pc.list_flatten(table.column("lsh")).to_numpy().reshape(-1, len(bands))
         for out, band in zip(bands, lsh.T, strict=True):
             out.write(band.tobytes())

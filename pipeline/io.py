@@ -22,8 +22,6 @@ from schemas.derive import arrow_schema, validate
 # How every Parquet file is written: zstd, and no dictionary encoding, which for these
 # mostly unique texts costs write time and makes files larger.
 PARQUET = {"compression": "zstd", "use_dictionary": False}
-# Files a process writes at once, in threads: pyarrow encodes and compresses without the GIL.
-WRITERS = 2
 
 
 @contextmanager

@@ -5,7 +5,7 @@ Every stage maps the same functions on both, so both build the same bytes."""
 import os
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
 from functools import partial
 from multiprocessing import Pool
@@ -15,6 +15,9 @@ from pipeline.engine import Engine
 from schemas.derive import load_validation
 
 ENGINE = Engine()  # the process's engine, set by the stage commands (`use`)
+# Threads a process reads or writes Parquet files in: pyarrow decodes, encodes and
+# compresses without holding the interpreter.
+THREADS = 2
 
 
 def use(engine: Engine) -> None:
@@ -131,6 +134,14 @@ def in_order(start: Callable, items: Iterable, window: int, finish: Callable) ->
             yield finish(pending.popleft())
     while pending:
         yield finish(pending.popleft())
+
+
+def threaded(function: Callable, items: Iterable) -> Iterator:
+    """`map(function, items)` in `THREADS` threads of this process, in order, with at most
+    `THREADS` items started and not finished (items are taken as they are needed, so a
+    generator's own work runs beside the threads')."""
+    with ThreadPoolExecutor(THREADS) as pool:
+        yield from in_order(partial(pool.submit, function), items, THREADS, Future.result)
 
 
 def ordered_map(

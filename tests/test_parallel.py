@@ -1,4 +1,4 @@
-"""Grouping many small items into few tasks; loading beside a map."""
+"""Grouping many small items into few tasks; loading beside a map; maps in threads."""
 
 import multiprocessing
 import os
@@ -8,7 +8,7 @@ import time
 from hypothesis import example, given
 from hypothesis import strategies as st
 
-from pipeline.parallel import group_limit, grouped, ordered_map
+from pipeline.parallel import THREADS, group_limit, grouped, ordered_map, threaded
 
 
 @given(st.lists(st.integers(0, 1000), max_size=60), st.integers(1, 2000))
@@ -80,3 +80,26 @@ def test_an_error_meanwhile_is_left_to_the_callers_own_load():
 def test_one_process_maps_here_and_loads_nothing_meanwhile():
     ran = []
     assert list(ordered_map(abs, [-1, 2], 1, lambda: ran.append(1))) == [1, 2] and not ran
+
+
+def test_threaded_maps_in_order_in_other_threads_few_items_at_once():
+    """Results in the items' order, whatever order the threads finish in; never more than
+    THREADS items started and not taken; items read as they are needed."""
+    running, most, lock = set(), [0], threading.Lock()
+
+    def slow(i):
+        with lock:
+            running.add(i)
+            most[0] = max(most[0], len(running))
+        time.sleep(0.005 * (3 - i % 3))  # later items often finish first
+        with lock:
+            running.discard(i)
+        return i * i, threading.get_ident()
+
+    taken = []
+    results = threaded(slow, (taken.append(i) or i for i in range(24)))
+    first = next(results)
+    assert first[0] == 0 and len(taken) <= THREADS
+    got = [first, *results]
+    assert [square for square, _ in got] == [i * i for i in range(24)]
+    assert most[0] == THREADS and threading.get_ident() not in {ident for _, ident in got}

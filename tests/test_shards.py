@@ -6,7 +6,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from pipeline.release import shards
+from pipeline import parallel
 from pipeline.release.layout import CONFIGS, published_schema
 from pipeline.release.shards import FILL, Part, ends_shard, write_config
 from schemas import Rejects
@@ -94,8 +94,8 @@ def test_shards_written_at_once_are_those_written_one_at_a_time(tmp_path, params
     meta = params.publish() | {"shard_max_bytes": 1 << 40, "shard_parts": 3}
     parts = _parts(120, 3)
     at_once = _write(parts, tmp_path / "at-once", meta)
-    assert len(at_once.names) > 2 * shards.WRITERS  # more shards than writers
-    monkeypatch.setattr(shards, "WRITERS", 1)
+    assert len(at_once.names) > 2 * parallel.THREADS  # more shards than threads
+    monkeypatch.setattr(parallel, "THREADS", 1)
     alone = _write(parts, tmp_path / "alone", meta)
     assert at_once.names == alone.names and at_once.sha256 == alone.sha256
     assert _files(at_once.state) == _files(alone.state)

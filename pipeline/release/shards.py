@@ -20,14 +20,14 @@ trusted.
 import hashlib
 import os
 from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass
 from pathlib import Path
 
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from pipeline.io import PARQUET, WRITERS, atomic_dir
+from pipeline.io import PARQUET, atomic_dir
+from pipeline.parallel import threaded
 from pipeline.release import checksums
 from pipeline.release.layout import shard
 from schemas.derive import validate
@@ -112,46 +112,21 @@ def write_config(
 
 def _write_config(parts, model, schema: pa.Schema, data: Path, config, meta, old, state):
     """`write_config` into `data`, this attempt's own folder (a Ray task may run twice at
-    once), which then replaces folder/data/<config>/. Shards are written `WRITERS` at a
-    time, in threads, while the next ones are planned."""
+    once), which then replaces folder/data/<config>/. Shards are written in threads while
+    the next ones are planned."""
     stamp = _stamp(config, schema, meta)
-    known, groups = state.get("parts", {}), state.get("groups", {})
-    made, kept = [], {"parts": {}, "groups": {}}
-    group, size, max_bytes = [], 0, meta["shard_max_bytes"]
+    groups, kept = state.get("groups", {}), {"parts": {}, "groups": {}}
 
-    def close(writers):
-        nonlocal group, size
-        key = "\0".join([stamp, *(part.digest for part, *_ in group)])
-        key = hashlib.blake2b(key.encode()).hexdigest()
-        prefix = f".{len(made)}"
-        files = _reused(groups.get(key), old, data, prefix)
-        if files is None:  # written once fewer than WRITERS are: their tables take memory
-            busy = [f for _, f in made if isinstance(f, Future) and not f.done()]
-            if len(busy) >= WRITERS:
-                wait(busy, return_when=FIRST_COMPLETED)
-            files = writers.submit(_write, group, model, schema, data, meta, prefix)
-        made.append((key, files))
-        group, size = [], 0
+    def made(item: tuple[int, tuple[str, list]]) -> tuple[str, list[dict]]:
+        at, (key, group) = item
+        files = _reused(groups.get(key), old, data, f".{at}")
+        return key, files or _write(group, model, schema, data, meta, f".{at}")
 
-    with ThreadPoolExecutor(WRITERS) as writers:
-        for part in parts:
-            table, fresh = None, part.digest not in known
-            if fresh:
-                table = part.build()
-            nbytes = kept["parts"][part.digest] = table.nbytes if fresh else known[part.digest]
-            if group and size + nbytes > max_bytes:
-                close(writers)
-            group.append((part, table, fresh))
-            size += nbytes
-            full = size >= max_bytes // FILL or len(group) >= FILL * meta["shard_parts"]
-            if full and ends_shard(part.source, meta["shard_parts"]):
-                close(writers)
-        if group or not made:
-            close(writers)
-        written = []
-        for key, files in made:
-            kept["groups"][key] = files = files.result() if isinstance(files, Future) else files
-            written.extend(files)
+    planned = _planned(parts, stamp, state.get("parts", {}), kept["parts"], meta)
+    written = []
+    for key, files in threaded(made, enumerate(planned)):
+        kept["groups"][key] = files
+        written.extend(files)
     names = [shard(config, i, len(written)) for i in range(len(written))]
     for entry, name in zip(written, names, strict=True):
         path = data / Path(name).name
@@ -162,6 +137,35 @@ def _write_config(parts, model, schema: pa.Schema, data: Path, config, meta, old
     rows, nbytes = sum(e["rows"] for e in written), sum(e["nbytes"] for e in written)
     sha256 = {e["name"]: e["sha256"] for e in written}
     return Shards(names, rows, nbytes, sha256, kept)
+
+
+def _planned(parts: list[Part], stamp: str, known: dict, sizes: dict, meta: dict) -> Iterator:
+    """The shard groups of `parts`, as the module says, each with its key: the parts, with
+    their tables if `known` (each part's size by digest, as the last run recorded) does not
+    hold them, so that they were built to be sized. Each part's size is put in `sizes`."""
+    group, size, most = [], 0, meta["shard_max_bytes"]
+    for part in parts:
+        table, fresh = None, part.digest not in known
+        if fresh:
+            table = part.build()
+        nbytes = sizes[part.digest] = table.nbytes if fresh else known[part.digest]
+        if group and size + nbytes > most:
+            yield _keyed(stamp, group)
+            group, size = [], 0
+        group.append((part, table, fresh))
+        size += nbytes
+        full = size >= most // FILL or len(group) >= FILL * meta["shard_parts"]
+        if full and ends_shard(part.source, meta["shard_parts"]):
+            yield _keyed(stamp, group)
+            group, size = [], 0
+    if group or not parts:
+        yield _keyed(stamp, group)
+
+
+def _keyed(stamp: str, group: list) -> tuple[str, list]:
+    """A shard group with its key: a digest of `stamp` and of its parts' digests."""
+    key = "\0".join([stamp, *(part.digest for part, *_ in group)])
+    return hashlib.blake2b(key.encode()).hexdigest(), group
 
 
 def _stamp(config: str, schema: pa.Schema, meta: dict) -> str:

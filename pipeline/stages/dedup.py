@@ -21,7 +21,6 @@ registry of published occurrences (`pipeline.core.ids`) says which.
 import hashlib
 import os
 import zipfile
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
@@ -36,8 +35,8 @@ from pipeline.core.arrays import among, distinct
 from pipeline.core.dedup import DedupParams, candidates, cluster, match_kinds
 from pipeline.core.flags import length_flags
 from pipeline.core.ids import bridged, owners
-from pipeline.io import WRITERS, atomic_dir, replacing, take_rows, write_json, write_parquet
-from pipeline.parallel import mapper, workers
+from pipeline.io import atomic_dir, replacing, take_rows, write_json, write_parquet
+from pipeline.parallel import mapper, threaded, workers
 from schemas import FLAGS, MATCH_KINDS, Links, NormalizedOccurrences
 from schemas.derive import arrow_schema, validate
 
@@ -569,11 +568,10 @@ def write_links(
     and out/links.json, each part's `rows`, digests (`pipeline.links`) and the `sum` of its
     file. An `unchanged` part (`Update.unchanged`: none of its rows `changed`) keeps its
     digests (`kept`: the last run's record of each part), and its file, linked from the last
-    output if it is there as recorded; the others are made anew, `WRITERS` at a time in
-    threads. The rows that changed are
-    validated (the others were, then), VALIDATE_ROWS at a time (a span key is unique within
-    its part, which normalize validated, and publish checks each link's against its
-    part's). Return what links.json holds."""
+    output if it is there as recorded; the others are made anew, in threads. The rows that
+    changed are validated (the others were, then), VALIDATE_ROWS at a time (a span key is
+    unique within its part, which normalize validated, and publish checks each link's
+    against its part's). Return what links.json holds."""
     entries, rows = update.entries, update.rows
     schema = arrow_schema(Links)
     sources = np.array([entry["source"] for entry in entries], object)
@@ -581,10 +579,11 @@ def write_links(
     bounds = np.cumsum([0, *(entry["rows"] for entry in entries)])
     before = {entry["part"]: entry for entry in kept}
     unchanged = unchanged & before.keys()
-    with atomic_dir(out) as tmp, ThreadPoolExecutor(WRITERS) as writers:
+    with atomic_dir(out) as tmp:
         (tmp / links.FOLDER).mkdir()
 
-        def record(entry: dict, source: str, start: int, stop: int) -> dict:
+        def record(item: tuple[dict, str, int, int]) -> dict:
+            entry, source, start, stop = item
             name = entry["part"]
             path, last = links.file(tmp, name), links.file(out, name)
             if name in unchanged and _relinked(last, path, before[name].get("sum")):
@@ -594,7 +593,8 @@ def write_links(
             digests = links.digests(name, table)
             return {"part": name, "rows": int(stop - start), "sum": _file_sum(path)} | digests
 
-        recorded = list(writers.map(record, entries, sources, bounds[:-1], bounds[1:]))
+        items = zip(entries, sources, bounds[:-1], bounds[1:], strict=True)
+        recorded = list(threaded(record, items))
         at = np.flatnonzero(changed)
         for start in range(0, len(at), VALIDATE_ROWS):
             rows_at = at[start : start + VALIDATE_ROWS]
