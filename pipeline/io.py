@@ -17,6 +17,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from pipeline.core.arrays import distinct
+from pipeline.parallel import threaded
 from schemas.derive import arrow_schema, validate
 
 # How every Parquet file is written: zstd, and no dictionary encoding, which for these
@@ -213,22 +214,32 @@ def take_rows(
 ) -> Iterator[tuple[np.ndarray, pa.Array]]:
     """The values of one column at the given sorted `rows` of the Parquet `files` read as one
     table: for each row group that holds some, those rows and their values. Given each
-    file's rows (`sizes`), files that hold none of them are not opened."""
-    start = 0
-    for at, path in enumerate(files):
-        if sizes is not None:
-            end = start + sizes[at]
-            if np.searchsorted(rows, start) == np.searchsorted(rows, end):
-                start = end
-                continue
-        source = pq.ParquetFile(path)
+    file's rows (`sizes`), files that hold none of them are not opened. Files are read in
+    threads."""
+
+    def wanted() -> Iterator[tuple[Path, int, np.ndarray]]:
+        start = 0
+        for at, path in enumerate(files):
+            end = start + (sizes[at] if sizes is not None else parquet_rows(path))
+            here = rows[np.searchsorted(rows, start) : np.searchsorted(rows, end)]
+            if len(here):
+                yield path, start, here
+            start = end
+
+    def taken(task: tuple[Path, int, np.ndarray]) -> list[tuple[np.ndarray, pa.Array]]:
+        path, start, rows = task
+        source, found = pq.ParquetFile(path), []
         for group in range(source.num_row_groups):
             end = start + source.metadata.row_group(group).num_rows
             here = rows[np.searchsorted(rows, start) : np.searchsorted(rows, end)]
             if len(here):
                 values = source.read_row_group(group, columns=[column]).column(0)
-                yield here, values.take(here - start).combine_chunks()
+                found.append((here, values.take(here - start).combine_chunks()))
             start = end
+        return found
+
+    for found in threaded(taken, wanted()):
+        yield from found
 
 
 def read_rows(files: list[Path], column: str, rows: list[int]) -> dict[int, object]:
