@@ -176,19 +176,23 @@ def _prefix_pairs(
     Every key that starts with key i sorts right after it and shares its head, so the
     next key of its head tells (`bucketed` holds the keys whose head is shared, by head).
     Whole heads are read about `chunk` keys at a time, sorted by head, then key (Arrow
-    compares the UTF-8 bytes: the order of code points, as Python's `sorted`)."""
+    compares the UTF-8 bytes: the order of code points, as Python's `sorted`), in threads."""
     from pipeline.core import utf8
+    from pipeline.parallel import threaded
 
     shared = heads[bucketed]
     starts = np.flatnonzero(np.r_[True, shared[1:] != shared[:-1]])
     cuts = starts[np.unique(starts // chunk, return_index=True)[1]]
-    for part in np.split(bucketed, cuts[1:]):
+
+    def found(part: np.ndarray) -> np.ndarray:
         keys, head = fetch(part), heads[part]
         by = [("head", "ascending"), ("key", "ascending")]
         order = pc.sort_indices(pa.table({"head": head, "key": keys}), by).to_numpy()
         pairs = np.column_stack([order[:-1], order[1:]])
         pairs = pairs[head[pairs[:, 0]] == head[pairs[:, 1]]]
-        yield part[pairs[utf8.prefixes(keys, pairs) > 0]]
+        return part[pairs[utf8.prefixes(keys, pairs) > 0]]
+
+    return threaded(found, np.split(bucketed, cuts[1:]))
 
 
 def _components(n: int, pairs: np.ndarray) -> np.ndarray:

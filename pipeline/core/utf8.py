@@ -145,7 +145,7 @@ def counts(texts: pa.Array) -> tuple[np.ndarray, np.ndarray]:
     return _counts(*buffers(texts))
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, nogil=True)
 def _prefixes(data, offsets, pairs):
     """See `prefixes`."""
     out = np.zeros(len(pairs), np.int8)

@@ -446,15 +446,21 @@ def canonical(rows: Rows, group: np.ndarray) -> np.ndarray:
 def matched(rows: Rows, best: np.ndarray, keys: Keys, chunk: int = 20_000) -> np.ndarray:
     """How each row matched its canonical row, as its code in `KINDS` (0, exact, unless
     joined). A copy whose key differs from its canonical copy's was joined to it, so both
-    keys were copied to `keys`, unless the registry put them together: those are copied now."""
+    keys were copied to `keys`, unless the registry put them together: those are copied now.
+    Rows are compared `chunk` at a time, in threads."""
     code = {kind: i for i, kind in enumerate(KINDS)}
     match = np.zeros(len(best), dtype=np.int8)
     moved = np.flatnonzero(rows.key != rows.key[best])
     keys.copy(distinct(np.r_[rows.key[moved], rows.key[best[moved]]]))
-    for part in np.split(moved, range(chunk, len(moved), chunk)):
+
+    def kinds(part: np.ndarray) -> list[int]:
         needed, local = np.unique(np.r_[rows.key[part], rows.key[best[part]]], return_inverse=True)
         pairs = np.column_stack([local[: len(part)], local[len(part) :]])
-        match[part] = [code[kind] for kind in match_kinds(keys(needed), pairs)]
+        return [code[kind] for kind in match_kinds(keys(needed), pairs)]
+
+    parts = np.split(moved, range(chunk, len(moved), chunk))
+    for part, found in zip(parts, threaded(kinds, parts), strict=True):
+        match[part] = found
     return match
 
 
