@@ -588,19 +588,25 @@ def write_links(
     with atomic_dir(out) as tmp:
         (tmp / links.FOLDER).mkdir()
 
-        def record(item: tuple[dict, str, int, int]) -> dict:
-            entry, source, start, stop = item
-            name = entry["part"]
-            path, last = links.file(tmp, name), links.file(out, name)
-            if name in unchanged and _relinked(last, path, before[name].get("sum")):
-                return before[name]
+        def made(item: tuple[str, str, int, int]) -> dict:
+            name, source, start, stop = item
             table = link(slice(start, stop), sources=np.full(stop - start, source, object))
-            write_parquet(table, path, LINK_ROWS)
+            write_parquet(table, path := links.file(tmp, name), LINK_ROWS)
             digests = links.digests(name, table)
             return {"part": name, "rows": int(stop - start), "sum": _file_sum(path)} | digests
 
-        items = zip(entries, sources, bounds[:-1], bounds[1:], strict=True)
-        recorded = list(threaded(record, items))
+        recorded, todo = [], {}  # each part's record; the parts to write, by place
+        spans = zip(entries, sources, bounds[:-1], bounds[1:], strict=True)
+        for entry, source, start, stop in spans:
+            name = entry["part"]
+            last, path = links.file(out, name), links.file(tmp, name)
+            if name in unchanged and _relinked(last, path, before[name].get("sum")):
+                recorded.append(before[name])  # linked here: threads would only cost
+            else:
+                todo[len(recorded)] = (name, source, start, stop)
+                recorded.append(None)
+        for at, written in zip(todo, threaded(made, todo.values()), strict=True):
+            recorded[at] = written
         at = np.flatnonzero(changed)
         for start in range(0, len(at), VALIDATE_ROWS):
             rows_at = at[start : start + VALIDATE_ROWS]
