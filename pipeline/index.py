@@ -92,7 +92,7 @@ def stamp_of(folder: Path) -> str | None:
 def load(folder: Path, stamp: str, names: list[str], bands: int) -> Index:
     """The index in `folder` if it was made with `stamp` from some of the parts `names`
     (every part it lists still there, in the same order) and every file of it is whole,
-    else an empty one."""
+    else an empty one. Files are read and checked in threads."""
     try:
         meta = json.loads((folder / META).read_text(encoding="utf-8"))
         if meta.pop("meta_sum") != _meta_sum(meta):
@@ -104,11 +104,16 @@ def load(folder: Path, stamp: str, names: list[str], bands: int) -> Index:
         band_files = [band_file(b, run, k) for b in range(bands) for run in RUNS for k in KINDS]
         kept = {f"key.{name}.npy" for name in meta["keys"]} | {"named.npy"}
         row_files = {row_file(p["part"]) for p in meta["parts"]}
-        for name in {*sums, *(band_files if meta["size"] else [])} - row_files:
+
+        def checked(name: str) -> tuple[str, np.ndarray, bool]:
             # Read whole what is kept; the rest (bands, the texts' entries) is checked through
-            # a map, one file at a time: memory never holds every file of the index at once.
+            # a map, a few files at a time: memory never holds every file of the index.
             values = np.load(folder / name, mmap_mode=None if name in kept else "r")
-            if _sum(values) != sums[name]:
+            return name, values, _sum(values) == sums[name]
+
+        files = sorted({*sums, *(band_files if meta["size"] else [])} - row_files)
+        for name, values, whole in threaded(checked, files):
+            if not whole:
                 return Index(folder, stamp)
             if name in kept:
                 arrays[name] = values
@@ -132,21 +137,22 @@ def row_file(part: str) -> str:
 
 def _read_blocks(folder: Path, meta: dict, sums: dict[str, int]) -> dict[str, dict]:
     """Each part's rows, as columns, each file checked (ValueError if one is not as
-    recorded)."""
+    recorded), read in threads."""
     dtypes = [(name, np.dtype(dtype)) for name, dtype in meta["row_dtypes"]]
     width = sum(dtype.itemsize for _, dtype in dtypes)
-    blocks = {}
-    for entry in meta["parts"]:
+
+    def block(entry: dict) -> tuple[str, dict[str, np.ndarray]]:
         name = row_file(entry["part"])
         data = np.fromfile(folder / name, np.uint8)
         if len(data) != entry["rows"] * width or _sum(data) != sums[name]:
             raise ValueError(f"{name} is not as recorded")
         ends = np.cumsum([0, *(entry["rows"] * dtype.itemsize for _, dtype in dtypes)])
-        blocks[entry["part"]] = {
+        return entry["part"], {
             column: data[start:end].view(dtype)
             for (column, dtype), start, end in zip(dtypes, ends[:-1], ends[1:], strict=True)
         }
-    return blocks
+
+    return dict(threaded(block, meta["parts"]))
 
 
 def carry(old: Path, folder: Path, name: str, sums: dict[str, int]) -> int:
