@@ -227,11 +227,11 @@ def take_rows(
             start = end
 
     def taken(task: tuple[Path, int, np.ndarray]) -> list[tuple[np.ndarray, pa.Array]]:
-        path, start, rows = task
+        path, start, in_file = task
         source, found = pq.ParquetFile(path), []
         for group in range(source.num_row_groups):
             end = start + source.metadata.row_group(group).num_rows
-            here = rows[np.searchsorted(rows, start) : np.searchsorted(rows, end)]
+            here = in_file[np.searchsorted(in_file, start) : np.searchsorted(in_file, end)]
             if len(here):
                 values = source.read_row_group(group, columns=[column]).column(0)
                 found.append((here, values.take(here - start).combine_chunks()))
