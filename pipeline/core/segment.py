@@ -5,9 +5,11 @@ character (newline, blank, the marker) is ASCII, which UTF-8 and cp1252 keep
 as single bytes, so the cuts never split a character.
 """
 
+import functools
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from itertools import chain
 from typing import NamedTuple
 
 from pipeline.core.decode import WHITESPACE
@@ -180,16 +182,15 @@ def segment(data: bytes, rules: Rules, decode: Callable[[bytes], str]) -> list[S
     that are no prose (`Rules.noise`) are rejects too, and so is what follows page
     furniture. `decode` turns bytes into text, to judge it.
     """
-    markers = list(MARKER.finditer(data))
-    bounds = [m.start(1) for m in markers] + [len(data)]
-    units = _units(data, 0, bounds[0], rules, decode, prose=False)  # fields: the first record's
+    markers = list(_at_line_starts(MARKER, data))
+    first = markers[0].start(1) if markers else len(data)
+    units = _units(data, 0, first, rules, decode, prose=False)  # fields: the first record's
     spans = [
         Span(a, b, "field", 0) if field and markers else Span(a, b, "outside_abstract")
         for a, b, field in units
     ]
-    for i, marker in enumerate(markers):
-        units = _units(data, marker.end(1), bounds[i + 1], rules, decode)
-        body, rest = _cut(data, units, rules, decode)
+    records = _records(data, markers, rules, decode)
+    for i, (marker, (body, rest)) in enumerate(zip(markers, records, strict=True)):
         end = body[-1][1] if body else marker.end(1)
         reason = rules.record(decode(data[marker.end(1) : end]))
         spans.append(Span(marker.start(1), end, reason, i))
@@ -200,6 +201,59 @@ def segment(data: bytes, rules: Rules, decode: Callable[[bytes], str]) -> list[S
             else:
                 spans.append(Span(a, b, rules.noise(decode(data[a:b])) or "outside_abstract"))
     return spans
+
+
+def _records(data: bytes, markers: list[re.Match], rules: Rules, decode) -> Iterator:
+    """Each record's text units and the units after them (`_cut`). A plain record's (see
+    `_plain`) are its one paragraph and none, with no paragraph judged."""
+    ends = [m.start(1) for m in markers[1:]] + [len(data)] if markers else []
+    texts = [
+        [(*e, False) for e in _extent(data, m.end(1), end)]
+        for m, end in zip(markers, ends, strict=True)
+    ]
+    extents = [
+        text[0][:2] if text else (m.end(1),) * 2 for m, text in zip(markers, texts, strict=True)
+    ]
+    for marker, end, text, plain in zip(
+        markers, ends, texts, _plain(data, extents, rules), strict=True
+    ):
+        if plain:
+            yield text, []
+        else:
+            yield _cut(data, _units(data, marker.end(1), end, rules, decode), rules, decode)
+
+
+def _plain(data: bytes, extents: list[tuple[int, int]], rules: Rules) -> list[bool]:
+    """Whether each extent (in order, apart) of `data` is plain: no blank line and no field
+    line overlaps it, both found in one pass over the whole of `data`. A record's plain text
+    is one paragraph, the first, which no rule judges, and it has no field to end at."""
+    starts, ends = [a for a, _ in extents], [b for _, b in extents]
+    plain = [True] * len(extents)
+    blank_lines = BLANK_LINES.finditer(data)
+    for matches in (blank_lines, _at_line_starts(rules._field_line, data)):
+        i = 0
+        for match in matches:
+            while i < len(starts) and ends[i] <= match.start():
+                i += 1
+            k = i
+            while k < len(starts) and starts[k] < match.end():
+                plain[k] = False
+                k += 1
+    return plain
+
+
+def _at_line_starts(pattern: re.Pattern, data: bytes) -> Iterator[re.Match]:
+    """The matches of `pattern` (`^` then the rest, multi-line) in `data`, each after the
+    first one with the newline before it: `re` finds a first byte that is a literal fast,
+    while it tries `^` at every byte."""
+    first = pattern.match(data)
+    return chain([first] if first else [], _after_newline(pattern).finditer(data))
+
+
+@functools.cache
+def _after_newline(pattern: re.Pattern) -> re.Pattern:
+    """`pattern`, which starts with `^`, with a newline in place of the `^`."""
+    return re.compile(b"\n" + pattern.pattern.removeprefix(b"^"), pattern.flags)
 
 
 def _cut(data: bytes, units: list, rules: Rules, decode: Callable[[bytes], str]):

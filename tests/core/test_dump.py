@@ -4,9 +4,14 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from pipeline.core import segment
 from pipeline.core.dump import parse_dump
 from pipeline.core.view import compression, view
 from tests.dumps import BOMS, COMPRESSORS, dumps, junk, line_ends
+
+
+def decode(raw: bytes) -> str:
+    return raw.decode("utf-8", "replace")
 
 
 def spans(parsed):
@@ -210,6 +215,20 @@ def test_generated_dumps_give_exactly_their_spans(rules, dump, compressed):
     for row in rows:
         assert row["line_start"] == line_ends(dump.data, row["byte_start"], encoding) + 1
         assert row["line_end"] == line_ends(dump.data, row["byte_end"] - 1, encoding) + 1
+
+
+@settings(max_examples=300)
+@given(dumps(), st.lists(st.sampled_from(["\n\n", "\n", " \n \n", "Keywords: x\n"])))
+def test_a_plain_record_is_cut_as_the_general_rules_cut_it(rules, dump, inserted):
+    data = view(dump.data.replace(b"\r\n", b"\n")).data
+    data += "".join(inserted).encode()  # blank lines, a field line at the end
+    markers = list(segment._at_line_starts(segment.MARKER, data))
+    ends = [m.start(1) for m in markers[1:]] + [len(data)] if markers else []
+    general = [
+        segment._cut(data, segment._units(data, m.end(1), end, rules, decode), rules, decode)
+        for m, end in zip(markers, ends, strict=True)
+    ]
+    assert list(segment._records(data, markers, rules, decode)) == general
 
 
 @given(st.lists(st.one_of(dumps().map(lambda d: d.data), junk, st.binary()), max_size=3))
