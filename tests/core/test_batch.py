@@ -77,7 +77,7 @@ def test_counts_are_words_and_lower_case_letters(texts):
 
 def test_load_compiles_what_the_stages_call():
     """`load` (run before workers fork, to share them) makes every version the stages use."""
-    utf8.load()
+    utf8.load(normalize=True)
     minhash.load(bands=True, pairs=True)
     kernels = [utf8._fold, utf8._ascii_key, utf8._counts, minhash._bands, minhash._flat_shingles]
     kernels.append(minhash._jaccards)
