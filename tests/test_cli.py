@@ -94,7 +94,7 @@ def test_parse_then_normalize_in_one_command(tmp_path):
     assert done.exit_code == 0 and "normalized, the others unchanged" in done.output
     assert tree(one) == tree(apart) and (one / "normalize" / "index.json").exists()
     bad = tmp_path / "params.yaml"
-    bad.write_text((ROOT / "params.yaml").read_text().replace("batch_rows: 5000", "batch_rows: 0"))
+    bad.write_text((ROOT / "params.yaml").read_text().replace("batch_rows: 20000", "batch_rows: 0"))
     out = tmp_path / "bad"
     done = invoke(
         tmp_path, "parse", "--params", str(bad), *paths[2:], "--out", str(out / "p"),

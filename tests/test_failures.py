@@ -17,7 +17,7 @@ pytestmark = pytest.mark.slow
 # stage too): (command, line, bad line, key).
 BAD_VALUES = [
     ("parse", "  chunk_bytes: 16777216", "  chunk_bytes: 0", "parse.chunk_bytes"),
-    ("normalize", "  batch_rows: 5000", "  batch_rows: 0", "normalize.batch_rows"),
+    ("normalize", "  batch_rows: 20000", "  batch_rows: 0", "normalize.batch_rows"),
     ("dedup", "  min_words: 30", "  min_words: -1", "abstracts.min_words"),
     ("publish", "  row_group_rows: 10000", "  row_group_rows: 0", "publish.row_group_rows"),
     ("publish", "  table_rows: 50000", "  table_rows: -1", "report.table_rows"),
