@@ -77,6 +77,7 @@ def features_batch(text_raw: pa.Array) -> dict[str, pa.Array]:
     plain[slow] = False
     text = _merge(utf8.fold(text_raw, "abstract"), slow, [row["text"] for row in derived])
     words, lowers = utf8.counts(text)
+    keys, unfolded = utf8.key(text)
     out = {"text": text, "n_chars": pc.utf8_length(text)}
     falses = pa.array(np.zeros(n, bool))
     empty = pa.array([[]] * n, pa.list_(pa.string()))
@@ -104,7 +105,7 @@ def features_batch(text_raw: pa.Array) -> dict[str, pa.Array]:
             defects,
         ),
         (enriched, pc.match_substring_regex(text, _MAY_ENRICH), enrichment),
-        ({"key": utf8.ascii_key(text)}, pc.invert(pc.string_is_ascii(text)), dedup_key),
+        ({"key": keys}, pa.array(unfolded), dedup_key),
     ]
     for defaults, may, rule in rules:  # each rule on the plain rows it may change
         ruled = _rows(may) if may is not None else np.empty(0, np.int64)

@@ -3,6 +3,8 @@ column where Python would loop over its rows. Whitespace here is ASCII's (`\\t\\
 `\\x1c` to `\\x1f` and the space): what `str.split` splits on in a text without exotic
 spaces, which is what the callers hand over."""
 
+import functools
+
 import numba
 import numpy as np
 import pyarrow as pa
@@ -94,33 +96,73 @@ def fold(texts: pa.Array, label: str = "") -> pa.Array:
     return _strings(*_fold(*buffers(texts), label))
 
 
+@functools.cache
+def _folds() -> np.ndarray:
+    """What `dedup_key` makes of each character of the Basic Multilingual Plane: its case
+    fold if that is one letter or digit, 1 for a blank, 0 for a character it drops, -1 if
+    the fold is several characters (`ß` -> `ss`) or outside the plane."""
+    folds = np.zeros(0x10000, np.int32)
+    for code in range(0x10000):
+        folded = chr(code).casefold()
+        if len(folded) > 1 or ord(folded) > 0xFFFF:
+            folds[code] = -1
+        elif folded.isspace():
+            folds[code] = 1
+        elif folded.isalnum():
+            folds[code] = ord(folded)
+    return folds
+
+
 @numba.njit(cache=True)
-def _ascii_key(data, offsets):
-    """See `ascii_key`."""
-    out = np.empty(max(len(data), 1), np.uint8)
+def _key(data, offsets, folds):
+    """See `key`."""
+    out = np.empty(len(data) * 3 // 2 + 1, np.uint8)  # a fold at most 3 bytes for 2
     ends = np.zeros(len(offsets), np.int64)
+    unfolded = np.zeros(len(offsets) - 1, np.bool_)
     o = 0
     for k in range(len(offsets) - 1):
-        start, gap = o, False
-        for i in range(offsets[k], offsets[k + 1]):
-            byte = data[i]
-            if 65 <= byte <= 90:
-                byte += 32
-            if 97 <= byte <= 122 or 48 <= byte <= 57:
-                if gap and o > start:
-                    out[o] = _SPACE
-                    o += 1
-                out[o], o, gap = byte, o + 1, False
-            elif _blank(byte):
+        start, gap, i = o, False, offsets[k]
+        while i < offsets[k + 1]:
+            byte = np.int32(data[i])
+            if byte < 0x80:
+                code, i = byte, i + 1
+            elif byte < 0xE0:
+                code, i = (byte & 0x1F) << 6 | (data[i + 1] & 0x3F), i + 2
+            elif byte < 0xF0:
+                code = (byte & 0x0F) << 12 | (data[i + 1] & 0x3F) << 6 | (data[i + 2] & 0x3F)
+                i += 3
+            else:  # outside the plane
+                unfolded[k] = True
+                break
+            code = folds[code]
+            if code < 0:
+                unfolded[k] = True
+                break
+            if code == 1:
                 gap = True
+            elif code:
+                if gap and o > start:
+                    out[o], o = _SPACE, o + 1
+                gap = False
+                if code < 0x80:
+                    out[o], o = code, o + 1
+                elif code < 0x800:
+                    out[o], out[o + 1] = 0xC0 | code >> 6, 0x80 | (code & 0x3F)
+                    o += 2
+                else:
+                    out[o], out[o + 1] = 0xE0 | code >> 12, 0x80 | (code >> 6 & 0x3F)
+                    out[o + 2], o = 0x80 | (code & 0x3F), o + 3
         ends[k + 1] = o
-    return out[:o], ends
+    return out[:o], ends, unfolded
 
 
-def ascii_key(texts: pa.Array) -> pa.Array:
-    """`dedup_key` of ASCII texts: lower-cased, only letters and digits, words split by one
-    space."""
-    return _strings(*_ascii_key(*buffers(texts)))
+def key(texts: pa.Array) -> tuple[pa.Array, np.ndarray]:
+    """`dedup_key` of each text: case folded, only letters and digits, words split by one
+    space; and where it is not (a character outside the Basic Multilingual Plane, or whose
+    fold is several characters: `dedup_key` must say)."""
+    data, offsets = buffers(texts)
+    out, ends, unfolded = _key(data, offsets, _folds())
+    return _strings(out, ends), unfolded
 
 
 # Per byte, for `_counts`: a table lookup costs less than the tests.
@@ -180,7 +222,7 @@ def load(normalize: bool = False, prefixes: bool = False) -> None:
     data, offsets = np.frombuffer(b"a", np.uint8), np.array([0, 1])
     if normalize:
         _fold(data, offsets, np.frombuffer(b"a", np.uint8))
-        _ascii_key(data, offsets)
+        _key(data, offsets, _folds())
         _counts(data, offsets)
     if prefixes:
         _prefixes(data, offsets, np.empty((0, 2), np.int64))

@@ -63,9 +63,23 @@ def test_fold_is_fold_whitespace(texts, label):
 
 
 @settings(deadline=None)  # its first example loads the compiled passes
-@given(st.lists(st.text(st.characters(codec="ascii")), max_size=5))
-def test_ascii_key_is_dedup_key(texts):
-    assert utf8.ascii_key(pa.array(texts, pa.string())).to_pylist() == list(map(dedup_key, texts))
+@given(st.lists(st.text(), max_size=5))
+@example(["Straße ŉ ǰ İstanbul ﬁ", "K ſ Ⱥ ͅ", "a\u2009b\u200bc—d_e 𝑥 😀", ""])
+def test_key_is_dedup_key_where_it_says(texts):
+    keys, unfolded = utf8.key(pa.array(texts, pa.string()))
+    for text, key, row_rule in zip(texts, keys.to_pylist(), unfolded, strict=True):
+        assert row_rule or key == dedup_key(text), text
+        assert not row_rule or any(len(c.casefold()) > 1 or ord(c) > 0xFFFF for c in text)
+
+
+def test_key_is_dedup_key_for_every_character_of_the_plane():
+    characters = [chr(c) for c in range(0x10000) if not 0xD800 <= c < 0xE000]
+    texts = [f"{context}{c}b" for c in characters for context in ("a", " ", "é")]
+    keys, unfolded = utf8.key(pa.array(texts, pa.string()))
+    folded = [t for t, row_rule in zip(texts, unfolded, strict=True) if not row_rule]
+    assert keys.filter(pa.array(~unfolded)).to_pylist() == list(map(dedup_key, folded))
+    several = [c for c in characters if len(c.casefold()) > 1]  # `ß`, `ŉ`, ligatures: 104
+    assert [t[1] for t in np.array(texts)[unfolded][::3]] == several
 
 
 @given(st.lists(plain, max_size=5))
@@ -79,7 +93,7 @@ def test_load_compiles_what_the_stages_call():
     """`load` (run before workers fork, to share them) makes every version the stages use."""
     utf8.load(normalize=True)
     minhash.load(bands=True, pairs=True)
-    kernels = [utf8._fold, utf8._ascii_key, utf8._counts, minhash._bands, minhash._flat_shingles]
+    kernels = [utf8._fold, utf8._key, utf8._counts, minhash._bands, minhash._flat_shingles]
     kernels.append(minhash._jaccards)
     made = [list(kernel.signatures) for kernel in kernels]
     keys = features_batch(pa.array(["Abstract: A b c d.", "x\n\ny"], pa.string()))["key"]
