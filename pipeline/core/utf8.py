@@ -1,7 +1,8 @@
 """Compiled passes (numba) over the UTF-8 bytes of Arrow string arrays: one loop over a
 column where Python would loop over its rows. Whitespace here is ASCII's (`\\t\\n\\v\\f\\r`,
 `\\x1c` to `\\x1f` and the space): what `str.split` splits on in a text without exotic
-spaces, which is what the callers hand over."""
+spaces, which is what the callers hand over; `key` reads every character's class from its
+table of the plane instead."""
 
 import functools
 
