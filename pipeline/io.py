@@ -217,18 +217,19 @@ def take_rows(
     file's rows (`sizes`), files that hold none of them are not opened. Files are read in
     threads."""
 
-    def wanted() -> Iterator[tuple[Path, int, np.ndarray]]:
+    def wanted() -> Iterator[tuple[Path, pq.FileMetaData | None, int, np.ndarray]]:
         start = 0
-        for at, path in enumerate(files):
-            end = start + (sizes[at] if sizes is not None else parquet_rows(path))
+        for at, path in enumerate(files):  # without `sizes`, each footer read once, here
+            footer = None if sizes is not None else pq.read_metadata(path)
+            end = start + (sizes[at] if footer is None else footer.num_rows)
             here = rows[np.searchsorted(rows, start) : np.searchsorted(rows, end)]
             if len(here):
-                yield path, start, here
+                yield path, footer, start, here
             start = end
 
-    def taken(task: tuple[Path, int, np.ndarray]) -> list[tuple[np.ndarray, pa.Array]]:
-        path, start, in_file = task
-        source, found = pq.ParquetFile(path), []
+    def taken(task: tuple) -> list[tuple[np.ndarray, pa.Array]]:
+        path, footer, start, in_file = task
+        source, found = pq.ParquetFile(path, metadata=footer), []
         for group in range(source.num_row_groups):
             end = start + source.metadata.row_group(group).num_rows
             here = in_file[np.searchsorted(in_file, start) : np.searchsorted(in_file, end)]
