@@ -9,11 +9,13 @@ already NFC (RE2 and `unicodedata.is_normalized` tell: the NFC that `normalize` 
 and six times faster than Arrow's). Its clean text is its
 whitespace folded after the `Abstract:` marker (`fold_whitespace(strip_marker(raw))`), a
 compiled pass (`utf8.fold`), and its only blanks are then the space and the newline. Every
-other span goes through `features`.
+other span is cleaned row by row (`features.cleaned`).
 
-Each field of a plain text is then its rule's default, unless a cheap RE2 test, true
-wherever the rule may give something else, says to run the rule on that row. Word counts
-and an ASCII text's dedup key are compiled passes too.
+Each flag of a plain text is then its rule's default, unless a cheap RE2 test, true
+wherever the rule may give something else, says to run the rule on that row; word counts
+are a compiled pass. What depends on the clean text alone (links, release statements, the
+dedup key) is found for every row, slow or not, the same way: a compiled pass (`released`,
+`utf8.key`) or an RE2 test, and the rule on the rows they cannot judge.
 """
 
 import functools
@@ -23,10 +25,11 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from pipeline.core import enrich, flags, urls, utf8
+from pipeline.core import flags, urls, utf8
 from pipeline.core.dedup import dedup_key
 from pipeline.core.defects import defects
-from pipeline.core.features import enrichment, features
+from pipeline.core.features import cleaned, links, releases
+from pipeline.core.released import released
 
 _NOT_PLAIN = (
     "[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u00a0\u00ad\u00c2\u00c3\u1680\u2000-\u200f"
@@ -41,10 +44,8 @@ _MAY_HAVE_LOST = (
     f"|(?i:\\b(?:{'|'.join(sorted(flags.CONTRACTIONS))})\\b)"
 )
 _MAY_HAVE_DEFECTS = r"\\|- "  # or fewer lower-case ASCII letters than half the text
-# A letter IGNORECASE takes for an ASCII one, a URL (`urls.may_hold_url`) or the start of
-# a release statement (`enrich.RELEASE_STARTS`).
-_MAY_ENRICH = f"[{enrich.ASCII_LOOKALIKES}]|(?i:://|www\\.|" + "|".join(enrich.RELEASE_STARTS)
-_MAY_ENRICH += "|" + "|".join(host.replace(".", "\\.") for host in urls.CODE_HOSTS) + ")"
+# A URL (`urls.may_hold_url`).
+_MAY_LINK = "(?i:://|www\\.|" + "|".join(h.replace(".", "\\.") for h in urls.CODE_HOSTS) + ")"
 
 
 def _merge(column: pa.Array, rows: np.ndarray, values: list) -> pa.Array:
@@ -69,10 +70,22 @@ def _not_plain(text_raw: pa.Array) -> np.ndarray:
     return np.union1d(_rows(pc.match_substring_regex(text_raw, _NOT_PLAIN)), not_nfc)
 
 
+def _apply(out: dict, defaults: dict, text: pa.Array, ruled, rule, derived=(), slow=()):
+    """Set `out`'s columns of `defaults` to these, but at the `slow` rows, whose values are
+    `derived` (rows of `features.cleaned`), and at the `ruled` rows, where `rule` says (one value,
+    or a row of them if it gives several columns)."""
+    found = [rule(t) for t in text.take(ruled).to_pylist()] if len(ruled) else []
+    rows = np.concatenate([slow, ruled]).astype(np.int64)
+    for name, default in defaults.items():
+        values = [row[name] for row in derived]
+        values += [value[name] for value in found] if len(defaults) > 1 else found
+        out[name] = _merge(default, rows, values)
+
+
 def features_batch(text_raw: pa.Array) -> dict[str, pa.Array]:
     """`features` of every raw span in `text_raw` (a string array), as columns."""
     n, slow = len(text_raw), _not_plain(text_raw)
-    derived = [features(raw) for raw in text_raw.take(slow).to_pylist()]
+    derived = [cleaned(raw) for raw in text_raw.take(slow).to_pylist()]
     plain = np.ones(n, bool)
     plain[slow] = False
     text = _merge(utf8.fold(text_raw, "abstract"), slow, [row["text"] for row in derived])
@@ -81,9 +94,8 @@ def features_batch(text_raw: pa.Array) -> dict[str, pa.Array]:
     out = {"text": text, "n_chars": pc.utf8_length(text)}
     falses = pa.array(np.zeros(n, bool))
     empty = pa.array([[]] * n, pa.list_(pa.string()))
-    enriched = {"urls": empty, "code_repositories": empty}
-    enriched |= {f"releases_{kind}": falses for kind in enrich.RELEASED}
-    rules = [  # (defaults, where the rule may hold, rule)
+    said, unsure = released(text)
+    rules = [  # (defaults, where the rule may hold on a plain span's text, rule)
         ({"has_math": falses}, None, None),  # plain spans hold no `$` nor `\`
         ({"n_words": pa.array(words)}, None, None),
         (
@@ -104,16 +116,25 @@ def features_batch(text_raw: pa.Array) -> dict[str, pa.Array]:
             ),
             defects,
         ),
-        (enriched, pc.match_substring_regex(text, _MAY_ENRICH), enrichment),
-        ({"key": keys}, pa.array(unfolded), dedup_key),
     ]
     for defaults, may, rule in rules:  # each rule on the plain rows it may change
         ruled = _rows(may) if may is not None else np.empty(0, np.int64)
-        ruled = ruled[plain[ruled]]
-        found = [rule(t) for t in text.take(ruled).to_pylist()] if len(ruled) else []
-        rows = np.concatenate([slow, ruled])
-        for name, default in defaults.items():
-            values = [row[name] for row in derived]
-            values += [value[name] for value in found] if len(defaults) > 1 else found
-            out[name] = _merge(default, rows, values)
+        _apply(out, defaults, text, ruled[plain[ruled]], rule, derived, slow)
+    every = [  # (defaults, where the rule may hold on any text, rule): slow rows too
+        (
+            {"urls": empty, "code_repositories": empty},
+            pc.match_substring_regex(text, _MAY_LINK),
+            links,
+        ),
+        (
+            {f"releases_{kind}": pa.array(values) for kind, values in said.items()},
+            pa.array(unsure),
+            releases,
+        ),
+        ({"key": keys}, pa.array(unfolded), dedup_key),
+    ]
+    for defaults, may, rule in every:
+        _apply(out, defaults, text, _rows(may), rule)
+    linked = pc.greater(pc.list_value_length(out["code_repositories"]), 0)
+    out["releases_code"] = pc.or_(out["releases_code"], linked)  # a repository is code
     return out

@@ -1,7 +1,6 @@
 """What users ask of an abstract besides its text: counts, links, release statements."""
 
 import re
-from collections.abc import Iterator
 
 from pipeline.core.urls import CODE_HOSTS
 
@@ -10,53 +9,55 @@ _REPOSITORY = re.compile(
     r"([\w.-]+)/([\w.-]+)",
     re.IGNORECASE,
 )
-_SENTENCE = re.compile(r"(?<=[.!?])\s+(?=[A-Z])")
+SENTENCE_STOPS = ".!?"
+# A sentence ends at blanks after one of `SENTENCE_STOPS` and before a capital letter.
+_SENTENCE = re.compile(rf"(?<=[{SENTENCE_STOPS}])\s+(?=[A-Z])")
 # The same breaks read right to left, in the reversed text.
-_SENTENCE_REVERSED = re.compile(r"(?<=[A-Z])\s+(?=[.!?])")
+_SENTENCE_REVERSED = re.compile(rf"(?<=[A-Z])\s+(?=[{SENTENCE_STOPS}])")
 
 
 def _words(*words: str) -> re.Pattern[str]:
-    """Any of the words (regular expressions, each starting with a letter), in any case.
+    """Any of the words (regular expressions, each starting with a letter or a group of
+    words that do), whole words, in any case.
 
     The lookahead of their first letters changes no match: it makes the search fail fast.
     """
-    first_letters = "".join(sorted({word[0] for word in words}))
+    first_letters = "".join(sorted({re.search("[a-z]", word)[0] for word in words}))
     return re.compile(rf"(?=[{first_letters}])\b(?:{'|'.join(words)})\b", re.IGNORECASE)
 
 
-_RELEASE = _words(
-    "releas(?:e|ed|ing)",
-    "available",
-    "open[- ]sourc(?:e|ed|ing)",
-    r"ma(?:k|d)e (?:\w+ ){0,4}public",
-    "can be (?:found|downloaded|accessed)",
-    "share[sd]?",
-)
-# How every `_RELEASE` match starts, lower-cased; and the non-ASCII letters that IGNORECASE
-# matches to ASCII ones (`ſ` to `s`, see `re.IGNORECASE`): a text with one is searched as is.
-RELEASE_STARTS = (
-    "releas",
-    "available",
-    "open-sourc",
-    "open sourc",
-    "make ",
-    "made ",
-    "can be ",
-    "share",
-)
-ASCII_LOOKALIKES = "\u0130\u0131\u017f\u212a"  # İ ı ſ and the Kelvin sign
-ARTIFACTS = {  # what a release statement names, by kind
-    "code": ("code", "source", "implementation", "software", "toolkit", "library", "scripts?"),
-    "data": (
-        "data", "dataset", "datasets", "corpus", "corpora", "annotations?", "benchmark", "treebank"
+# What a release statement says (whole words, lower-case), or `make`, at most `PUBLIC_GAP`
+# words, then `public`; and what it names, by kind.
+RELEASE_PHRASES = (
+    "release", "released", "releasing", "available", "share", "shares", "shared",
+    "open-source", "open-sourced", "open-sourcing", "open source", "open sourced",
+    "open sourcing", "can be found", "can be downloaded", "can be accessed",
+)  # fmt: skip
+PUBLIC_VERBS, PUBLIC_WORD, PUBLIC_GAP = ("make", "made"), "public", 4
+ARTIFACTS = {
+    "code": (
+        "code", "source", "implementation", "software", "toolkit", "library", "script",
+        "scripts",
     ),
-    "models": ("models?", "checkpoints?", "weights", "embeddings", "pre-?trained"),
+    "data": (
+        "data", "dataset", "datasets", "corpus", "corpora", "annotation", "annotations",
+        "benchmark", "treebank",
+    ),
+    "models": (
+        "model", "models", "checkpoint", "checkpoints", "weights", "embeddings", "pretrained",
+        "pre-trained",
+    ),
 }  # fmt: skip
-RELEASED = {kind: _words(*words) for kind, words in ARTIFACTS.items()}
+_PUBLIC = rf"(?:{'|'.join(PUBLIC_VERBS)}) (?:\w+ ){{0,{PUBLIC_GAP}}}{PUBLIC_WORD}"
+_RELEASE = _words(*map(re.escape, RELEASE_PHRASES), _PUBLIC)
+ASCII_LOOKALIKES = "\u0130\u0131\u017f\u212a"  # İ ı ſ and the Kelvin sign: see `re.IGNORECASE`
+RELEASED = {kind: _words(*map(re.escape, words)) for kind, words in ARTIFACTS.items()}
 # All of `RELEASED` in one pattern, a group per kind, for a lower-cased text without
 # `ASCII_LOOKALIKES`: there it finds the same words, in one pass instead of three.
 _NAMED = re.compile(
-    r"\b(?:" + "|".join(f"(?P<{k}>{'|'.join(words)})" for k, words in ARTIFACTS.items()) + r")\b"
+    r"\b(?:"
+    + "|".join(f"(?P<{k}>{'|'.join(map(re.escape, words))})" for k, words in ARTIFACTS.items())
+    + r")\b"
 )
 
 
@@ -73,29 +74,6 @@ def code_repositories(links: list[str]) -> list[str]:
     return repositories
 
 
-def _release_starts(text: str) -> list[int]:
-    """Where `_RELEASE` matches start, one at least in each sentence with a match: found
-    from `RELEASE_STARTS` with `str.find`, much faster than a search."""
-    if _has_lookalikes(text):
-        return [match.start() for match in _RELEASE.finditer(text)]
-    lowered = text.lower()  # as long as the text: no `İ`, which lowers to two characters
-    return [
-        i
-        for start in RELEASE_STARTS
-        if start in lowered
-        for i in _find_all(lowered, start)
-        if _RELEASE.match(text, i)
-    ]
-
-
-def _find_all(text: str, sub: str) -> Iterator[int]:
-    """Every position of `sub` in `text`."""
-    i = text.find(sub)
-    while i >= 0:
-        yield i
-        i = text.find(sub, i + 1)
-
-
 def _sentence_at(text: str, i: int) -> str:
     """The sentence (one of `_SENTENCE.split(text)`) that holds the non-blank at `i`."""
     end = _SENTENCE.search(text, i)
@@ -110,7 +88,7 @@ def releases(text: str, repositories: list[str]) -> dict[str, bool]:
     `make ... public`, `can be found`) and names the artifact; a link to a code
     repository (see `code_repositories`) counts as releasing code.
     """
-    sentences = {_sentence_at(text, i) for i in _release_starts(text)}
+    sentences = {_sentence_at(text, match.start()) for match in _RELEASE.finditer(text)}
     if _has_lookalikes(text):
         found = {kind: any(map(pattern.search, sentences)) for kind, pattern in RELEASED.items()}
     else:

@@ -7,20 +7,26 @@ from pipeline.core.flags import has_lost_characters, has_math, is_truncated
 from pipeline.core.normalize import normalize
 
 
+def links(text: str) -> dict:
+    """The URLs of a clean text and its code repositories."""
+    found = urls.find(text)
+    return {"urls": found, "code_repositories": enrich.code_repositories(found)}
+
+
+def releases(text: str, repositories: list[str] = ()) -> dict:
+    """What a clean text (with links to these code repositories) says it releases."""
+    said = enrich.releases(text, repositories)
+    return {f"releases_{kind}": released for kind, released in said.items()}
+
+
 def enrichment(text: str) -> dict:
     """The URLs of a clean text, its code repositories and what it says it releases."""
-    links = urls.find(text)
-    repositories = enrich.code_repositories(links)
-    said = enrich.releases(text, repositories)
-    return {
-        "urls": links,
-        "code_repositories": repositories,
-        **{f"releases_{kind}": released for kind, released in said.items()},
-    }
+    linked = links(text)
+    return linked | releases(text, linked["code_repositories"])
 
 
-def features(text_raw: str) -> dict:
-    """The clean text of a raw span, its flags, defects, enrichment and dedup key."""
+def cleaned(text_raw: str) -> dict:
+    """The clean text of a raw span, its flags, defects and counts."""
     text = normalize(text_raw)
     return {
         "text": text,
@@ -30,6 +36,10 @@ def features(text_raw: str) -> dict:
         "defects": defects(text),
         "n_words": len(text.split()),
         "n_chars": len(text),
-        **enrichment(text),
-        "key": dedup_key(text),
     }
+
+
+def features(text_raw: str) -> dict:
+    """The clean text of a raw span, its flags, defects, counts, enrichment and dedup key."""
+    found = cleaned(text_raw)
+    return found | enrichment(found["text"]) | {"key": dedup_key(found["text"])}

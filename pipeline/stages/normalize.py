@@ -8,7 +8,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from pipeline import parts
-from pipeline.core import minhash, utf8, words
+from pipeline.core import minhash, released, utf8, words
 from pipeline.core.batch import features_batch
 from pipeline.core.dedup import DedupParams, band_hashes, digest, key_head, stable_id
 from pipeline.core.ids import raw_digest
@@ -89,6 +89,7 @@ def load() -> None:
     """Load what normalizing calls (numba's compiled functions, wordfreq's list) now rather
     than at its first use."""
     utf8.load(normalize=True)
+    released.load()
     minhash.load(bands=True)
     words.load()
 

@@ -1,13 +1,14 @@
-"""Links and release statements on real snippets, and the fast paths against their first
-formulation."""
+"""Links and release statements on real snippets, and the fast paths (the compiled pass of
+`released` among them) against their first formulation."""
 
 import re
 
+import pyarrow as pa
 import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from pipeline.core import enrich
+from pipeline.core import enrich, released
 from pipeline.core.enrich import code_repositories, releases
 from pipeline.core.urls import CODE_HOSTS, URL, trim
 from pipeline.core.urls import find as urls
@@ -147,3 +148,48 @@ def test_lower_casing_finds_what_ignorecase_does_but_in_texts_with_a_lookalike()
     lookalikes = {c for c in characters if re.match("[a-z]", c, re.IGNORECASE)}
     assert lookalikes == set(enrich.ASCII_LOOKALIKES)
     assert {c for c in characters if len(c.lower()) != 1} <= lookalikes  # positions stay
+    for c in set(characters) - lookalikes:  # and words: `released` relies on it
+        lower = c.lower()
+        assert not lower.isascii() and lower.isalnum() == c.isalnum(), c
+        assert lower.isspace() == c.isspace(), c
+
+
+def released_rows(texts: list[str]) -> list[dict[str, bool] | None]:
+    """`released.released` of the texts, a row each (None where it leaves it to `releases`)."""
+    said, unsure = released.released(pa.array(texts, pa.string()))
+    return [None if unsure[i] else {k: bool(said[k][i]) for k in said} for i in range(len(texts))]
+
+
+@settings(max_examples=1000, deadline=None)
+@given(st.lists(st.one_of(texts, st.text()), max_size=8))
+@example(["Metrics. Our code is released. Data can be found here.", "We make the data public!"])
+@example(["Code is avaİlable.", "x\U0001f600 code is released", "open-source code", "OPEN  source"])
+@example(
+    ["We made it   public data.", "We make a b c d e public data.", "We make a b c d public data"]
+)
+@example(
+    ["Data.\u00a0We release code.", "Data.\u2028Code is released", "pre-trained models shared"]
+)
+def test_the_compiled_pass_finds_what_releases_does(cases):
+    cases += [case.upper() for case in cases] + [case.lower() for case in cases]
+    for case, found in zip(cases, released_rows(cases), strict=True):
+        assert found is None or found == releases_reference(case), case
+        assert found is not None or not case.isascii(), case  # ASCII: always judged
+
+
+def test_the_compiled_pass_judges_every_character_of_the_plane_as_releases_does():
+    """Each character in the places where it could change a word, a sentence or a phrase."""
+    characters = [chr(c) for c in range(0x10000) if not 0xD800 <= c < 0xE000]
+    contexts = ("Code{}is released.", "Data.{}We release code", "We make{}it public data.")
+    cases = [context.format(c) for c in characters for context in contexts]
+    cases += [f"We release code{c}" for c in characters]
+    for case, found in zip(cases, released_rows(cases), strict=True):
+        assert found is None or found == releases_reference(case), case
+
+
+def test_the_classes_of_the_plane_are_those_of_re():
+    classes = released._classes()
+    for code in range(0x10000):
+        char = chr(code)
+        word, blank = re.match(r"\w", char) is not None, re.match(r"\s", char) is not None
+        assert (bool(classes[code] & 1), bool(classes[code] & 2)) == (word, blank), hex(code)
