@@ -18,11 +18,15 @@ import pyarrow.parquet as pq
 
 from pipeline.core.arrays import distinct
 from pipeline.parallel import threaded
-from schemas.derive import arrow_schema, validate
 
-# How every Parquet file is written: zstd, and no dictionary encoding, which for these
-# mostly unique texts costs write time and makes files larger.
+# How the release's Parquet files are written: zstd, and no dictionary encoding, which for
+# these mostly unique texts costs write time and makes files larger.
 PARQUET = {"compression": "zstd", "use_dictionary": False}
+# How the build's own are (the parts of parse and normalize, dedup's links): not
+# compressed. Each is read again once to three times in the same build, where zstd costs
+# more time than the disk it saves is worth: 6 us a row of normalize's to write, 1.5 to
+# read, for files 2.1 times smaller (docs/benchmarks.md).
+BUILD_PARQUET = {"compression": "none", "use_dictionary": False}
 
 
 @contextmanager
@@ -144,9 +148,9 @@ def parquet_rows(path: Path) -> int:
 
 
 def write_parquet(table, path: Path, row_group_rows: int = 100_000) -> None:
-    """Write `table` as zstd Parquet; an empty table gets no row group at all (a zero-row
-    row group breaks readers such as `datasets` streaming)."""
-    with pq.ParquetWriter(path, table.schema, **PARQUET) as writer:
+    """Write `table` as the build's Parquet; an empty table gets no row group at all (a
+    zero-row row group breaks readers such as `datasets` streaming)."""
+    with pq.ParquetWriter(path, table.schema, **BUILD_PARQUET) as writer:
         if table.num_rows:
             writer.write_table(table, row_group_size=row_group_rows)
 
@@ -157,7 +161,7 @@ class RowGroupWriter:
     on how they came: they are those of `write_parquet` of all the rows at once."""
 
     def __init__(self, path: Path, schema: pa.Schema, rows: int = 100_000):
-        self.writer = pq.ParquetWriter(path, schema, **PARQUET)
+        self.writer = pq.ParquetWriter(path, schema, **BUILD_PARQUET)
         self.rows, self.pending = rows, schema.empty_table()
 
     def write(self, table: pa.Table) -> None:
@@ -176,36 +180,6 @@ class RowGroupWriter:
     def __exit__(self, kind, *_):
         if kind is None and self.pending.num_rows:
             self._group(self.pending)
-        self.writer.close()
-
-
-class ValidatedWriter:
-    """A Parquet file written piece by piece: pieces are gathered to `batch_rows` rows,
-    validated against `model` (validation has a fixed cost per call), then written."""
-
-    def __init__(self, path: Path, model, batch_rows: int = 50_000):
-        self.model, self.batch_rows = model, batch_rows
-        self.writer = pq.ParquetWriter(path, arrow_schema(model), **PARQUET)
-        self.pending: list[pa.Table] = []
-
-    def write(self, table: pa.Table) -> None:
-        self.pending.append(table)
-        if sum(t.num_rows for t in self.pending) >= self.batch_rows:
-            self.flush()
-
-    def flush(self) -> None:
-        table = pa.concat_tables(self.pending) if self.pending else None
-        self.pending = []
-        if table is not None and table.num_rows:
-            validate(self.model, table)
-            self.writer.write_table(table, row_group_size=self.batch_rows)
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, kind, *_):
-        if kind is None:
-            self.flush()
         self.writer.close()
 
 
