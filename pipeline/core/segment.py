@@ -36,6 +36,8 @@ class Span(NamedTuple):
 
 # What may surround a paragraph matched whole against a list of wordings.
 FRAME = "[](){}<>|•·»«:.,;-–— "
+# A letter or digit (`str.isalnum`: a word character but `_`), found faster than by a loop.
+_ALNUM = re.compile(r"[^\W_]")
 
 
 def _any_of(patterns: tuple[str, ...], repeated: bool = False) -> re.Pattern:
@@ -79,7 +81,7 @@ class Rules:
         """The reject reason of a record whose text after its marker is `text`, or None.
 
         No letter or digit at all (`-`, `...`) is `empty_abstract`, before any wording."""
-        if not any(c.isalnum() for c in text):
+        if not _ALNUM.search(text):
             return "empty_abstract"
         if _says(self._placeholders, text):
             return "placeholder"
@@ -89,7 +91,7 @@ class Rules:
         """Page furniture wherever it stands after a record's first paragraph: one or more
         of `page_chrome` (`Download PDF  Cite this paper`, `<<<< page 2 of 2 >>>>`, a
         copyright line), or symbols with no letter or digit (a rule: `* * *`)."""
-        symbols = paragraph.strip() and not any(c.isalnum() for c in paragraph)
+        symbols = paragraph.strip() and not _ALNUM.search(paragraph)
         return bool(symbols) or _says(self._chrome, paragraph)
 
     def noise(self, paragraph: str) -> str | None:

@@ -406,3 +406,10 @@ def test_a_hard_wrapped_indented_field_is_one_field(rules):
         "defect detection, language model, semantic-preserving transformation, ensemble"
     )
     assert [r["reason"] for r in parsed.rejects] == ["field"]
+
+
+def test_letters_and_digits_are_what_isalnum_says_for_every_character():
+    """`empty_abstract` and symbol-only furniture are judged by a regex: the same test."""
+    text = "".join(map(chr, range(0x110000)))
+    found = {m.start() for m in segment._ALNUM.finditer(text)}
+    assert found == {i for i, c in enumerate(text) if c.isalnum()}
