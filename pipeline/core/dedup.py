@@ -73,19 +73,6 @@ def digest(text: str) -> bytes:
     return hashlib.blake2b(text.encode("utf-8"), digest_size=16).digest()
 
 
-def key_head(key: str, min_words: int) -> int:
-    """A hash of the key's first `min_words - 1` words, or 0 if it has fewer than `min_words`.
-
-    A key of at least `min_words` words ends its first `min_words - 1` with a blank or
-    a character of an unspaced script, so every key it is a prefix of shares them."""
-    # Spaced: `tokens`, split only as far as needed (the last one holds the rest).
-    words = key.split(maxsplit=min_words - 1) if _spaced(key) else tokens(key)
-    if len(words) < min_words:
-        return 0
-    head = "\0".join(words[: min_words - 1]).encode("utf-8")
-    return int.from_bytes(hashlib.blake2b(head, digest_size=8).digest(), "little") or 1
-
-
 def _spaced(key: str) -> bool:
     """The key has no character of a script written without spaces: its words are split."""
     return key.isascii() or not UNSPACED_CHARACTER.search(key)
@@ -96,6 +83,15 @@ def tokens(key: str) -> list[str]:
     if _spaced(key):
         return key.split()
     return _TOKEN.findall(key)
+
+
+def key_heads(keys: pa.Array, params: DedupParams) -> np.ndarray:
+    """Each key's head (`minhash.key_heads`): a hash of its first
+    `truncated_min_words - 1` tokens, 0 for a shorter key. Keys that share one are
+    candidates for being a prefix of the other."""
+    from pipeline.core import minhash  # numba: only where bands are made
+
+    return minhash.key_heads(keys, params.truncated_min_words, params.seed)
 
 
 def band_hashes(keys: pa.Array, params: DedupParams) -> np.ndarray:

@@ -137,6 +137,21 @@ def _bands(data, offsets, weights, a, b, band_weights, bands):
 
 
 @numba.njit(cache=True)
+def _heads(data, offsets, weights):
+    """See `key_heads`: the first `len(weights)` token hashes of a key, weighted by place
+    and summed, mixed."""
+    tokens = np.empty(_longest(offsets), np.uint64)
+    out = np.zeros(len(offsets) - 1, np.uint64)
+    for k in range(len(out)):
+        if _tokens(data, offsets[k], offsets[k + 1], tokens) > len(weights):
+            h = np.uint64(0)
+            for p in range(len(weights)):
+                h += tokens[p] * weights[p]
+            out[k] = _mix(h) or np.uint64(1)
+    return out
+
+
+@numba.njit(cache=True)
 def _jaccards(flat, starts, pairs):
     """The Jaccard similarity of each pair's sets of shingle hashes (keys' flat hashes
     from `_flat_shingles`, each key's sorted in place first)."""
@@ -193,9 +208,16 @@ def band_hashes(keys: pa.Array, size: int, num_perm: int, bands: int, seed: int)
     return _bands(data, offsets, odd_weights(size, seed), a, b, rows, bands)
 
 
+def key_heads(keys: pa.Array, min_words: int, seed: int) -> np.ndarray:
+    """A hash of each key's first `min_words - 1` tokens (never 0), or 0 if it has fewer
+    than `min_words`. Such a key ends its first `min_words - 1` tokens with a blank or a
+    character of an unspaced script, so every key it is a prefix of shares them."""
+    return _heads(*buffers(keys), odd_weights(min_words - 1, seed))
+
+
 def load(bands: bool = False, pairs: bool = False) -> None:
     """Load the compiled functions a stage calls (from numba's cache: `bands` for
-    `band_hashes`, `pairs` for `jaccards`) now rather than at their first call, with
+    `band_hashes` and `key_heads`, `pairs` for `jaccards`) now rather than at their first call, with
     arrays of the types they are called with, and no Arrow: worker processes forked after
     it share them."""
     data, offsets, one = np.frombuffer(b"a", np.uint8), np.array([0, 1]), odd_weights(1, 0)
@@ -203,3 +225,4 @@ def load(bands: bool = False, pairs: bool = False) -> None:
         _jaccards(*_flat_shingles(data, offsets, one), np.empty((0, 2), np.int64))
     if bands:
         _bands(data, offsets, one, one, one, one, 1)
+        _heads(data, offsets, one)

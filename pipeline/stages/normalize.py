@@ -10,7 +10,7 @@ import pyarrow.parquet as pq
 from pipeline import parts
 from pipeline.core import minhash, released, utf8, words
 from pipeline.core.batch import features_batch
-from pipeline.core.dedup import DedupParams, band_hashes, digest, key_head, stable_id
+from pipeline.core.dedup import DedupParams, band_hashes, digest, key_heads, stable_id
 from pipeline.core.ids import raw_digest
 from pipeline.io import BUILD_PARQUET, atomic_dir, parquet_rows
 from pipeline.parallel import capacity, group_limit, grouped, ordered_map, workers
@@ -30,7 +30,7 @@ def normalize_batch(batch: pa.RecordBatch, params: DedupParams) -> pa.Table:
     columns["key_id"] = list(map(stable_id, keys))
     columns["key_hash"] = list(map(digest, keys))
     columns["text_hash"] = list(map(digest, columns["text"].to_pylist()))
-    columns["key_head"] = [key_head(key, params.truncated_min_words) for key in keys]
+    columns["key_head"] = key_heads(columns["key"], params)
     columns["raw_hash"] = list(map(raw_digest, raw))
     bands = band_hashes(columns["key"], params)
     columns["lsh"] = pa.FixedSizeListArray.from_arrays(bands.ravel(), params.bands).cast(

@@ -1,7 +1,6 @@
 """Dedup keys, ids and clustering, on examples and generated texts."""
 
 import contextlib
-import hashlib
 import itertools
 import random
 import re
@@ -25,7 +24,7 @@ from pipeline.core.dedup import (
     candidates,
     cluster,
     dedup_key,
-    key_head,
+    key_heads,
     match_kinds,
     stable_id,
     tokens,
@@ -56,7 +55,7 @@ def jaccard(a: set, b: set) -> float:
 
 
 def heads(keys):
-    return np.array([key_head(k, PARAMS.truncated_min_words) for k in keys], dtype=np.uint64)
+    return key_heads(pa.array(keys, pa.string()), PARAMS)
 
 
 def candidate_pairs(keys):
@@ -284,7 +283,7 @@ def test_prefix_pairs_within_heads_are_those_of_sorted_keys(words, min_words, ch
     keys = sorted(
         {*folded, *(k.replace(" ", "") for k in folded), *(k[: len(k) * 2 // 3] for k in folded)}
     )
-    head = np.array([key_head(k, min_words) for k in keys], dtype=np.uint64)
+    head = minhash.key_heads(pa.array(keys, pa.string()), min_words, PARAMS.seed)
     found = np.concatenate(
         [np.empty((0, 2), np.int64), *_prefix_pairs(fetch(keys), head, _bucketed(head), chunk)]
     )
@@ -362,14 +361,23 @@ def test_fast_tokens_equal_their_definition(text):
 
 
 @given(
-    st.text(st.characters(codec="ascii")) | st.text(st.characters(codec="utf-8")),
+    st.lists(
+        st.lists(st.sampled_from(["a", "b", "ab", "本", "文本", "é", "aé"]), max_size=8),
+        min_size=1,
+        max_size=12,
+    ).map(lambda keys: [dedup_key(" ".join(words)) for words in keys]),
     st.integers(1, 5),
 )
-def test_key_head_hashes_the_first_words_by_its_definition(text, min_words):
-    words = tokens(text)
-    head = "\0".join(words[: min_words - 1]).encode("utf-8")
-    digest = int.from_bytes(hashlib.blake2b(head, digest_size=8).digest(), "little") or 1
-    assert key_head(text, min_words) == (digest if len(words) >= min_words else 0)
+def test_key_heads_are_the_first_tokens_by_their_definition(keys, min_words):
+    """0 for a key of fewer than `min_words` tokens; else equal heads, equal first
+    `min_words - 1` tokens (64 bits: no collision among these)."""
+    found = minhash.key_heads(pa.array(keys, pa.string()), min_words, PARAMS.seed)
+    firsts = [tuple(tokens(key)[: min_words - 1]) for key in keys]
+    for key, head in zip(keys, found, strict=True):
+        assert (head == 0) == (len(tokens(key)) < min_words), key
+    named = {first: head for head, first in zip(found, firsts, strict=True) if head}
+    assert len(set(named.values())) == len(named)
+    assert all(named[first] == head for head, first in zip(found, firsts, strict=True) if head)
 
 
 @settings(deadline=None)
