@@ -37,7 +37,8 @@ _NOT_PLAIN = (
     "|&(?:#|[A-Za-z][A-Za-z0-9]*;)|''|\\s[\u0300-\u036f]"
 )
 # Where each rule may hold, on a clean plain text.
-_MAY_BE_TRUNCATED = r"(?:^|[^!?.]|\.\.\.)$"  # not on `.`, `!` or `?`, or on `...`
+# Not on `.`, `!` or `?`, or on `...`: judged on the last three characters, the same.
+_MAY_BE_TRUNCATED = r"(?:^|[^!?.]|\.\.\.)$"
 # The rules' own words: the possessive's preceding words, the contractions.
 _MAY_HAVE_LOST = (
     f"\ufffd|\\?|(?:^| )(?:{'|'.join(sorted(flags.BEFORE_POSSESSIVE))}) [A-Z][a-z]+s "
@@ -100,7 +101,7 @@ def features_batch(text_raw: pa.Array) -> dict[str, pa.Array]:
         ({"n_words": pa.array(words)}, None, None),
         (
             {"is_truncated": falses},
-            pc.match_substring_regex(text, _MAY_BE_TRUNCATED),
+            pc.match_substring_regex(pc.utf8_slice_codeunits(text, -3), _MAY_BE_TRUNCATED),
             flags.is_truncated,
         ),
         (

@@ -40,11 +40,12 @@ def _unspaced(data, i):
 
 
 @numba.njit(cache=True)
-def _tokens(data, start, end, out):
-    """Write the hashes of the tokens of `data[start:end]` to `out`; return their count."""
+def _tokens(data, start, end, out, limit):
+    """Write the hashes of the tokens of `data[start:end]` to `out`, the first `limit` of
+    them at least (all, if as many as `out` holds); return how many."""
     n, i = 0, start
     h, open_ = _FNV_OFFSET, False
-    while i < end:
+    while i < end and n < limit:
         byte = data[i]
         if byte == _SPACE:
             if open_:
@@ -101,11 +102,11 @@ def _flat_shingles(data, offsets, weights):
     tokens = np.empty(_longest(offsets), np.uint64)
     starts = np.zeros(keys + 1, np.int64)
     for k in range(keys):
-        n = _tokens(data, offsets[k], offsets[k + 1], tokens)
+        n = _tokens(data, offsets[k], offsets[k + 1], tokens, len(tokens))
         starts[k + 1] = starts[k] + max(n - len(weights) + 1, 1)
     flat = np.empty(starts[keys], np.uint64)
     for k in range(keys):
-        n = _tokens(data, offsets[k], offsets[k + 1], tokens)
+        n = _tokens(data, offsets[k], offsets[k + 1], tokens, len(tokens))
         _shingles(tokens, n, weights, flat[starts[k] : starts[k + 1]])
     return flat, starts
 
@@ -120,7 +121,8 @@ def _bands(data, offsets, weights, a, b, band_weights, bands):
     signature = np.empty(len(a), np.uint64)
     out = np.zeros((keys, bands), np.uint64)
     for k in range(keys):
-        n = _shingles(tokens, _tokens(data, offsets[k], offsets[k + 1], tokens), weights, windows)
+        n = _tokens(data, offsets[k], offsets[k + 1], tokens, len(tokens))
+        n = _shingles(tokens, n, weights, windows)
         signature[:] = np.uint64(0xFFFFFFFF)
         for w in range(n):
             h = windows[w]
@@ -143,7 +145,7 @@ def _heads(data, offsets, weights):
     tokens = np.empty(_longest(offsets), np.uint64)
     out = np.zeros(len(offsets) - 1, np.uint64)
     for k in range(len(out)):
-        if _tokens(data, offsets[k], offsets[k + 1], tokens) > len(weights):
+        if _tokens(data, offsets[k], offsets[k + 1], tokens, len(weights) + 1) > len(weights):
             h = np.uint64(0)
             for p in range(len(weights)):
                 h += tokens[p] * weights[p]

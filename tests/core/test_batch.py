@@ -36,6 +36,7 @@ spans = st.lists(st.sampled_from(TOKENS + WORDS), max_size=40).map("".join)
 @given(st.lists(spans, max_size=6))
 @example(["Abstract:\tWe  study.\r\n\r\nSecond  one\rthird\n"])
 @example(["", "  ", "Abstract"])
+@example(["We study...", "Abstract: a b...\n", "Was it?", "é..", "(see x)", "Ok!", "a"])
 def test_features_batch_equals_features_on_each_row(raws):
     columns = features_batch(pa.array(raws, pa.string()))
     for i, raw in enumerate(raws):
