@@ -19,14 +19,10 @@ import pyarrow.parquet as pq
 from pipeline.core.arrays import distinct
 from pipeline.parallel import threaded
 
-# How the release's Parquet files are written: zstd, and no dictionary encoding, which for
-# these mostly unique texts costs write time and makes files larger.
+# How every Parquet file is written: zstd, and no dictionary encoding, which for these
+# mostly unique texts costs write time and makes files larger. (The build's own files
+# uncompressed saved CPU but no time: docs/benchmarks.md.)
 PARQUET = {"compression": "zstd", "use_dictionary": False}
-# How the build's own are (the parts of parse and normalize, dedup's links): not
-# compressed. Each is read again once to three times in the same build, where zstd costs
-# more time than the disk it saves is worth: 6 us a row of normalize's to write, 1.5 to
-# read, for files 2.1 times smaller (docs/benchmarks.md).
-BUILD_PARQUET = {"compression": "none", "use_dictionary": False}
 
 
 @contextmanager
@@ -148,9 +144,9 @@ def parquet_rows(path: Path) -> int:
 
 
 def write_parquet(table, path: Path, row_group_rows: int = 100_000) -> None:
-    """Write `table` as the build's Parquet; an empty table gets no row group at all (a
-    zero-row row group breaks readers such as `datasets` streaming)."""
-    with pq.ParquetWriter(path, table.schema, **BUILD_PARQUET) as writer:
+    """Write `table` as zstd Parquet; an empty table gets no row group at all (a zero-row
+    row group breaks readers such as `datasets` streaming)."""
+    with pq.ParquetWriter(path, table.schema, **PARQUET) as writer:
         if table.num_rows:
             writer.write_table(table, row_group_size=row_group_rows)
 
@@ -161,7 +157,7 @@ class RowGroupWriter:
     on how they came: they are those of `write_parquet` of all the rows at once."""
 
     def __init__(self, path: Path, schema: pa.Schema, rows: int = 100_000):
-        self.writer = pq.ParquetWriter(path, schema, **BUILD_PARQUET)
+        self.writer = pq.ParquetWriter(path, schema, **PARQUET)
         self.rows, self.pending = rows, schema.empty_table()
 
     def write(self, table: pa.Table) -> None:

@@ -12,7 +12,7 @@ from pipeline.core import minhash, released, utf8, words
 from pipeline.core.batch import features_batch
 from pipeline.core.dedup import DedupParams, band_hashes, digest, key_heads, stable_id
 from pipeline.core.ids import raw_digest
-from pipeline.io import BUILD_PARQUET, atomic_dir, parquet_rows
+from pipeline.io import PARQUET, atomic_dir, parquet_rows
 from pipeline.parallel import capacity, group_limit, grouped, ordered_map, workers
 from pipeline.parts import OCCURRENCES, PARTS, part_name
 from pipeline.progress import progress
@@ -77,7 +77,7 @@ def normalize_parts(
     for (_, name, _), tables in zip(group, made, strict=True):
         with (
             atomic_dir(out / PARTS / name, retried=True) as tmp,
-            pq.ParquetWriter(tmp / OCCURRENCES, schema, **BUILD_PARQUET) as writer,
+            pq.ParquetWriter(tmp / OCCURRENCES, schema, **PARQUET) as writer,
         ):
             for table in tables:
                 if table.num_rows:  # a zero-row row group breaks readers
