@@ -157,7 +157,7 @@ def _released(data, offsets, classes, tables, public, gap, stops):
         said, named = False, 0  # in the sentence so far
         previous, blanks, after_stop = 0, False, False
         word, key = -1, np.uint64(0)  # where the word at hand starts (-1: none), its key
-        while i <= end:
+        while i <= end:  # one step past the end, as if on a NUL: it ends the last word
             code, after = _code(data, i) if i < end else (0, end + 1)
             if code < 0 or classes[code] & _UNSURE:
                 unsure[k] = True
