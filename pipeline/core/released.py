@@ -14,7 +14,7 @@ import numpy as np
 import pyarrow as pa
 
 from pipeline.core import enrich
-from pipeline.core.utf8 import buffers
+from pipeline.core.utf8 import buffers, code_at
 
 _WORD, _BLANK, _UNSURE = 1, 2, 4  # a character's classes
 _SLOT_BITS = 8
@@ -61,10 +61,11 @@ def _phrases() -> tuple[np.ndarray, ...]:
     keys = np.zeros(_SLOTS, np.uint64)
     ranges = np.zeros((_SLOTS, 2), np.int64)
     for p, phrase in enumerate(ordered):
-        slot = _slot(np.uint64(key(phrase)))
-        while keys[slot] not in (0, key(phrase)):
+        first = key(phrase)
+        slot = _slot(np.uint64(first))
+        while keys[slot] not in (0, first):
             slot = (slot + 1) % _SLOTS
-        keys[slot] = key(phrase)
+        keys[slot] = first
         ranges[slot] = (ranges[slot][0] if ranges[slot][1] else p), p + 1
     return data, starts, bits, keys, ranges
 
@@ -76,24 +77,11 @@ def _slot(key):
 
 
 @numba.njit(cache=True, inline="always")
-def _code(data, i):
-    """The character at byte `i` and the byte after it; -1 for one outside the plane."""
-    byte = np.int64(data[i])
-    if byte < 0x80:
-        return byte, i + 1
-    if byte < 0xE0:
-        return (byte & 0x1F) << 6 | (data[i + 1] & 0x3F), i + 2
-    if byte < 0xF0:
-        return (byte & 0x0F) << 12 | (data[i + 1] & 0x3F) << 6 | (data[i + 2] & 0x3F), i + 3
-    return -1, i + 4
-
-
-@numba.njit(cache=True, inline="always")
 def _word_at(data, i, end, classes):
     """Whether a word character starts at byte `i` (not at `end`)."""
     if i >= end:
         return False
-    code, _ = _code(data, i)
+    code, _ = code_at(data, i)
     return code >= 0 and classes[code] & _WORD != 0
 
 
@@ -123,7 +111,7 @@ def _public(data, i, end, classes, public, gap):
             return True
         j = i
         while _word_at(data, j, end, classes):
-            _, j = _code(data, j)
+            _, j = code_at(data, j)
         if j == i or j >= end or data[j] != 32:
             return False
         i = j + 1
@@ -158,7 +146,7 @@ def _released(data, offsets, classes, tables, public, gap, stops):
         previous, blanks, after_stop = 0, False, False
         word, key = -1, np.uint64(0)  # where the word at hand starts (-1: none), its key
         while i <= end:  # one step past the end, as if on a NUL: it ends the last word
-            code, after = _code(data, i) if i < end else (0, end + 1)
+            code, after = code_at(data, i) if i < end else (0, end + 1)
             if code < 0 or classes[code] & _UNSURE:
                 unsure[k] = True
                 break

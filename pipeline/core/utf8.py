@@ -97,6 +97,20 @@ def fold(texts: pa.Array, label: str = "") -> pa.Array:
     return _strings(*_fold(*buffers(texts), label))
 
 
+@numba.njit(cache=True, inline="always")
+def code_at(data, i):
+    """The character at byte `i` of UTF-8 `data` and the byte after it; -1 for one outside
+    the Basic Multilingual Plane."""
+    byte = np.int64(data[i])
+    if byte < 0x80:
+        return byte, i + 1
+    if byte < 0xE0:
+        return (byte & 0x1F) << 6 | (data[i + 1] & 0x3F), i + 2
+    if byte < 0xF0:
+        return (byte & 0x0F) << 12 | (data[i + 1] & 0x3F) << 6 | (data[i + 2] & 0x3F), i + 3
+    return -1, i + 4
+
+
 @functools.cache
 def _folds() -> np.ndarray:
     """What `dedup_key` makes of each character of the Basic Multilingual Plane: its case
@@ -124,18 +138,8 @@ def _key(data, offsets, folds):
     for k in range(len(offsets) - 1):
         start, gap, i = o, False, offsets[k]
         while i < offsets[k + 1]:
-            byte = np.int32(data[i])
-            if byte < 0x80:
-                code, i = byte, i + 1
-            elif byte < 0xE0:
-                code, i = (byte & 0x1F) << 6 | (data[i + 1] & 0x3F), i + 2
-            elif byte < 0xF0:
-                code = (byte & 0x0F) << 12 | (data[i + 1] & 0x3F) << 6 | (data[i + 2] & 0x3F)
-                i += 3
-            else:  # outside the plane
-                unfolded[k] = True
-                break
-            code = folds[code]
+            code, i = code_at(data, i)
+            code = folds[code] if code >= 0 else -1  # -1: outside the plane
             if code < 0:
                 unfolded[k] = True
                 break
