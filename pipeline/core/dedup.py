@@ -30,7 +30,6 @@ _ASCII_FOLD = str.maketrans(
 )
 # Scripts written without spaces (CJK, kana, Hangul) count one word per character.
 _UNSPACED = "\u2e80-\u9fff\uac00-\ud7af\uf900-\ufaff"
-_TOKEN = re.compile(f"[{_UNSPACED}]|[^\\s{_UNSPACED}]+")
 UNSPACED_CHARACTER = re.compile(f"[{_UNSPACED}]")
 
 
@@ -71,18 +70,6 @@ def stable_id(key: str) -> str:
 def digest(text: str) -> bytes:
     """The text's 128-bit BLAKE2b digest: equal digests, equal texts."""
     return hashlib.blake2b(text.encode("utf-8"), digest_size=16).digest()
-
-
-def _spaced(key: str) -> bool:
-    """The key has no character of a script written without spaces: its words are split."""
-    return key.isascii() or not UNSPACED_CHARACTER.search(key)
-
-
-def tokens(key: str) -> list[str]:
-    """The words of a key; in scripts written without spaces, the characters."""
-    if _spaced(key):
-        return key.split()
-    return _TOKEN.findall(key)
 
 
 def key_heads(keys: pa.Array, params: DedupParams) -> np.ndarray:

@@ -2,7 +2,7 @@
 signature and its band hashes, read straight from an Arrow string array's buffers.
 
 A key's tokens are its words (a key's only blanks are single spaces) and, in scripts written
-without spaces (CJK, Hangul: see `dedup.tokens`), its single characters. A token's hash is
+without spaces (CJK, Hangul: `dedup.UNSPACED_CHARACTER`), its single characters. A token's hash is
 FNV-1a over its UTF-8 bytes, mixed (SplitMix64's finalizer); a shingle's hash is its tokens'
 hashes weighted by place and summed; a key of fewer tokens than a shingle is one shingle.
 The signature is R-MinHash's (one odd multiplier and an offset a permutation, the top 32
