@@ -16,7 +16,7 @@ from collections.abc import Iterator
 from itertools import pairwise
 from typing import NamedTuple
 
-from pipeline.core.decode import BOM, are_text, decode
+from pipeline.core.decode import BOM, are_text
 from pipeline.core.dump import ParsedDump, parse_dump
 from pipeline.core.segment import MARKER, Rules, segment
 from pipeline.core.view import BOMS, compression, lf
@@ -102,7 +102,7 @@ def _cut(data: bytes, target: int, rules: Rules) -> int | None:
         return None
     (first, _), (second, second_end) = markers
     records = text[first:second_end]
-    spans = segment(records, rules, lambda raw: decode(raw)[0])
+    spans = segment(records, rules)
     begin = min(span.start for span in spans if span.record == 1)
     return start + first + records.rfind(b"\n", 0, begin) + 1
 

@@ -4,7 +4,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from pipeline.core.coverage import check_coverage
-from pipeline.core.decode import decode, is_text
+from pipeline.core.decode import is_text
 from pipeline.core.segment import Rules, Span, segment
 from pipeline.core.view import Unreadable, compression, view
 
@@ -43,7 +43,7 @@ def parse_dump(data: bytes, source: str, rules: Rules, max_control_ratio: float)
         return _unreadable(data, source, "not_text")
     spans = [
         Span(a + seen.start, b + seen.start, reason, record)
-        for a, b, reason, record in segment(body, rules, lambda raw: decode(raw)[0])
+        for a, b, reason, record in segment(body, rules)
     ]
     check_coverage(seen.data, seen.start, spans)
     lines = _line_numbers(seen.data, [o for s in spans for o in (s.start, s.end - 1)])

@@ -9,10 +9,10 @@ The signature is R-MinHash's (one odd multiplier and an offset a permutation, th
 bits kept), each band of it hashed to one 64-bit number by weights.
 """
 
-import numba
 import numpy as np
 import pyarrow as pa
 
+from pipeline.core.jit import numba
 from pipeline.core.utf8 import buffers
 
 _FNV_OFFSET, _FNV_PRIME = np.uint64(0xCBF29CE484222325), np.uint64(0x100000001B3)

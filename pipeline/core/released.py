@@ -9,11 +9,11 @@ ASCII lookalike) is left to `enrich.releases`."""
 import functools
 import re
 
-import numba
 import numpy as np
 import pyarrow as pa
 
 from pipeline.core import enrich
+from pipeline.core.jit import numba
 from pipeline.core.utf8 import buffers, code_at
 
 _WORD, _BLANK, _UNSURE = 1, 2, 4  # a character's classes

@@ -7,12 +7,16 @@ as single bytes, so the cuts never split a character.
 
 import functools
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 from itertools import chain
 from typing import NamedTuple
 
-from pipeline.core.decode import WHITESPACE
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from pipeline.core.decode import WHITESPACE, decode
 
 # `Abstract:` (any case, blanks before the colon) opening a line, or `Abstract` alone on it.
 MARKER = re.compile(
@@ -87,6 +91,21 @@ class Rules:
             return "placeholder"
         return None
 
+    def records(self, data: bytes, starts: list[int], ends: list[int]) -> list[str | None]:
+        """`record` of the text of each data[start:end], found without folding each in
+        Python where `_folded` folds it."""
+        found = zip(_folded(data, starts, ends), starts, ends, strict=True)
+        return [
+            self.record(_text(data[a:b]))
+            if folded is None
+            else "empty_abstract"  # the fold and FRAME drop no letter or digit
+            if not _ALNUM.search(folded)
+            else "placeholder"
+            if self._placeholders.fullmatch(folded)
+            else None
+            for folded, a, b in found
+        ]
+
     def junk(self, paragraph: str) -> bool:
         """Page furniture wherever it stands after a record's first paragraph: one or more
         of `page_chrome` (`Download PDF  Cite this paper`, `<<<< page 2 of 2 >>>>`, a
@@ -110,6 +129,27 @@ class Rules:
         return None
 
 
+def _text(raw: bytes) -> str:
+    return decode(raw)[0]
+
+
+def _folded(data: bytes, starts: list[int], ends: list[int]) -> list[str | None]:
+    """Each data[start:end] as `_says` sees it (`" ".join(text.split()).strip(FRAME)`),
+    whitespace folded in one compiled pass; None where that pass cannot tell: a span that
+    is not UTF-8 (its text is cp1252's) or holds a space beyond ASCII's."""
+    from pipeline.core import utf8  # numba: only where records are judged (parse imports it)
+
+    bounds = np.array([starts, ends], np.int64).T.ravel()  # the spans and the gaps between
+    spans = pa.LargeBinaryArray.from_buffers(
+        pa.large_binary(), max(len(bounds) - 1, 0), [None, pa.py_buffer(bounds), pa.py_buffer(data)]
+    ).take(np.arange(0, len(bounds), 2))
+    judged = np.flatnonzero(utf8.splits_as_ascii(spans))
+    folded = utf8.fold(spans.take(judged).view(pa.large_string()))
+    texts = np.full(len(starts), None, object)
+    texts[judged] = pc.utf8_trim(pc.replace_substring(folded, "\n", " "), FRAME).to_pylist()
+    return texts.tolist()
+
+
 def _extent(data: bytes, start: int, end: int) -> Iterator[tuple[int, int]]:
     """The non-whitespace extent of data[start:end], if it has any."""
     chunk = data[start:end]
@@ -127,7 +167,7 @@ def _paragraphs(data: bytes, start: int, end: int) -> Iterator[tuple[int, int]]:
     yield from _extent(data, start, end)
 
 
-def _units(data: bytes, start: int, end: int, rules: Rules, decode, prose: bool = True) -> list:
+def _units(data: bytes, start: int, end: int, rules: Rules, prose: bool = True) -> list:
     """(start, end, is a field) of data[start:end]: its paragraphs, each parted at its field
     lines. After a record's marker (`prose`), a label with no blank after its colon is a
     field only where it opens its paragraph or follows a line that ends a sentence, a field,
@@ -142,7 +182,7 @@ def _units(data: bytes, start: int, end: int, rules: Rules, decode, prose: bool 
             continue
         here, ended = len(units), True
         for line in _lines(data, a, b):
-            text = decode(data[slice(*line)])
+            text = _text(data[slice(*line)])
             line_start = data.rfind(b"\n", 0, line[0]) + 1  # blanks before a label too
             label = rules._field_line.match(data, line_start, line[1])
             field = label is not None and (ended or data[label.end() : label.end() + 1] in b" \t")
@@ -176,36 +216,37 @@ def _preceding(data: bytes, units: list[tuple[int, int, bool]], after: int) -> i
     return 0
 
 
-def segment(data: bytes, rules: Rules, decode: Callable[[bytes], str]) -> list[Span]:
+def segment(data: bytes, rules: Rules) -> list[Span]:
     """Spans of `data`, in order, covering each non-whitespace byte exactly once.
 
     A record runs from its marker to the next. Its text ends at its first field line or at
     the first paragraph of page furniture after its first paragraph; trailing paragraphs
     that are no prose (`Rules.noise`) are rejects too, and so is what follows page
-    furniture. `decode` turns bytes into text, to judge it.
+    furniture.
     """
     markers = list(_at_line_starts(MARKER, data))
     first = markers[0].start(1) if markers else len(data)
-    units = _units(data, 0, first, rules, decode, prose=False)  # fields: the first record's
+    units = _units(data, 0, first, rules, prose=False)  # fields: the first record's
     spans = [
         Span(a, b, "field", 0) if field and markers else Span(a, b, "outside_abstract")
         for a, b, field in units
     ]
-    records = _records(data, markers, rules, decode)
-    for i, (marker, (body, rest)) in enumerate(zip(markers, records, strict=True)):
-        end = body[-1][1] if body else marker.end(1)
-        reason = rules.record(decode(data[marker.end(1) : end]))
-        spans.append(Span(marker.start(1), end, reason, i))
+    records = list(_records(data, markers, rules))
+    starts = [marker.end(1) for marker in markers]
+    ends = [body[-1][1] if body else a for a, (body, _) in zip(starts, records, strict=True)]
+    reasons = rules.records(data, starts, ends)
+    for i, (marker, (_, rest), end) in enumerate(zip(markers, records, ends, strict=True)):
+        spans.append(Span(marker.start(1), end, reasons[i], i))
         ahead = _preceding(data, rest, end) if i + 1 < len(markers) else 0
         for k, (a, b, field) in enumerate(rest):
             if field:
                 spans.append(Span(a, b, "field", i + 1 if k >= len(rest) - ahead else i))
             else:
-                spans.append(Span(a, b, rules.noise(decode(data[a:b])) or "outside_abstract"))
+                spans.append(Span(a, b, rules.noise(_text(data[a:b])) or "outside_abstract"))
     return spans
 
 
-def _records(data: bytes, markers: list[re.Match], rules: Rules, decode) -> Iterator:
+def _records(data: bytes, markers: list[re.Match], rules: Rules) -> Iterator:
     """Each record's text units and the units after them (`_cut`). A plain record's (see
     `_plain`) are its one paragraph and none, with no paragraph judged."""
     ends = [m.start(1) for m in markers[1:]] + [len(data)] if markers else []
@@ -222,7 +263,7 @@ def _records(data: bytes, markers: list[re.Match], rules: Rules, decode) -> Iter
         if plain:
             yield text, []
         else:
-            yield _cut(data, _units(data, marker.end(1), end, rules, decode), rules, decode)
+            yield _cut(data, _units(data, marker.end(1), end, rules), rules)
 
 
 def _plain(data: bytes, extents: list[tuple[int, int]], rules: Rules) -> list[bool]:
@@ -258,20 +299,20 @@ def _after_newline(pattern: re.Pattern) -> re.Pattern:
     return re.compile(b"\n" + pattern.pattern.removeprefix(b"^"), pattern.flags)
 
 
-def _cut(data: bytes, units: list, rules: Rules, decode: Callable[[bytes], str]):
+def _cut(data: bytes, units: list, rules: Rules):
     """A record's units parted into its text's and the rest: the text stops before the
     first field line, before the first paragraph of page furniture after the first, and
     before its trailing paragraphs that are no prose."""
     body = []
     for k, (a, b, field) in enumerate(units):
-        if field or (body and rules.junk(decode(data[a:b]))):
-            return _trimmed(data, body, units[k:], rules, decode)
+        if field or (body and rules.junk(_text(data[a:b]))):
+            return _trimmed(data, body, units[k:], rules)
         body.append((a, b, field))
-    return _trimmed(data, body, [], rules, decode)
+    return _trimmed(data, body, [], rules)
 
 
-def _trimmed(data: bytes, body: list, rest: list, rules: Rules, decode):
+def _trimmed(data: bytes, body: list, rest: list, rules: Rules):
     """`body` without its trailing paragraphs that are no prose, which go before `rest`."""
-    while len(body) > 1 and rules.noise(decode(data[slice(*body[-1][:2])])):
+    while len(body) > 1 and rules.noise(_text(data[slice(*body[-1][:2])])):
         rest.insert(0, body.pop())
     return body, rest

@@ -6,9 +6,10 @@ table of the plane instead."""
 
 import functools
 
-import numba
 import numpy as np
 import pyarrow as pa
+
+from pipeline.core.jit import numba
 
 _LF, _CR, _SPACE = 10, 13, 32
 
@@ -19,10 +20,16 @@ def _blank(byte):
     return byte == _SPACE or 9 <= byte <= 13 or 28 <= byte <= 31
 
 
+# Per byte, for `_fold` and `_counts`: a table lookup costs less than the tests.
+_BLANKS = np.array([_blank.py_func(byte) for byte in range(256)], np.bool_)
+_LOWERS = np.array([97 <= byte <= 122 for byte in range(256)], np.int64)
+
+
 def buffers(strings: pa.Array) -> tuple[np.ndarray, np.ndarray]:
-    """The UTF-8 bytes and the int64 offsets of a string array's values, the bytes not
-    copied."""
-    width = np.int64 if pa.types.is_large_string(strings.type) else np.int32
+    """The UTF-8 bytes and the int64 offsets of a string (or binary) array's values, the
+    bytes not copied."""
+    large = pa.types.is_large_string(strings.type) or pa.types.is_large_binary(strings.type)
+    width = np.int64 if large else np.int32
     _, offsets, data = strings.buffers()
     offsets = np.frombuffer(offsets, width)[strings.offset : strings.offset + len(strings) + 1]
     data = np.frombuffer(data if data is not None else b"\0", np.uint8)
@@ -71,7 +78,7 @@ def _fold(data, offsets, label):
         breaks, i = -1, _label_end(data, offsets[k], end, label)  # -1: before the first word
         while i < end:
             byte = data[i]
-            if _blank(byte):
+            if _BLANKS[byte]:
                 line_end = byte == _LF or (byte == _CR and (i + 1 == end or data[i + 1] != _LF))
                 if breaks >= 0 and line_end:
                     breaks += 1
@@ -80,9 +87,11 @@ def _fold(data, offsets, label):
             if breaks >= 0:
                 out[o] = _LF if breaks >= 2 else _SPACE
                 o += 1
-            while i < end and not _blank(data[i]):
+            while True:  # a word: its first byte is no blank
                 out[o] = data[i]
                 o, i = o + 1, i + 1
+                if i == end or _BLANKS[data[i]]:
+                    break
             breaks = 0
         ends[k + 1] = o
     return out[:o], ends
@@ -170,9 +179,49 @@ def key(texts: pa.Array) -> tuple[pa.Array, np.ndarray]:
     return _strings(out, ends), unfolded
 
 
-# Per byte, for `_counts`: a table lookup costs less than the tests.
-_BLANKS = np.array([_blank.py_func(byte) for byte in range(256)], np.bool_)
-_LOWERS = np.array([97 <= byte <= 122 for byte in range(256)], np.int64)
+@functools.cache
+def _spaces() -> np.ndarray:
+    """Whether `str.split` splits at each character of the Basic Multilingual Plane (none
+    beyond it does)."""
+    return np.array([chr(code).isspace() for code in range(0x10000)], np.bool_)
+
+
+@numba.njit(cache=True)
+def _split_as_ascii(data, offsets, spaces):
+    """See `splits_as_ascii`."""
+    out = np.ones(len(offsets) - 1, np.bool_)
+    for k in range(len(offsets) - 1):
+        i, end = offsets[k], offsets[k + 1]
+        while i < end:
+            byte = np.int64(data[i])
+            if byte < 0x80:
+                i += 1
+                continue
+            n = 2 if 0xC2 <= byte < 0xE0 else 3 if 0xE0 <= byte < 0xF0 else 4
+            low, high = 0x80, 0xBF  # what the second byte may be
+            if byte == 0xE0:
+                low = 0xA0  # not overlong
+            elif byte == 0xED:
+                high = 0x9F  # not a surrogate
+            elif byte == 0xF0:
+                low = 0x90
+            elif byte == 0xF4:
+                high = 0x8F  # not beyond U+10FFFF
+            valid = byte >= 0xC2 and byte <= 0xF4 and i + n <= end
+            valid = valid and low <= data[i + 1] <= high
+            for j in range(i + 2, min(i + n, end)):
+                valid = valid and 0x80 <= data[j] <= 0xBF
+            if not valid or (n < 4 and spaces[code_at(data, i)[0]]):
+                out[k] = False
+                break
+            i += n
+    return out
+
+
+def splits_as_ascii(texts: pa.Array) -> np.ndarray:
+    """Whether each of `texts` (string or binary) is UTF-8 that `str.split` splits at
+    ASCII's spaces only: the whitespace that `fold` and `counts` know."""
+    return _split_as_ascii(*buffers(texts), _spaces())
 
 
 @numba.njit(cache=True)
@@ -221,12 +270,15 @@ def prefixes(texts: pa.Array, pairs: np.ndarray) -> np.ndarray:
     return _prefixes(*buffers(texts), pairs)
 
 
-def load(normalize: bool = False, prefixes: bool = False) -> None:
-    """Load compiled functions now (see `minhash.load`): those normalize calls, and
-    `prefixes`, which dedup calls."""
+def load(parse: bool = False, normalize: bool = False, prefixes: bool = False) -> None:
+    """Load compiled functions now (see `minhash.load`): those that `parse` (its records'
+    fold) and `normalize` call, and `prefixes`, which dedup calls."""
     data, offsets = np.frombuffer(b"a", np.uint8), np.array([0, 1])
-    if normalize:
+    if parse or normalize:
         _fold(data, offsets, np.frombuffer(b"a", np.uint8))
+    if parse:
+        _split_as_ascii(data, offsets, _spaces())
+    if normalize:
         _key(data, offsets, _folds())
         _counts(data, offsets)
     if prefixes:

@@ -15,6 +15,7 @@ from typing import NamedTuple
 import pyarrow as pa
 
 from pipeline import parts, storage
+from pipeline.core import utf8
 from pipeline.core.chunks import CHUNK_BYTES, Chunk, parse_chunk, plan
 from pipeline.core.coverage import CoverageError
 from pipeline.core.dump import ParsedDump
@@ -229,6 +230,7 @@ def run(
     groups = grouped(work, group_limit(sum(sizes), chunk_bytes, capacity(workers)))
     job = partial(parse_tasks, rules=rules, max_control_ratio=max_control_ratio)
     most = sum(max(1, -(-size // chunk_bytes)) for size in sizes)  # tasks at most
+    utf8.load(parse=True)  # before the workers fork: they share it
     results = chain.from_iterable(ordered_map(job, groups, processes(workers, most), meanwhile))
     summaries, digests, parsed = [], [], 0
     with progress(total=sum(sizes), unit="B", unit_scale=True, unit_divisor=1024) as bar:

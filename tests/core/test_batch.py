@@ -3,6 +3,8 @@
 corpora in `tests/test_golden.py`."""
 
 import re
+import subprocess
+import sys
 
 import numpy as np
 import pyarrow as pa
@@ -14,6 +16,7 @@ from pipeline.core.batch import features_batch
 from pipeline.core.dedup import band_hashes, dedup_key
 from pipeline.core.features import features
 from pipeline.core.normalize import strip_marker
+from pipeline.core.segment import segment
 from pipeline.core.whitespace import fold_whitespace
 from tests.core.test_dedup import PARAMS
 from tests.core.test_normalize import TOKENS
@@ -90,14 +93,61 @@ def test_counts_are_words_and_lower_case_letters(texts):
     assert lower.tolist() == [sum("a" <= c <= "z" for c in t) for t in texts]
 
 
-def test_load_compiles_what_the_stages_call():
+def _splits_as_ascii(raw: bytes) -> bool:
+    """The definition: UTF-8, and `str.split` splits it at ASCII's spaces only."""
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return all(c.isascii() or not c.isspace() for c in text)
+
+
+def test_splits_as_ascii_for_every_character():
+    """Every code point alone (a surrogate's bytes are not UTF-8), and after a letter."""
+    rows = [chr(code).encode("utf-8", "surrogatepass") for code in range(0x110000)]
+    rows += [b"a" + row for row in rows[::97]]
+    found = utf8.splits_as_ascii(pa.array(rows, pa.binary()))
+    assert found.tolist() == list(map(_splits_as_ascii, rows))
+
+
+# Sequences that are not UTF-8: overlong, surrogate, beyond U+10FFFF, cut short, stray.
+NOT_UTF8 = [b"\xc0\x80", b"\xc1\xbf", b"\xe0\x80\x80", b"\xe0\x9f\xbf", b"\xed\xa0\x80",
+            b"\xf0\x80\x80\x80", b"\xf4\x90\x80\x80", b"\xf5\x80\x80\x80", b"\xff",
+            b"\xe2\x80", b"\xf0\x9f\x98", b"\x80", b"\xc2\xc2\xa0"]  # fmt: skip
+
+
+PIECES = [*NOT_UTF8, b"a", b" ", "\u2003".encode(), "é".encode(), "😀".encode(), b"\xc2", b"\x85"]
+
+
+@given(
+    st.lists(st.lists(st.sampled_from(PIECES), max_size=6).map(b"".join) | st.binary(), max_size=5)
+)
+def test_splits_as_ascii_on_any_bytes(rows):
+    found = utf8.splits_as_ascii(pa.array(rows, pa.binary()))
+    assert found.tolist() == list(map(_splits_as_ascii, rows))
+
+
+def test_load_compiles_what_the_stages_call(rules):
     """`load` (run before workers fork, to share them) makes every version the stages use."""
-    utf8.load(normalize=True)
+    utf8.load(parse=True, normalize=True)
     minhash.load(bands=True, pairs=True)
-    kernels = [utf8._fold, utf8._key, utf8._counts, minhash._bands, minhash._flat_shingles]
+    kernels = [utf8._fold, utf8._key, utf8._counts, utf8._split_as_ascii, minhash._bands]
+    kernels.append(minhash._flat_shingles)
     kernels.append(minhash._jaccards)
     made = [list(kernel.signatures) for kernel in kernels]
     keys = features_batch(pa.array(["Abstract: A b c d.", "x\n\ny"], pa.string()))["key"]
+    segment(b"Abstract: None.\nAbstract: A b\xc2\xa0c.", rules)
     band_hashes(keys, PARAMS)
     minhash.jaccards(keys, np.array([[0, 1], [1, 1]])[:, ::-1], 3, 1)
     assert [list(kernel.signatures) for kernel in kernels] == made
+
+
+def test_compiled_calls_import_no_scipy():
+    """numba looks for a BLAS by importing scipy (0.2 s a process): `jit` spares it."""
+    code = (
+        "import sys, numpy as np; from pipeline.core import utf8; "
+        "utf8.fold(__import__('pyarrow').array(['a  b'])); "
+        "print(sorted(m for m in sys.modules if m.split('.')[0] == 'scipy'))"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == "[]"

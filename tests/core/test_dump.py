@@ -10,10 +10,6 @@ from pipeline.core.view import compression, view
 from tests.dumps import BOMS, COMPRESSORS, dumps, junk, line_ends
 
 
-def decode(raw: bytes) -> str:
-    return raw.decode("utf-8", "replace")
-
-
 def spans(parsed):
     """(start, end, kind, text) of every row, in byte order."""
     rows = [(r["byte_start"], r["byte_end"], "abstract", r["text_raw"]) for r in parsed.occurrences]
@@ -225,10 +221,10 @@ def test_a_plain_record_is_cut_as_the_general_rules_cut_it(rules, dump, inserted
     markers = list(segment._at_line_starts(segment.MARKER, data))
     ends = [m.start(1) for m in markers[1:]] + [len(data)] if markers else []
     general = [
-        segment._cut(data, segment._units(data, m.end(1), end, rules, decode), rules, decode)
+        segment._cut(data, segment._units(data, m.end(1), end, rules), rules)
         for m, end in zip(markers, ends, strict=True)
     ]
-    assert list(segment._records(data, markers, rules, decode)) == general
+    assert list(segment._records(data, markers, rules)) == general
 
 
 @given(st.lists(st.one_of(dumps().map(lambda d: d.data), junk, st.binary()), max_size=3))
@@ -413,3 +409,33 @@ def test_letters_and_digits_are_what_isalnum_says_for_every_character():
     text = "".join(map(chr, range(0x110000)))
     found = {m.start() for m in segment._ALNUM.finditer(text)}
     assert found == {i for i, c in enumerate(text) if c.isalnum()}
+
+
+_WORDS = ["no", "abstract", "N/A", "available", "tbd", "Abstract:", "We", "x1", "é", "ſ"]
+_BETWEEN = [" ", "\n", "\n\n", "\r\n", "\t", "\x1c", "\u00a0", "\u2003", "\u3000", "\x85"]
+_AROUND = ["", "[", "(", "•", "—", "...", "-", "* *"]
+
+
+@given(
+    st.lists(
+        st.tuples(
+            st.sampled_from(_AROUND),
+            st.lists(st.tuples(st.sampled_from(_WORDS), st.sampled_from(_BETWEEN)), max_size=5),
+            st.sampled_from(_AROUND),
+        ),
+        max_size=6,
+    ),
+    st.sampled_from(["utf-8", "cp1252"]),
+)
+def test_records_judged_together_are_each_judged_alone(rules, records, encoding):
+    """`Rules.records`, which folds in a compiled pass, gives `Rules.record` of each text."""
+    data, starts, ends = b"", [], []
+    for before, words, after in records:
+        text = before + "".join(word + blank for word, blank in words) + after
+        data += b"Abstract: "
+        starts.append(len(data))
+        data += text.encode(encoding, "replace")
+        ends.append(len(data))
+        data += b"\n\n"
+    expected = [rules.record(segment._text(data[a:b])) for a, b in zip(starts, ends, strict=True)]
+    assert rules.records(data, starts, ends) == expected
