@@ -39,8 +39,8 @@ def measure(folder: Path, params: Params) -> tuple[dict, list[dict]]:
     rows, placeholders = [], 0
     for path in sorted(folder.rglob("*.txt")):
         parsed = parse_dump(path.read_bytes(), path.name, rules, ratio)
-        placeholders += sum(r["reason"] == "placeholder" for r in parsed.rejects)
-        for occurrence in parsed.occurrences:
+        placeholders += sum(r["reason"] == "placeholder" for r in parsed.rejects.to_pylist())
+        for occurrence in parsed.occurrences.to_pylist():
             found = features(occurrence["text_raw"])
             rows.append({
                 "source": path.name,

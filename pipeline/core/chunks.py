@@ -13,8 +13,11 @@ text is one reject. Each is one chunk.
 """
 
 from collections.abc import Iterator
+from dataclasses import replace
 from itertools import pairwise
 from typing import NamedTuple
+
+import pyarrow.compute as pc
 
 from pipeline.core.decode import BOM, are_text
 from pipeline.core.dump import ParsedDump, parse_dump
@@ -60,12 +63,15 @@ def parse_chunk(
     offsets and line numbers of the file."""
     # A NUL-free file found to be text as a whole: no chunk of it is judged alone.
     parsed = parse_dump(data, source, rules, max_control_ratio if chunk.whole else 1.0)
+    tables = {"occurrences": parsed.occurrences, "rejects": parsed.rejects}
     shift = {"byte_start": chunk.start, "byte_end": chunk.start}
     shift |= {"line_start": chunk.line - 1, "line_end": chunk.line - 1}
-    for row in (*parsed.occurrences, *parsed.rejects):
-        for key, by in shift.items():
-            row[key] += by
-    return parsed
+    for name, by in shift.items():
+        for kind, table in tables.items():
+            if by:
+                at = table.schema.get_field_index(name)
+                tables[kind] = table.set_column(at, name, pc.add(table[name], by))
+    return replace(parsed, **tables)
 
 
 def _plain(head: bytes) -> bool:

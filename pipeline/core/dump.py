@@ -1,33 +1,28 @@
-"""Parse one raw dump's bytes into `occurrences` and `rejects` rows."""
+"""Parse one raw dump's bytes into `occurrences` and `rejects` tables, built a column at
+a time."""
 
-from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from pipeline.core.coverage import check_coverage
 from pipeline.core.decode import is_text
 from pipeline.core.segment import Rules, Span, segment
-from pipeline.core.view import Unreadable, compression, view
+from pipeline.core.view import Unreadable, View, compression, view
 
 
 @dataclass
 class ParsedDump:
     """The rows of one raw file, in byte order, and what was counted on the way."""
 
-    occurrences: list[dict] = field(default_factory=list)
-    rejects: list[dict] = field(default_factory=list)
+    occurrences: pa.Table  # WHERE, `text_raw`, then a column per labelled field
+    rejects: pa.Table  # WHERE, `reason`, `text`
     empty: bool = False
     not_text: bool = False
     encoding: str | None = None  # a UTF-16/32 file's, declared by its byte-order mark
     compression: str | None = None
-
-
-def _line_numbers(data: bytes, offsets: Iterable[int]) -> dict[int, int]:
-    """1-based line numbers of many offsets, counting newlines once."""
-    lines, line, last = {}, 1, 0
-    for offset in sorted(set(offsets)):
-        line += data.count(b"\n", last, offset)
-        lines[offset], last = line, offset
-    return lines
 
 
 def parse_dump(data: bytes, source: str, rules: Rules, max_control_ratio: float) -> ParsedDump:
@@ -35,49 +30,69 @@ def parse_dump(data: bytes, source: str, rules: Rules, max_control_ratio: float)
     try:
         seen = view(data)
     except Unreadable as unreadable:
-        return _unreadable(data, source, unreadable.reason)
+        return _unreadable(data, source, unreadable.reason, rules)
     body = seen.data[seen.start :]
     if not body.strip():
-        return ParsedDump(empty=True, encoding=seen.encoding, compression=seen.compression)
+        return _parsed(seen, source, rules, [])
     if not is_text(body, max_control_ratio):
-        return _unreadable(data, source, "not_text")
+        return _unreadable(data, source, "not_text", rules)
     spans = [
         Span(a + seen.start, b + seen.start, reason, record)
         for a, b, reason, record in segment(body, rules)
     ]
     check_coverage(seen.data, seen.start, spans)
-    lines = _line_numbers(seen.data, [o for s in spans for o in (s.start, s.end - 1)])
-    bounds = [o for s in spans for o in (s.start, s.end)]
-    raw = dict(zip(bounds, seen.raw_offsets(bounds), strict=True))
-    parsed = ParsedDump(encoding=seen.encoding, compression=seen.compression)
-    fields = {}  # record: its fields' values, the first given of each column
-    columns = dict.fromkeys(column for column, _ in rules.fields)
-    for span in spans:
-        text, encoding = seen.text(raw[span.start], raw[span.end])
-        row = {
-            "source": source,
-            "byte_start": raw[span.start],
-            "byte_end": raw[span.end],
-            "line_start": lines[span.start],
-            "line_end": lines[span.end - 1],
-            "encoding": encoding,
-        }
-        if span.reason is None:
-            parsed.occurrences.append({**row, "text_raw": text, "record": span.record})
-        else:
-            parsed.rejects.append({**row, "reason": span.reason, "text": text})
-        if span.reason == "field":
-            column, value = rules.field(text)
-            if value is not None:
-                fields.setdefault(span.record, {}).setdefault(column, value)
-    for occurrence in parsed.occurrences:
-        occurrence |= columns | fields.get(occurrence.pop("record"), {})
-    return parsed
+    return _parsed(seen, source, rules, spans)
 
 
-def _unreadable(data: bytes, source: str, reason: str) -> ParsedDump:
+def _parsed(seen: View, source: str, rules: Rules, spans: list[Span]) -> ParsedDump:
+    """The rows of the `spans` of a file seen as `seen` (none: it is empty)."""
+    starts = np.array([span.start for span in spans], np.int64)
+    ends = np.array([span.end for span in spans], np.int64)
+    newlines = np.flatnonzero(np.frombuffer(seen.data, np.uint8) == 10)  # lines counted once
+    raw = {"byte_start": seen.raw_offsets(starts), "byte_end": seen.raw_offsets(ends)}
+    lines = {"line_start": newlines.searchsorted(starts) + 1}
+    lines["line_end"] = newlines.searchsorted(ends - 1) + 1
+    texts, encodings = seen.texts(raw["byte_start"], raw["byte_end"])
+    tables = _tables(source, spans, raw | lines, texts, encodings, rules)
+    return ParsedDump(*tables, not spans, encoding=seen.encoding, compression=seen.compression)
+
+
+def _tables(source: str, spans: list[Span], columns: dict, texts, encodings, rules: Rules):
+    """The occurrences and the rejects among `spans`, from the columns of all: their byte
+    offsets and lines (`columns`), their texts and their encodings."""
+    where = {"source": pa.array([source] * len(spans), pa.string())}
+    where |= {name: pa.array(values, pa.int64()) for name, values in columns.items()}
+    where["encoding"] = encodings
+    reasons = pa.array([span.reason for span in spans], pa.string())
+    kept = pc.is_null(reasons)
+    occurrences = {name: column.filter(kept) for name, column in where.items()}
+    occurrences["text_raw"] = texts.filter(kept)
+    occurrences |= _fields(spans, texts, rules)
+    rejected = pc.invert(kept)
+    rejects = {name: column.filter(rejected) for name, column in where.items()}
+    rejects |= {"reason": reasons.filter(rejected), "text": texts.filter(rejected)}
+    return pa.table(occurrences), pa.table(rejects)
+
+
+def _fields(spans: list[Span], texts: pa.Array, rules: Rules) -> dict[str, pa.Array]:
+    """The labelled fields' columns of the occurrences among `spans`: the values of each
+    one's record's fields, the first given of each column."""
+    given = {}  # record: its fields' values
+    for k in (k for k, span in enumerate(spans) if span.reason == "field"):
+        column, value = rules.field(texts[k].as_py())
+        if value is not None:
+            given.setdefault(spans[k].record, {}).setdefault(column, value)
+    records = [span.record for span in spans if span.reason is None]
+    return {
+        column: pa.array([given.get(record, {}).get(column) for record in records], pa.string())
+        for column, _ in rules.fields
+    }
+
+
+def _unreadable(data: bytes, source: str, reason: str, rules: Rules) -> ParsedDump:
     """A file that cannot be read as text: one reject spanning the whole file as received."""
-    row = {"source": source, "byte_start": 0, "byte_end": len(data), "line_start": 1}
-    row["line_end"] = data.count(b"\n", 0, len(data) - 1) + 1
-    reject = {**row, "reason": reason, "text": None, "encoding": None}
-    return ParsedDump(rejects=[reject], not_text=True, compression=compression(data))
+    columns = {"byte_start": [0], "byte_end": [len(data)], "line_start": [1]}
+    columns["line_end"] = [data.count(b"\n", 0, len(data) - 1) + 1]
+    nothing = pa.nulls(1, pa.string())
+    tables = _tables(source, [Span(0, len(data), reason)], columns, nothing, nothing, rules)
+    return ParsedDump(*tables, not_text=True, compression=compression(data))

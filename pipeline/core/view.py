@@ -16,6 +16,7 @@ import re
 from dataclasses import dataclass
 
 import numpy as np
+import pyarrow as pa
 
 from pipeline.core.decode import BOM, decode
 
@@ -64,15 +65,35 @@ class View:
             return self.raw[start:end].decode(self.encoding), self.encoding
         return decode(self.raw[start:end])
 
-    def raw_offsets(self, offsets: list[int]) -> list[int]:
+    def texts(self, starts: np.ndarray, ends: np.ndarray) -> tuple[pa.Array, pa.Array]:
+        """`text` of each span from `starts` to `ends` (in order, apart), as two string
+        arrays: the texts and their encodings. A file's UTF-8 spans are cut from its bytes
+        at once."""
+        if not self.encoding and len(starts):
+            bounds = np.column_stack([starts, ends]).ravel()  # the spans and the gaps between
+            spans = pa.LargeBinaryArray.from_buffers(
+                pa.large_binary(),
+                len(bounds) - 1,
+                [None, pa.py_buffer(bounds), pa.py_buffer(self.raw)],
+            ).take(np.arange(0, len(bounds), 2))
+            try:
+                texts = spans.cast(pa.large_string()).cast(pa.string())
+            except pa.ArrowInvalid:  # some span is not UTF-8: each is decoded alone
+                pass
+            else:
+                return texts, pa.array(["utf-8"] * len(starts), pa.string())
+        found = [self.text(a, b) for a, b in zip(starts.tolist(), ends.tolist(), strict=True)]
+        texts, encodings = zip(*found, strict=True) if found else ((), ())
+        return pa.array(texts, pa.string()), pa.array(encodings, pa.string())
+
+    def raw_offsets(self, offsets: np.ndarray) -> np.ndarray:
         """Offsets into `data` (on character boundaries) as offsets into the file (or, if
         compressed, into the bytes it holds)."""
         if self.units is None:
             return offsets
         ends8, ends_raw = np.cumsum(self.widths), np.cumsum(self.units)
         chars = np.searchsorted(ends8, offsets, side="right")  # characters before each
-        before = np.r_[0, ends_raw][chars]
-        return (before + self.bom).tolist()
+        return np.r_[0, ends_raw][chars] + self.bom
 
 
 def compression(data: bytes) -> str | None:

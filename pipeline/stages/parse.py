@@ -30,6 +30,7 @@ from schemas import REJECT_REASONS, ParsedOccurrences, Rejects
 from schemas.derive import arrow_schema, validate
 
 SUMMARY = "summary.json"  # a part's counts
+MODELS = {OCCURRENCES: ParsedOccurrences, REJECTS: Rejects}  # each table's schema
 # Rows of a part's row groups: what the stage holds of a file's rows before writing them.
 ROW_GROUP_ROWS = 10_000
 
@@ -103,7 +104,7 @@ def parse_tasks(
         except ParseError as error:
             failure = error
             break
-    for file, model in ((OCCURRENCES, ParsedOccurrences), (REJECTS, Rejects)):
+    for file, model in MODELS.items():
         found = [tables[file] for tables, _ in filter(None, parsed)]
         if found:
             validate(model, pa.concat_tables(found))
@@ -133,13 +134,11 @@ def _parsed(
         raise ParseError(
             f"{task.file.name}:{error}{where} (lossless invariant broken: please report)"
         ) from None
-    tables = {  # validated by the caller
-        OCCURRENCES: pa.Table.from_pylist(
-            parsed.occurrences, schema=arrow_schema(ParsedOccurrences)
-        ),
-        REJECTS: pa.Table.from_pylist(parsed.rejects, schema=arrow_schema(Rejects)),
-    }
-    return tables, replace(parsed, occurrences=[], rejects=[])
+    found = {OCCURRENCES: parsed.occurrences, REJECTS: parsed.rejects}
+    schemas = {file: arrow_schema(model) for file, model in MODELS.items()}
+    # validated by the caller
+    tables = {file: found[file].select(schemas[file].names).cast(schemas[file]) for file in found}
+    return tables, replace(parsed, occurrences=None, rejects=None)
 
 
 def _gathered(results: Iterator[tuple[Task, object]], bar) -> tuple[dict, bool, str]:

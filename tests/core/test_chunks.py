@@ -22,8 +22,8 @@ def chunked(data: bytes, chunk_bytes: int, rules, ratio: float = 0.1):
 
 def rows(parsed_dumps) -> tuple[list[dict], list[dict]]:
     """The occurrences and the rejects of parsed dumps, one after the other."""
-    occurrences = [r for p in parsed_dumps for r in p.occurrences]
-    return occurrences, [r for p in parsed_dumps for r in p.rejects]
+    occurrences = [r for p in parsed_dumps for r in p.occurrences.to_pylist()]
+    return occurrences, [r for p in parsed_dumps for r in p.rejects.to_pylist()]
 
 
 PLAIN = ("utf-8", "cp1252")  # what is cut: the others are transcoded
@@ -46,7 +46,9 @@ def test_chunks_give_exactly_the_rows_of_the_whole_dump(rules, dump, draw):
     whole = parse_dump(data, "x.txt", rules, 0.1)
     assert rows(parsed) == rows([whole])
     assert [p.empty for p in parsed] in ([whole.empty], [False] * len(parsed))
-    assert covered_once(data, [*whole.occurrences, *whole.rejects], dump.encoding)
+    assert covered_once(
+        data, [*whole.occurrences.to_pylist(), *whole.rejects.to_pylist()], dump.encoding
+    )
 
 
 @given(dumps(), st.sampled_from([None, *COMPRESSORS]), st.integers(1, 100))
@@ -76,7 +78,7 @@ def test_every_chunk_size_gives_the_same_rows_and_fields(rules, bom):
     chunks start where records start, their fields included."""
     data = bom + MIXED
     whole = parse_dump(data, "x.txt", rules, 0.1)
-    fields = [(r["title"], r["keywords"]) for r in whole.occurrences]
+    fields = [(r["title"], r["keywords"]) for r in whole.occurrences.to_pylist()]
     assert fields == [(None, None), ("A title", "k"), ("T", None), (None, None), (None, None)]
     starts = set()
     for chunk_bytes in range(1, len(data) + 2):

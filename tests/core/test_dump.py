@@ -1,19 +1,26 @@
 """The parse rules on hand-written dumps and on generated ones (hypothesis)."""
 
+import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from pipeline.core import segment
 from pipeline.core.dump import parse_dump
-from pipeline.core.view import compression, view
+from pipeline.core.view import View, compression, view
+from tests.core.test_batch import NOT_UTF8
 from tests.dumps import BOMS, COMPRESSORS, dumps, junk, line_ends
 
 
 def spans(parsed):
     """(start, end, kind, text) of every row, in byte order."""
-    rows = [(r["byte_start"], r["byte_end"], "abstract", r["text_raw"]) for r in parsed.occurrences]
-    rows += [(r["byte_start"], r["byte_end"], r["reason"], r["text"]) for r in parsed.rejects]
+    rows = [
+        (r["byte_start"], r["byte_end"], "abstract", r["text_raw"])
+        for r in parsed.occurrences.to_pylist()
+    ]
+    rows += [
+        (r["byte_start"], r["byte_end"], r["reason"], r["text"]) for r in parsed.rejects.to_pylist()
+    ]
     return sorted(rows)
 
 
@@ -104,12 +111,12 @@ def test_placeholders_are_rejects_and_short_abstracts_stay(rules):
     ).encode()
     parsed = parse_dump(data, "proc/2021.txt", rules, 0.1)
     where = ("byte_start", "byte_end", "line_start", "line_end")
-    assert [(*map(r.get, where), r["text_raw"]) for r in parsed.occurrences] == [
+    assert [(*map(r.get, where), r["text_raw"]) for r in parsed.occurrences.to_pylist()] == [
         (33, 66, 2, 2, "Abstract: We prove that P ≠ NP."),
         (133, 165, 10, 10, "Abstract: Missing data, imputed."),
         (264, 292, 17, 17, "Abstract: None of the above."),
     ]
-    assert [(*map(r.get, where), r["reason"], r["text"]) for r in parsed.rejects] == [
+    assert [(*map(r.get, where), r["reason"], r["text"]) for r in parsed.rejects.to_pylist()] == [
         (0, 32, 1, 1, "placeholder", "Abstract: No abstract available."),
         (68, 103, 4, 5, "placeholder", "Abstract:\n  [No Abstract Available]"),
         (105, 117, 7, 7, "page_chrome", "Download PDF"),
@@ -120,7 +127,7 @@ def test_placeholders_are_rejects_and_short_abstracts_stay(rules):
         (252, 263, 16, 16, "empty_abstract", "Abstract: -"),
         (293, 328, 18, 18, "placeholder", "Abstract: (Abstract: Not Available)"),
     ]
-    rows = parsed.occurrences + parsed.rejects
+    rows = parsed.occurrences.to_pylist() + parsed.rejects.to_pylist()
     assert covered_once(data, rows) and {r["source"] for r in rows} == {"proc/2021.txt"}
 
 
@@ -131,14 +138,14 @@ def test_a_trailing_paragraph_of_unicode_blanks_stays_with_its_abstract(rules):
 
 def test_offsets_and_lines_with_bom_and_crlf(rules):
     data = b"\xef\xbb\xbf\r\nAbstract: caf\xc3\xa9.  \r\n\r\n"
-    (row,) = parse_dump(data, "x.txt", rules, 0.1).occurrences
+    (row,) = parse_dump(data, "x.txt", rules, 0.1).occurrences.to_pylist()
     assert (row["byte_start"], row["byte_end"], row["line_start"], row["line_end"]) == (5, 21, 2, 2)
     assert row["text_raw"] == "Abstract: café." and row["encoding"] == "utf-8"
 
 
 def test_legacy_bytes_fall_back_to_cp1252_per_span(rules):
     data = "Abstract: naïve “x”.\nAbstract: plain.\n".encode("cp1252") + "Abstract: é.".encode()
-    rows = parse_dump(data, "x.txt", rules, 0.1).occurrences
+    rows = parse_dump(data, "x.txt", rules, 0.1).occurrences.to_pylist()
     assert [(r["text_raw"], r["encoding"]) for r in rows] == [
         ("Abstract: naïve “x”.", "cp1252"),
         ("Abstract: plain.", "utf-8"),
@@ -149,17 +156,19 @@ def test_legacy_bytes_fall_back_to_cp1252_per_span(rules):
 def test_empty_and_whitespace_files_yield_nothing(rules):
     for data in (b"", b"\xef\xbb\xbf", b" \r\n\t\n"):
         parsed = parse_dump(data, "x.txt", rules, 0.1)
-        assert parsed.empty and not parsed.occurrences and not parsed.rejects
+        assert (
+            parsed.empty and not parsed.occurrences.to_pylist() and not parsed.rejects.to_pylist()
+        )
 
 
 @given(junk)
 def test_binary_file_is_one_not_text_reject(rules, data):
     parsed = parse_dump(data, "x.bin", rules, 0.1)
-    assert parsed.not_text and not parsed.occurrences
+    assert parsed.not_text and not parsed.occurrences.to_pylist()
     reason = "bad_compression" if compression(data) else "not_text"
-    assert [(r["byte_start"], r["byte_end"], r["reason"], r["text"]) for r in parsed.rejects] == [
-        (0, len(data), reason, None)
-    ]
+    assert [
+        (r["byte_start"], r["byte_end"], r["reason"], r["text"]) for r in parsed.rejects.to_pylist()
+    ] == [(0, len(data), reason, None)]
 
 
 def test_mostly_control_bytes_is_not_text(rules):
@@ -201,7 +210,7 @@ def test_generated_dumps_give_exactly_their_spans(rules, dump, compressed):
     data = COMPRESSORS[compressed](dump.data) if compressed else dump.data
     parsed = parse_dump(data, "gen.txt", rules, 0.1)
     assert parsed.compression == compressed
-    rows = parsed.occurrences + parsed.rejects
+    rows = parsed.occurrences.to_pylist() + parsed.rejects.to_pylist()
     encoding = dump.encoding
     assert covered_once(dump.data, rows, encoding)
     expected = [(start, end, kind, text) for start, end, kind, text, _ in dump.spans]
@@ -233,7 +242,11 @@ def test_any_bytes_are_covered_exactly_once(rules, blobs):
     parsed = parse_dump(data, "any.txt", rules, 0.1)
     if parsed.compression and not parsed.not_text:  # offsets into the bytes it holds
         data = view(data).raw
-    assert covered_once(data, parsed.occurrences + parsed.rejects, parsed.encoding or "utf-8")
+    assert covered_once(
+        data,
+        parsed.occurrences.to_pylist() + parsed.rejects.to_pylist(),
+        parsed.encoding or "utf-8",
+    )
 
 
 # --- Dumps as they come from the wild ---------------------------------------------------------
@@ -248,19 +261,19 @@ WILD = (
 def test_old_mac_line_ends_separate_records(rules):
     data = WILD.replace("\n", "\r").encode()
     parsed = parse_dump(data, "mac.txt", rules, 0.1)
-    rows = [(r["text_raw"], r["line_start"], r["line_end"]) for r in parsed.occurrences]
+    rows = [(r["text_raw"], r["line_start"], r["line_end"]) for r in parsed.occurrences.to_pylist()]
     assert rows == [
         ("Abstract: We study speech models on Zürich data.", 1, 1),
         ("Abstract: A second record about naïve tokens.", 3, 3),
         ("Abstract: A third one, right after.", 4, 4),
     ]
-    assert not parsed.rejects and covered_once(data, parsed.occurrences)
+    assert not parsed.rejects.to_pylist() and covered_once(data, parsed.occurrences.to_pylist())
 
 
 def test_mixed_line_ends_keep_the_text_as_it_stands(rules):
     data = b"Abstract: one\rtwo\r\nthree\n\rAbstract: next."
     parsed = parse_dump(data, "mixed.txt", rules, 0.1)
-    assert [(r["text_raw"], r["line_end"]) for r in parsed.occurrences] == [
+    assert [(r["text_raw"], r["line_end"]) for r in parsed.occurrences.to_pylist()] == [
         ("Abstract: one\rtwo\r\nthree", 3),
         ("Abstract: next.", 5),
     ]
@@ -271,17 +284,17 @@ def test_utf16_and_utf32_with_a_bom_are_decoded_at_their_own_offsets(rules, enco
     data = BOMS[encoding] + WILD.replace("\n", "\r\n").encode(encoding)
     parsed = parse_dump(data, "windows.txt", rules, 0.1)
     assert parsed.encoding == encoding and not parsed.not_text
-    texts = [r["text_raw"] for r in parsed.occurrences]
+    texts = [r["text_raw"] for r in parsed.occurrences.to_pylist()]
     assert texts == [line for line in WILD.split("\n") if line]
-    for row in parsed.occurrences:
+    for row in parsed.occurrences.to_pylist():
         assert data[row["byte_start"] : row["byte_end"]].decode(encoding) == row["text_raw"]
         assert row["encoding"] == encoding
-    assert covered_once(data, parsed.occurrences, encoding)
+    assert covered_once(data, parsed.occurrences.to_pylist(), encoding)
 
 
 def test_a_bom_its_bytes_belie_is_not_text(rules):
     parsed = parse_dump(b"\xff\xfeA\x00\x00\xd8", "odd.txt", rules, 0.1)
-    assert [r["reason"] for r in parsed.rejects] == ["not_text"]
+    assert [r["reason"] for r in parsed.rejects.to_pylist()] == ["not_text"]
 
 
 @pytest.mark.parametrize("kind", list(COMPRESSORS))
@@ -289,7 +302,7 @@ def test_compressed_dumps_are_read_as_the_text_they_hold(rules, kind):
     data = COMPRESSORS[kind](WILD.encode())
     parsed = parse_dump(data, f"dump.txt.{kind}", rules, 0.1)
     assert parsed.compression == kind
-    assert [(r["byte_start"], r["text_raw"]) for r in parsed.occurrences][1] == (
+    assert [(r["byte_start"], r["text_raw"]) for r in parsed.occurrences.to_pylist()][1] == (
         WILD.encode().index(b"Abstract: A second"),
         "Abstract: A second record about naïve tokens.",
     )
@@ -298,13 +311,13 @@ def test_compressed_dumps_are_read_as_the_text_they_hold(rules, kind):
 def test_a_zstd_dump_is_read_too(rules):
     zstandard = pytest.importorskip("zstandard")
     data = zstandard.ZstdCompressor().compress(WILD.encode())
-    assert len(parse_dump(data, "dump.txt.zst", rules, 0.1).occurrences) == 3
+    assert len(parse_dump(data, "dump.txt.zst", rules, 0.1).occurrences.to_pylist()) == 3
 
 
 def test_a_broken_compressed_dump_is_one_reject_that_says_so(rules):
     data = COMPRESSORS["gzip"](WILD.encode())[:30]
     parsed = parse_dump(data, "cut.txt.gz", rules, 0.1)
-    assert [(r["byte_start"], r["byte_end"], r["reason"]) for r in parsed.rejects] == [
+    assert [(r["byte_start"], r["byte_end"], r["reason"]) for r in parsed.rejects.to_pylist()] == [
         (0, len(data), "bad_compression")
     ]
 
@@ -328,7 +341,7 @@ LABELLED = (
 def test_labelled_fields_are_columns_of_their_record_never_its_text(rules):
     parsed = parse_dump(LABELLED.encode(), "labelled.txt", rules, 0.1)
     fields = ("title", "authors", "keywords", "doi", "url", "arxiv_id")
-    assert [(r["text_raw"], *(r[f] for f in fields)) for r in parsed.occurrences] == [
+    assert [(r["text_raw"], *(r[f] for f in fields)) for r in parsed.occurrences.to_pylist()] == [
         (
             "Abstract: We study the alpha-helix-pull.",
             "Helices in proteins", "A. Author, B. Author", "helix, pull", None, None, None,
@@ -338,7 +351,7 @@ def test_labelled_fields_are_columns_of_their_record_never_its_text(rules):
             "Épitopes conformationnels", "Renée Lefèvre", None, "10.1/x", None, None,
         ),
     ]  # fmt: skip
-    assert [(r["reason"], r["text"]) for r in parsed.rejects] == [
+    assert [(r["reason"], r["text"]) for r in parsed.rejects.to_pylist()] == [
         ("field", "Title: Helices in proteins"),
         ("field", "Authors: A. Author, B. Author"),
         ("field", "Keywords: helix, pull"),
@@ -349,7 +362,9 @@ def test_labelled_fields_are_columns_of_their_record_never_its_text(rules):
         ("field", "Authors: Renée Lefèvre"),
         ("field", "DOI: 10.1/x"),
     ]
-    assert covered_once(LABELLED.encode(), parsed.occurrences + parsed.rejects)
+    assert covered_once(
+        LABELLED.encode(), parsed.occurrences.to_pylist() + parsed.rejects.to_pylist()
+    )
 
 
 @pytest.mark.parametrize(
@@ -363,7 +378,7 @@ def test_labelled_fields_are_columns_of_their_record_never_its_text(rules):
 )
 def test_ambiguous_fields_between_two_records(rules, between, keywords_of, title_of):
     text = f"Abstract: First text.\n{between}Abstract: Second text.\n"
-    rows = parse_dump(text.encode(), "x.txt", rules, 0.1).occurrences
+    rows = parse_dump(text.encode(), "x.txt", rules, 0.1).occurrences.to_pylist()
     assert [r["keywords"] for r in rows] == ["k" if i == keywords_of else None for i in (0, 1)]
     assert [r["title"] for r in rows] == ["T" if i == title_of else None for i in (0, 1)]
 
@@ -371,10 +386,10 @@ def test_ambiguous_fields_between_two_records(rules, between, keywords_of, title
 def test_prose_after_page_furniture_is_no_longer_the_abstract(rules):
     text = "Abstract: Real text.\n\nSecond real paragraph.\n\nDownload PDF\n\nRelated: a list.\n"
     parsed = parse_dump(text.encode(), "x.txt", rules, 0.1)
-    assert [r["text_raw"] for r in parsed.occurrences] == [
+    assert [r["text_raw"] for r in parsed.occurrences.to_pylist()] == [
         "Abstract: Real text.\n\nSecond real paragraph."
     ]
-    assert [r["reason"] for r in parsed.rejects] == ["page_chrome", "outside_abstract"]
+    assert [r["reason"] for r in parsed.rejects.to_pylist()] == ["page_chrome", "outside_abstract"]
 
 
 def test_a_label_inside_hard_wrapped_prose_is_prose(rules):
@@ -385,7 +400,9 @@ def test_a_label_inside_hard_wrapped_prose_is_prose(rules):
         "link:https://github.com/x/y\n"
     )
     parsed = parse_dump(text.encode(), "x.txt", rules, 0.1)
-    assert [r["text_raw"] for r in parsed.occurrences] == [text.strip()] and not parsed.rejects
+    assert [r["text_raw"] for r in parsed.occurrences.to_pylist()] == [
+        text.strip()
+    ] and not parsed.rejects.to_pylist()
 
 
 def test_a_hard_wrapped_indented_field_is_one_field(rules):
@@ -396,12 +413,12 @@ def test_a_hard_wrapped_indented_field_is_one_field(rules):
         "transformation, ensemble\n"
     )
     parsed = parse_dump(text.encode(), "x.txt", rules, 0.1)
-    [occurrence] = parsed.occurrences
+    [occurrence] = parsed.occurrences.to_pylist()
     assert occurrence["text_raw"] == "Abstract: Reusing transformations is\ndifficult."
     assert occurrence["keywords"] == (
         "defect detection, language model, semantic-preserving transformation, ensemble"
     )
-    assert [r["reason"] for r in parsed.rejects] == ["field"]
+    assert [r["reason"] for r in parsed.rejects.to_pylist()] == ["field"]
 
 
 def test_letters_and_digits_are_what_isalnum_says_for_every_character():
@@ -439,3 +456,16 @@ def test_records_judged_together_are_each_judged_alone(rules, records, encoding)
         data += b"\n\n"
     expected = [rules.record(segment._text(data[a:b])) for a, b in zip(starts, ends, strict=True)]
     assert rules.records(data, starts, ends) == expected
+
+
+@given(st.lists(st.sampled_from(NOT_UTF8) | st.binary(max_size=6) | st.text().map(str.encode)))
+def test_spans_cut_at_once_are_each_decoded_alone(pieces):
+    """`View.texts`, which cuts a file's spans from its bytes at once where all are UTF-8
+    (Arrow's check), gives `View.text` of each: pieces alternate between span and gap."""
+    data = b"".join(pieces)
+    bounds = np.cumsum([0, *map(len, pieces)])
+    starts, ends = bounds[:-1:2], bounds[1::2]
+    seen = View(data, data, 0, None, None)
+    texts, encodings = seen.texts(starts, ends)
+    found = list(zip(texts.to_pylist(), encodings.to_pylist(), strict=True))
+    assert found == [seen.text(a, b) for a, b in zip(starts, ends, strict=True)]

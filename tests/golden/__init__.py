@@ -47,7 +47,9 @@ def table(corpora: Path = CORPORA) -> pa.Table:
     for name in NAMES:
         for path in sorted((corpora / name).rglob("*.txt")):
             source = path.relative_to(corpora).as_posix()
-            for occurrence in parse_dump(path.read_bytes(), source, rules, ratio).occurrences:
+            for occurrence in parse_dump(
+                path.read_bytes(), source, rules, ratio
+            ).occurrences.to_pylist():
                 columns["source"].append(source)
                 columns["byte_start"].append(occurrence["byte_start"])
                 for column, value in row(occurrence["text_raw"]).items():

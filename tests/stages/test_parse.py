@@ -8,6 +8,7 @@ import shutil
 from collections import Counter
 from pathlib import Path
 
+import pyarrow as pa
 import pytest
 
 from pipeline import parts, storage
@@ -455,8 +456,10 @@ def test_a_file_that_cannot_be_parsed_fails_its_group_after_the_files_before_it(
         if source == "f01.txt":
             raise CoverageError("line 1: a span lost")
         parsed = spans(data, chunk, source, *args)
-        for row in parsed.occurrences if source == "f00.txt" else []:
-            row["line_start"] = 0
+        if source == "f00.txt":
+            at = parsed.occurrences.schema.get_field_index("line_start")
+            zeros = pa.array([0] * parsed.occurrences.num_rows, pa.int64())
+            parsed.occurrences = parsed.occurrences.set_column(at, "line_start", zeros)
         return parsed
 
     monkeypatch.setattr(stage, "parse_chunk", broken)
