@@ -62,14 +62,21 @@ def dedup_key(text: str) -> str:
     return text.strip(" ")
 
 
-def stable_id(key: str) -> str:
-    """A content-derived id: the same key gives the same id on every machine."""
-    return hashlib.blake2b(key.encode("utf-8"), digest_size=8).hexdigest()
+def stable_id(key: str | memoryview) -> str:
+    """A content-derived id: the same key (or its UTF-8 bytes) gives the same id on every
+    machine."""
+    return hashlib.blake2b(utf8_bytes(key), digest_size=8).hexdigest()
 
 
-def digest(text: str) -> bytes:
-    """The text's 128-bit BLAKE2b digest: equal digests, equal texts."""
-    return hashlib.blake2b(text.encode("utf-8"), digest_size=16).digest()
+def digest(text: str | memoryview) -> bytes:
+    """The text's (or its UTF-8 bytes') 128-bit BLAKE2b digest: equal digests, equal
+    texts."""
+    return hashlib.blake2b(utf8_bytes(text), digest_size=16).digest()
+
+
+def utf8_bytes(text: str | memoryview) -> bytes | memoryview:
+    """A text's UTF-8 bytes: those given, or its own encoded."""
+    return text.encode("utf-8") if isinstance(text, str) else text
 
 
 def key_heads(keys: pa.Array, params: DedupParams) -> np.ndarray:

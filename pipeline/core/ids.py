@@ -14,6 +14,7 @@ from collections import defaultdict
 import numpy as np
 
 from pipeline.core.arrays import distinct
+from pipeline.core.dedup import utf8_bytes
 from pipeline.errors import UserError
 
 LINE = 34  # 16 hex digits, a tab, 16 hex digits, a newline
@@ -29,9 +30,10 @@ class RegistryError(UserError, ValueError):
     """The registry is malformed, or disagrees with a release."""
 
 
-def raw_digest(text_raw: str) -> int:
-    """The 64-bit BLAKE2b of an occurrence's raw text: how the registry knows it."""
-    return int.from_bytes(hashlib.blake2b(text_raw.encode(), digest_size=8).digest(), "big")
+def raw_digest(text_raw: str | memoryview) -> int:
+    """The 64-bit BLAKE2b of an occurrence's raw text (or its UTF-8 bytes): how the
+    registry knows it."""
+    return int.from_bytes(hashlib.blake2b(utf8_bytes(text_raw), digest_size=8).digest(), "big")
 
 
 def parse(

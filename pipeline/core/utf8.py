@@ -5,6 +5,7 @@ spaces, which is what the callers hand over; `key` reads every character's class
 table of the plane instead."""
 
 import functools
+import itertools
 
 import numpy as np
 import pyarrow as pa
@@ -35,6 +36,13 @@ def buffers(strings: pa.Array) -> tuple[np.ndarray, np.ndarray]:
     data = np.frombuffer(data if data is not None else b"\0", np.uint8)
     data.setflags(write=False)  # always: one compiled version (`load`)
     return data, offsets.astype(np.int64)
+
+
+def views(strings: pa.Array) -> list[memoryview]:
+    """Each string's UTF-8 bytes, as a view of the array's buffer: no Python string made."""
+    data, offsets = buffers(strings)
+    whole = memoryview(data)
+    return [whole[a:b] for a, b in itertools.pairwise(offsets.tolist())]
 
 
 def _strings(data: np.ndarray, offsets: np.ndarray) -> pa.Array:

@@ -25,13 +25,12 @@ def normalize_batch(batch: pa.RecordBatch, params: DedupParams) -> pa.Table:
     bands, validated."""
     columns = {name: batch.column(name) for name in batch.schema.names}
     columns |= features_batch(batch.column("text_raw"))
-    raw = batch.column("text_raw").to_pylist()
-    keys = columns["key"].to_pylist()
+    keys = utf8.views(columns["key"])
     columns["key_id"] = list(map(stable_id, keys))
     columns["key_hash"] = list(map(digest, keys))
-    columns["text_hash"] = list(map(digest, columns["text"].to_pylist()))
+    columns["text_hash"] = list(map(digest, utf8.views(columns["text"])))
     columns["key_head"] = key_heads(columns["key"], params)
-    columns["raw_hash"] = list(map(raw_digest, raw))
+    columns["raw_hash"] = list(map(raw_digest, utf8.views(batch.column("text_raw"))))
     bands = band_hashes(columns["key"], params)
     columns["lsh"] = pa.FixedSizeListArray.from_arrays(bands.ravel(), params.bands).cast(
         arrow_schema(NormalizedOccurrences).field("lsh").type

@@ -13,8 +13,9 @@ from hypothesis import strategies as st
 
 from pipeline.core import minhash, utf8
 from pipeline.core.batch import features_batch
-from pipeline.core.dedup import band_hashes, dedup_key
+from pipeline.core.dedup import band_hashes, dedup_key, digest, stable_id
 from pipeline.core.features import features
+from pipeline.core.ids import raw_digest
 from pipeline.core.normalize import strip_marker
 from pipeline.core.segment import segment
 from pipeline.core.whitespace import fold_whitespace
@@ -151,3 +152,14 @@ def test_compiled_calls_import_no_scipy():
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert done.stdout.strip() == "[]"
+
+
+@given(st.lists(st.text(), max_size=5))
+def test_digests_of_the_views_of_a_column_are_those_of_its_strings(texts):
+    """normalize hashes each string's bytes in the column's buffer: the same digests."""
+    column = pa.array(texts, pa.string()).slice(min(1, len(texts)))  # an offset too
+    strings = column.to_pylist()
+    views = utf8.views(column)
+    assert [bytes(view) for view in views] == [text.encode() for text in strings]
+    for rule in (stable_id, digest, raw_digest):
+        assert list(map(rule, views)) == list(map(rule, strings))
