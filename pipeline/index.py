@@ -30,6 +30,7 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 import xxhash
 
+from pipeline.core import dedup
 from pipeline.core.arrays import among, distinct
 from pipeline.io import replacing, take_rows
 from pipeline.parallel import threaded
@@ -333,8 +334,8 @@ class Texts:
         }
 
     def copy(self, digests: np.ndarray, rows: np.ndarray, files: list[Path], sizes) -> None:
-        """Copy the texts of the keys of `digests` not copied yet, each read from the
-        `files` (as one table; `sizes` rows each) at its row in `rows`."""
+        """Copy the texts of the keys of `digests` not copied yet, each made from the `text`
+        of the `files` (as one table; `sizes` rows each) at its row in `rows`."""
         new = ~among(digests, self.digests)
         digests, rows = digests[new], rows[new]
         digests, first = np.unique(digests, return_index=True)
@@ -342,7 +343,8 @@ class Texts:
         digests, rows = digests[order], rows[first][order]
         lengths = [np.empty(0, np.int64)]
         with self.path.open("ab") as file:
-            for _, values in take_rows(files, "key", rows, sizes):
+            for _, texts in take_rows(files, "text", rows, sizes):
+                values = dedup.keys(texts)
                 ends = np.frombuffer(values.buffers()[1], np.int32)
                 ends = ends[values.offset : values.offset + len(values) + 1]
                 data = values.buffers()[2][ends[0] : ends[-1]]

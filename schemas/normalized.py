@@ -16,7 +16,8 @@ DIGEST = Annotated[pd.ArrowDtype, pyarrow.binary(16)]
 
 
 class NormalizedOccurrences(TextFeatures, Record):
-    """A parsed occurrence with its clean text, flags, enrichment and dedup key."""
+    """A parsed occurrence with its clean text, flags, enrichment and its dedup key's
+    digests and bands."""
 
     defects: Series[int] = pa.Field(
         ge=0,
@@ -29,13 +30,11 @@ class NormalizedOccurrences(TextFeatures, Record):
         description="the 64-bit BLAKE2b of `text_raw`: the registry of published ids "
         "(registry/ids.tsv) knows the occurrence by it"
     )
-    key: Series[str] = pa.Field(
-        description="the text with case, punctuation and spacing folded: equal keys are "
-        "exact duplicates"
-    )
     key_id: Series[str] = pa.Field(
         str_matches=ID_PATTERN,
-        description="the key's stable id (its 64-bit BLAKE2b, in hex): an abstract's `id` "
+        description="the stable id of the text's dedup key (the text with case, "
+        "punctuation and spacing folded; its 64-bit BLAKE2b, in hex; dedup makes the key "
+        "again from `text` where it reads it): an abstract's `id` "
         "is its canonical copy's, unless it was published under another (registry/ids.tsv)",
     )
     key_hash: Series[DIGEST] = pa.Field(

@@ -26,7 +26,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from pipeline.core import flags, urls, utf8
-from pipeline.core.dedup import dedup_key
+from pipeline.core.dedup import keys
 from pipeline.core.defects import defects
 from pipeline.core.features import cleaned, links, releases
 from pipeline.core.released import released
@@ -47,15 +47,6 @@ _MAY_HAVE_LOST = (
 _MAY_HAVE_DEFECTS = r"\\|- "  # or fewer lower-case ASCII letters than half the text
 # A URL (`urls.may_hold_url`).
 _MAY_LINK = "(?i:://|www\\.|" + "|".join(h.replace(".", "\\.") for h in urls.CODE_HOSTS) + ")"
-
-
-def _merge(column: pa.Array, rows: np.ndarray, values: list) -> pa.Array:
-    """`column` with the values at `rows` (distinct indices) replaced by `values`."""
-    if not len(rows):
-        return column
-    at = np.arange(len(column))
-    at[rows] = len(column) + np.arange(len(rows))
-    return pa.concat_arrays([column, pa.array(values, column.type)]).take(at)
 
 
 def _rows(mask: pa.Array) -> np.ndarray:
@@ -89,7 +80,7 @@ def _apply(out: dict, defaults: dict, text: pa.Array, ruled, rule, derived=(), s
     for name, default in defaults.items():
         values = [row[name] for row in derived]
         values += [value[name] for value in found] if len(defaults) > 1 else found
-        out[name] = _merge(default, rows, values)
+        out[name] = utf8.replaced(default, rows, values)
 
 
 def features_batch(text_raw: pa.Array) -> dict[str, pa.Array]:
@@ -98,10 +89,9 @@ def features_batch(text_raw: pa.Array) -> dict[str, pa.Array]:
     derived = [cleaned(raw) for raw in text_raw.take(slow).to_pylist()]
     plain = np.ones(n, bool)
     plain[slow] = False
-    text = _merge(utf8.fold(text_raw, "abstract"), slow, [row["text"] for row in derived])
+    text = utf8.replaced(utf8.fold(text_raw, "abstract"), slow, [row["text"] for row in derived])
     words, lowers = utf8.counts(text)
-    keys, unfolded = utf8.key(text)
-    out = {"text": text, "n_chars": pc.utf8_length(text)}
+    out = {"text": text, "n_chars": pc.utf8_length(text), "key": keys(text)}
     falses = pa.array(np.zeros(n, bool))
     empty = pa.array([[]] * n, pa.list_(pa.string()))
     said, unsure = released(text)
@@ -132,7 +122,6 @@ def features_batch(text_raw: pa.Array) -> dict[str, pa.Array]:
             np.flatnonzero(unsure),
             releases,
         ),
-        ({"key": keys}, np.flatnonzero(unfolded), dedup_key),
     ]
     for defaults, ruled, rule in every:
         _apply(out, defaults, text, ruled, rule)

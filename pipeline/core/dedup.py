@@ -62,6 +62,16 @@ def dedup_key(text: str) -> str:
     return text.strip(" ")
 
 
+def keys(texts: pa.Array) -> pa.Array:
+    """`dedup_key` of each of `texts` (a string array): a compiled pass (`utf8.key`), and
+    the rule on the rows it cannot fold."""
+    from pipeline.core import utf8  # numba: only where keys are made
+
+    folded, unfolded = utf8.key(texts)
+    rows = np.flatnonzero(unfolded)
+    return utf8.replaced(folded, rows, [dedup_key(t) for t in texts.take(rows).to_pylist()])
+
+
 def stable_id(key: str | memoryview) -> str:
     """A content-derived id: the same key (or its UTF-8 bytes) gives the same id on every
     machine."""

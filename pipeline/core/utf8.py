@@ -38,6 +38,15 @@ def buffers(strings: pa.Array) -> tuple[np.ndarray, np.ndarray]:
     return data, offsets.astype(np.int64)
 
 
+def replaced(column: pa.Array, rows: np.ndarray, values: list) -> pa.Array:
+    """`column` with the values at `rows` (distinct indices) replaced by `values`."""
+    if not len(rows):
+        return column
+    at = np.arange(len(column))
+    at[rows] = len(column) + np.arange(len(rows))
+    return pa.concat_arrays([column, pa.array(values, column.type)]).take(at)
+
+
 def views(strings: pa.Array) -> list[memoryview]:
     """Each string's UTF-8 bytes, as a view of the array's buffer: no Python string made."""
     data, offsets = buffers(strings)

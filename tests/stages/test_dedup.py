@@ -237,14 +237,16 @@ def test_every_link_is_validated_a_batch_at_a_time(tmp_path, params, monkeypatch
 
 @settings(max_examples=30, deadline=None)
 @given(st.lists(st.text(max_size=12), min_size=1, max_size=40), st.randoms(use_true_random=False))
-def test_keys_copied_to_the_store_read_back_as_they_were(tmp_path_factory, keys, rng):
-    """Keys of any script, in parts of several row groups; any subsets copied in two runs
-    (the store saved and opened again between them), read in any order, repeats included."""
+def test_keys_copied_to_the_store_read_back_as_they_were(tmp_path_factory, texts, rng):
+    """The keys of texts of any script, in parts of several row groups (the store makes
+    them from the texts); any subsets copied in two runs (the store saved and opened again
+    between them), read in any order, repeats included."""
+    keys = list(map(dedup_key, texts))
     folder = tmp_path_factory.mktemp("keys")
     files, cuts = [], sorted(rng.sample(range(len(keys) + 1), 2))
-    for i, part in enumerate((keys[: cuts[0]], keys[cuts[0] : cuts[1]], keys[cuts[1] :])):
+    for i, part in enumerate((texts[: cuts[0]], texts[cuts[0] : cuts[1]], texts[cuts[1] :])):
         files.append(folder / f"{i}.parquet")
-        pq.write_table(pa.table({"key": pa.array(part, pa.string())}), files[-1], row_group_size=3)
+        pq.write_table(pa.table({"text": pa.array(part, pa.string())}), files[-1], row_group_size=3)
     distinct = rng.sample(range(2**62), len(keys))
     digests = np.sort(np.array([i.to_bytes(16, "big") for i in distinct], "V16"))
     at = dedup.Parts(files, [pq.ParquetFile(path).metadata.num_rows for path in files])
