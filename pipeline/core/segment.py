@@ -237,7 +237,7 @@ def segment(data: bytes, rules: Rules) -> list[Span]:
     reasons = rules.records(data, starts, ends)
     for i, (marker, (_, rest), end) in enumerate(zip(markers, records, ends, strict=True)):
         spans.append(Span(marker.start(1), end, reasons[i], i))
-        ahead = _preceding(data, rest, end) if i + 1 < len(markers) else 0
+        ahead = _preceding(data, rest, end) if rest and i + 1 < len(markers) else 0
         for k, (a, b, field) in enumerate(rest):
             if field:
                 spans.append(Span(a, b, "field", i + 1 if k >= len(rest) - ahead else i))
