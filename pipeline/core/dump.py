@@ -17,8 +17,9 @@ from pipeline.core.view import Unreadable, View, compression, view
 class ParsedDump:
     """The rows of one raw file, in byte order, and what was counted on the way."""
 
-    occurrences: pa.Table  # WHERE, `text_raw`, then a column per labelled field
-    rejects: pa.Table  # WHERE, `reason`, `text`
+    # Each with where its rows stand (source, byte offsets, lines, encoding), then its own:
+    occurrences: pa.Table  # `text_raw`, then a column per labelled field
+    rejects: pa.Table  # `reason`, `text`
     empty: bool = False
     not_text: bool = False
     encoding: str | None = None  # a UTF-16/32 file's, declared by its byte-order mark

@@ -17,6 +17,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from pipeline.core.decode import WHITESPACE, decode
+from pipeline.core.view import cut
 
 # `Abstract:` (any case, blanks before the colon) opening a line, or `Abstract` alone on it.
 MARKER = re.compile(
@@ -139,10 +140,7 @@ def _folded(data: bytes, starts: list[int], ends: list[int]) -> list[str | None]
     is not UTF-8 (its text is cp1252's) or holds a space beyond ASCII's."""
     from pipeline.core import utf8  # numba: only where records are judged (parse imports it)
 
-    bounds = np.array([starts, ends], np.int64).T.ravel()  # the spans and the gaps between
-    spans = pa.LargeBinaryArray.from_buffers(
-        pa.large_binary(), max(len(bounds) - 1, 0), [None, pa.py_buffer(bounds), pa.py_buffer(data)]
-    ).take(np.arange(0, len(bounds), 2))
+    spans = cut(data, starts, ends)
     judged = np.flatnonzero(utf8.splits_as_ascii(spans))
     folded = utf8.fold(spans.take(judged).view(pa.large_string()))
     texts = np.full(len(starts), None, object)

@@ -69,15 +69,9 @@ class View:
         """`text` of each span from `starts` to `ends` (in order, apart), as two string
         arrays: the texts and their encodings. A file's UTF-8 spans are cut from its bytes
         at once."""
-        if not self.encoding and len(starts):
-            bounds = np.column_stack([starts, ends]).ravel()  # the spans and the gaps between
-            spans = pa.LargeBinaryArray.from_buffers(
-                pa.large_binary(),
-                len(bounds) - 1,
-                [None, pa.py_buffer(bounds), pa.py_buffer(self.raw)],
-            ).take(np.arange(0, len(bounds), 2))
+        if not self.encoding:
             try:
-                texts = spans.cast(pa.large_string()).cast(pa.string())
+                texts = cut(self.raw, starts, ends).cast(pa.large_string()).cast(pa.string())
             except pa.ArrowInvalid:  # some span is not UTF-8: each is decoded alone
                 pass
             else:
@@ -94,6 +88,16 @@ class View:
         ends8, ends_raw = np.cumsum(self.widths), np.cumsum(self.units)
         chars = np.searchsorted(ends8, offsets, side="right")  # characters before each
         return np.r_[0, ends_raw][chars] + self.bom
+
+
+def cut(data: bytes, starts, ends) -> pa.Array:
+    """The bytes data[start:end] of each span (in order, apart), as a binary array: the
+    spans and the gaps between them over `data`'s buffer, the gaps then left out."""
+    bounds = np.column_stack([starts, ends]).astype(np.int64).ravel()
+    every = pa.LargeBinaryArray.from_buffers(
+        pa.large_binary(), max(len(bounds) - 1, 0), [None, pa.py_buffer(bounds), pa.py_buffer(data)]
+    )
+    return every.take(np.arange(0, len(bounds), 2))
 
 
 def compression(data: bytes) -> str | None:
