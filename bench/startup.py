@@ -51,7 +51,7 @@ def stage_modules(stage: str) -> list[str]:
     """The stage modules that the stage's command (`abstracts STAGE`) runs, its own first."""
     from pipeline.stages import code
 
-    found = code.closure(ROOT / "pipeline" / "commands" / f"{stage}.py", ROOT)
+    found = code.Modules(ROOT).closure(ROOT / "pipeline" / "commands" / f"{stage}.py")
     names = {".".join(p.relative_to(ROOT).with_suffix("").parts) for p in found}
     own = f"pipeline.stages.{stage}"
     return [own, *sorted(n for n in names if n.startswith("pipeline.stages.") and n != own)]

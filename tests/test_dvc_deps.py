@@ -44,7 +44,7 @@ def test_the_code_stage_depends_on_every_module_and_writes_every_listing():
 def test_the_import_graph_is_read_from_the_source():
     """A module's closure holds what it imports at the top, inside functions, and through
     packages; a module of another package is no dependency."""
-    found = code.closure(ROOT / "pipeline" / "commands" / "publish.py")
+    found = code.Modules().closure(ROOT / "pipeline" / "commands" / "publish.py")
     assert ROOT / "pipeline" / "stages" / "publish.py" in found  # imported in the function
     assert ROOT / "schemas" / "__init__.py" in found  # a package with code
     assert ROOT / "pipeline" / "__init__.py" not in found  # a docstring only
@@ -74,7 +74,7 @@ def test_an_edit_changes_the_listings_of_the_commands_that_run_it(tmp_path):
 
 
 def test_a_listing_names_each_module_with_its_digest():
-    lines = code.listing("schemas").splitlines()
+    lines = code.Modules().listing("schemas").splitlines()
     paths = [line.split("  ")[1] for line in lines]
     assert paths == sorted(paths) and "pipeline/commands/schemas.py" in paths
     for line in lines:
