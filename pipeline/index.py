@@ -32,6 +32,7 @@ import xxhash
 
 from pipeline.core import dedup
 from pipeline.core.arrays import among, distinct
+from pipeline.errors import UserError
 from pipeline.io import replacing, take_rows
 from pipeline.parallel import threaded
 
@@ -341,15 +342,22 @@ class Texts:
         digests, first = np.unique(digests, return_index=True)
         order = np.argsort(rows[first])
         digests, rows = digests[order], rows[first][order]
-        lengths = [np.empty(0, np.int64)]
+        lengths, made = [np.empty(0, np.int64)], []
         with self.path.open("ab") as file:
             for _, texts in take_rows(files, "text", rows, sizes):
                 values = dedup.keys(texts)
+                made += map(dedup.digest, values.to_pylist())
                 ends = np.frombuffer(values.buffers()[1], np.int32)
                 ends = ends[values.offset : values.offset + len(values) + 1]
                 data = values.buffers()[2][ends[0] : ends[-1]]
                 file.write(data)
                 lengths.append(np.diff(ends))
+        if made and (np.frombuffer(b"".join(made), "V16") != digests).any():
+            raise UserError(
+                f"{files[0].parent.parent}: a key made again from its text is not the one "
+                "normalize hashed (the parts were made by other code or another Python): "
+                "run the parse stage again (`dvc repro --force parse`)"
+            )
         lengths = np.concatenate(lengths)
         ends = self.size + np.cumsum(lengths)
         self.size += int(lengths.sum())

@@ -67,10 +67,9 @@ def parse_chunk(
     shift = {"byte_start": chunk.start, "byte_end": chunk.start}
     shift |= {"line_start": chunk.line - 1, "line_end": chunk.line - 1}
     for name, by in shift.items():
-        for kind, table in tables.items():
-            if by:
-                at = table.schema.get_field_index(name)
-                tables[kind] = table.set_column(at, name, pc.add(table[name], by))
+        for kind, table in tables.items() if by else ():
+            at = table.schema.get_field_index(name)
+            tables[kind] = table.set_column(at, name, pc.add(table[name], by))
     return replace(parsed, **tables)
 
 

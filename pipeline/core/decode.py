@@ -6,6 +6,9 @@ undefined bytes map to the C1 controls of the same value (as browsers do).
 
 from collections.abc import Iterable
 
+import numpy as np
+import pyarrow as pa
+
 BOM = b"\xef\xbb\xbf"
 WHITESPACE = b" \t\n\r\x0b\x0c"
 _CONTROL = bytes(b for b in range(32) if b not in WHITESPACE) + b"\x7f"
@@ -35,3 +38,18 @@ def decode(raw: bytes) -> tuple[str, str]:
         return raw.decode("utf-8"), "utf-8"
     except UnicodeDecodeError:
         return raw.decode("latin-1").translate(_CP1252), "cp1252"
+
+
+def utf8_bytes(text: str | memoryview) -> bytes | memoryview:
+    """A text's UTF-8 bytes: those given, or its own encoded."""
+    return text.encode("utf-8") if isinstance(text, str) else text
+
+
+def cut(data: bytes, starts, ends) -> pa.Array:
+    """The bytes data[start:end] of each span (in order, apart), as a binary array: the
+    spans and the gaps between them over `data`'s buffer, the gaps then left out."""
+    bounds = np.column_stack([starts, ends]).astype(np.int64).ravel()
+    every = pa.LargeBinaryArray.from_buffers(
+        pa.large_binary(), max(len(bounds) - 1, 0), [None, pa.py_buffer(bounds), pa.py_buffer(data)]
+    )
+    return every.take(np.arange(0, len(bounds), 2))

@@ -16,6 +16,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from pipeline.core.arrays import distinct
+from pipeline.core.decode import utf8_bytes
 
 _PUNCTUATION = re.compile(r"[^\w\s]|_")
 # Its non-ASCII part, as one character class: much faster to search.
@@ -82,11 +83,6 @@ def digest(text: str | memoryview) -> bytes:
     """The text's (or its UTF-8 bytes') 128-bit BLAKE2b digest: equal digests, equal
     texts."""
     return hashlib.blake2b(utf8_bytes(text), digest_size=16).digest()
-
-
-def utf8_bytes(text: str | memoryview) -> bytes | memoryview:
-    """A text's UTF-8 bytes: those given, or its own encoded."""
-    return text.encode("utf-8") if isinstance(text, str) else text
 
 
 def key_heads(keys: pa.Array, params: DedupParams) -> np.ndarray:

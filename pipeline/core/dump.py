@@ -17,9 +17,10 @@ from pipeline.core.view import Unreadable, View, compression, view
 class ParsedDump:
     """The rows of one raw file, in byte order, and what was counted on the way."""
 
-    # Each with where its rows stand (source, byte offsets, lines, encoding), then its own:
-    occurrences: pa.Table  # `text_raw`, then a column per labelled field
-    rejects: pa.Table  # `reason`, `text`
+    # Each with where its rows stand (source, byte offsets, lines, encoding), then its own
+    # (None once the parse stage has taken them):
+    occurrences: pa.Table | None  # `text_raw`, then a column per configured field
+    rejects: pa.Table | None  # `reason`, `text`
     empty: bool = False
     not_text: bool = False
     encoding: str | None = None  # a UTF-16/32 file's, declared by its byte-order mark
@@ -79,10 +80,12 @@ def _fields(spans: list[Span], texts: pa.Array, rules: Rules) -> dict[str, pa.Ar
     """The labelled fields' columns of the occurrences among `spans`: the values of each
     one's record's fields, the first given of each column."""
     given = {}  # record: its fields' values
-    for k in (k for k, span in enumerate(spans) if span.reason == "field"):
+    for k, span in enumerate(spans):
+        if span.reason != "field":
+            continue
         column, value = rules.field(texts[k].as_py())
         if value is not None:
-            given.setdefault(spans[k].record, {}).setdefault(column, value)
+            given.setdefault(span.record, {}).setdefault(column, value)
     records = [span.record for span in spans if span.reason is None]
     return {
         column: pa.array([given.get(record, {}).get(column) for record in records], pa.string())

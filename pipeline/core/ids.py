@@ -14,7 +14,7 @@ from collections import defaultdict
 import numpy as np
 
 from pipeline.core.arrays import distinct
-from pipeline.core.dedup import utf8_bytes
+from pipeline.core.decode import utf8_bytes
 from pipeline.errors import UserError
 
 LINE = 34  # 16 hex digits, a tab, 16 hex digits, a newline

@@ -16,8 +16,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from pipeline.core.decode import WHITESPACE, decode
-from pipeline.core.view import cut
+from pipeline.core.decode import WHITESPACE, cut, decode
 
 # `Abstract:` (any case, blanks before the colon) opening a line, or `Abstract` alone on it.
 MARKER = re.compile(
@@ -54,9 +53,15 @@ def _any_of(patterns: tuple[str, ...], repeated: bool = False) -> re.Pattern:
     return re.compile(one, re.IGNORECASE)
 
 
+def _framed(text: str) -> str:
+    """`text` as wordings are matched against it: whitespace folded, surrounding FRAME
+    stripped."""
+    return " ".join(text.split()).strip(FRAME)
+
+
 def _says(wordings: re.Pattern, text: str) -> bool:
-    """Whether `text` is one of `wordings`: whitespace folded, surrounding FRAME stripped."""
-    return wordings.fullmatch(" ".join(text.split()).strip(FRAME)) is not None
+    """Whether `text` is one of `wordings`."""
+    return wordings.fullmatch(_framed(text)) is not None
 
 
 @dataclass(frozen=True)
@@ -86,26 +91,22 @@ class Rules:
         """The reject reason of a record whose text after its marker is `text`, or None.
 
         No letter or digit at all (`-`, `...`) is `empty_abstract`, before any wording."""
-        if not _ALNUM.search(text):
-            return "empty_abstract"
-        if _says(self._placeholders, text):
-            return "placeholder"
-        return None
+        return self._judged(_framed(text))
 
     def records(self, data: bytes, starts: list[int], ends: list[int]) -> list[str | None]:
-        """`record` of the text of each data[start:end], found without folding each in
-        Python where `_folded` folds it."""
+        """`record` of the text of each data[start:end], those that `_folded` folds in a
+        compiled pass not folded again."""
         found = zip(_folded(data, starts, ends), starts, ends, strict=True)
         return [
-            self.record(_text(data[a:b]))
-            if folded is None
-            else "empty_abstract"  # the fold and FRAME drop no letter or digit
-            if not _ALNUM.search(folded)
-            else "placeholder"
-            if self._placeholders.fullmatch(folded)
-            else None
-            for folded, a, b in found
+            self.record(_text(data[a:b])) if framed is None else self._judged(framed)
+            for framed, a, b in found
         ]
+
+    def _judged(self, framed: str) -> str | None:
+        """`record` of a text seen as `_framed` (which drops no letter or digit)."""
+        if not _ALNUM.search(framed):
+            return "empty_abstract"
+        return "placeholder" if self._placeholders.fullmatch(framed) else None
 
     def junk(self, paragraph: str) -> bool:
         """Page furniture wherever it stands after a record's first paragraph: one or more
@@ -135,9 +136,9 @@ def _text(raw: bytes) -> str:
 
 
 def _folded(data: bytes, starts: list[int], ends: list[int]) -> list[str | None]:
-    """Each data[start:end] as `_says` sees it (`" ".join(text.split()).strip(FRAME)`),
-    whitespace folded in one compiled pass; None where that pass cannot tell: a span that
-    is not UTF-8 (its text is cp1252's) or holds a space beyond ASCII's."""
+    """Each data[start:end] `_framed`, whitespace folded in one compiled pass; None where
+    that pass cannot tell: a span that is not UTF-8 (its text is cp1252's) or holds a space
+    beyond ASCII's."""
     from pipeline.core import utf8  # numba: only where records are judged (parse imports it)
 
     spans = cut(data, starts, ends)
@@ -235,7 +236,7 @@ def segment(data: bytes, rules: Rules) -> list[Span]:
     reasons = rules.records(data, starts, ends)
     for i, (marker, (_, rest), end) in enumerate(zip(markers, records, ends, strict=True)):
         spans.append(Span(marker.start(1), end, reasons[i], i))
-        ahead = _preceding(data, rest, end) if rest and i + 1 < len(markers) else 0
+        ahead = _preceding(data, rest, end) if i + 1 < len(markers) else 0
         for k, (a, b, field) in enumerate(rest):
             if field:
                 spans.append(Span(a, b, "field", i + 1 if k >= len(rest) - ahead else i))

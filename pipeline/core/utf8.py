@@ -287,16 +287,17 @@ def prefixes(texts: pa.Array, pairs: np.ndarray) -> np.ndarray:
     return _prefixes(*buffers(texts), pairs)
 
 
-def load(parse: bool = False, normalize: bool = False, prefixes: bool = False) -> None:
+def load(parse: bool = False, normalize: bool = False, dedup: bool = False) -> None:
     """Load compiled functions now (see `minhash.load`): those that `parse` (its records'
-    fold) and `normalize` call, and `prefixes`, which dedup calls."""
+    fold), `normalize` and `dedup` (the keys it copies, `prefixes`) call."""
     data, offsets = np.frombuffer(b"a", np.uint8), np.array([0, 1])
     if parse or normalize:
         _fold(data, offsets, np.frombuffer(b"a", np.uint8))
     if parse:
         _split_as_ascii(data, offsets, _spaces())
-    if normalize:
+    if normalize or dedup:
         _key(data, offsets, _folds())
+    if normalize:
         _counts(data, offsets)
-    if prefixes:
+    if dedup:
         _prefixes(data, offsets, np.empty((0, 2), np.int64))

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 import numpy as np
 import pyarrow as pa
 
-from pipeline.core.decode import BOM, decode
+from pipeline.core.decode import BOM, cut, decode
 
 # Byte-order marks, UTF-32 first: its little-endian mark begins with UTF-16's.
 BOMS = (
@@ -88,16 +88,6 @@ class View:
         ends8, ends_raw = np.cumsum(self.widths), np.cumsum(self.units)
         chars = np.searchsorted(ends8, offsets, side="right")  # characters before each
         return np.r_[0, ends_raw][chars] + self.bom
-
-
-def cut(data: bytes, starts, ends) -> pa.Array:
-    """The bytes data[start:end] of each span (in order, apart), as a binary array: the
-    spans and the gaps between them over `data`'s buffer, the gaps then left out."""
-    bounds = np.column_stack([starts, ends]).astype(np.int64).ravel()
-    every = pa.LargeBinaryArray.from_buffers(
-        pa.large_binary(), max(len(bounds) - 1, 0), [None, pa.py_buffer(bounds), pa.py_buffer(data)]
-    )
-    return every.take(np.arange(0, len(bounds), 2))
 
 
 def compression(data: bytes) -> str | None:

@@ -515,10 +515,10 @@ def decide(
 
 
 def load() -> None:
-    """Load the compiled functions this process calls: a few pairs verified, prefixes and
-    match kinds compared."""
+    """Load the compiled functions this process calls: a few pairs verified, keys made
+    again, prefixes and match kinds compared."""
     minhash.load(pairs=True)
-    utf8.load(prefixes=True)
+    utf8.load(dedup=True)
 
 
 def run(

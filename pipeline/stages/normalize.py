@@ -1,4 +1,5 @@
-"""The normalize stage: every occurrence's clean text, flags, enrichment and dedup key."""
+"""The normalize stage: every occurrence's clean text, flags, enrichment, and its dedup
+key's digests and bands."""
 
 from functools import partial
 from pathlib import Path

@@ -135,10 +135,20 @@ def _parsed(
             f"{task.file.name}:{error}{where} (lossless invariant broken: please report)"
         ) from None
     found = {OCCURRENCES: parsed.occurrences, REJECTS: parsed.rejects}
-    schemas = {file: arrow_schema(model) for file, model in MODELS.items()}
-    # validated by the caller
-    tables = {file: found[file].select(schemas[file].names).cast(schemas[file]) for file in found}
-    return tables, replace(parsed, occurrences=None, rejects=None)
+    tables = {file: _conformed(found[file], arrow_schema(MODELS[file])) for file in found}
+    return tables, replace(parsed, occurrences=None, rejects=None)  # validated by the caller
+
+
+def _conformed(table: pa.Table, schema: pa.Schema) -> pa.Table:
+    """`table`'s columns as `schema` has them; a field column that no label is configured
+    for (`parse.fields`) all null."""
+    return pa.table(
+        [
+            table[f.name] if f.name in table.column_names else pa.nulls(len(table), f.type)
+            for f in schema
+        ],
+        schema=schema,
+    )
 
 
 def _gathered(results: Iterator[tuple[Task, object]], bar) -> tuple[dict, bool, str]:

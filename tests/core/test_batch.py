@@ -130,16 +130,17 @@ def test_splits_as_ascii_on_any_bytes(rows):
 
 def test_load_compiles_what_the_stages_call(rules):
     """`load` (run before workers fork, to share them) makes every version the stages use."""
-    utf8.load(parse=True, normalize=True)
+    utf8.load(parse=True, normalize=True, dedup=True)
     minhash.load(bands=True, pairs=True)
-    kernels = [utf8._fold, utf8._key, utf8._counts, utf8._split_as_ascii, minhash._bands]
-    kernels.append(minhash._flat_shingles)
+    kernels = [utf8._fold, utf8._key, utf8._counts, utf8._split_as_ascii, utf8._prefixes]
+    kernels += [minhash._bands, minhash._flat_shingles]
     kernels.append(minhash._jaccards)
     made = [list(kernel.signatures) for kernel in kernels]
     keys = features_batch(pa.array(["Abstract: A b c d.", "x\n\ny"], pa.string()))["key"]
     segment(b"Abstract: None.\nAbstract: A b\xc2\xa0c.", rules)
     band_hashes(keys, PARAMS)
     minhash.jaccards(keys, np.array([[0, 1], [1, 1]])[:, ::-1], 3, 1)
+    utf8.prefixes(keys, np.array([[0, 1]]))
     assert [list(kernel.signatures) for kernel in kernels] == made
 
 

@@ -17,6 +17,7 @@ from pipeline.core import dedup as core_dedup
 from pipeline.core.dedup import dedup_key
 from pipeline.core.defects import ALL_CAPS, TEX_DEBRIS, defects
 from pipeline.core.normalize import normalize
+from pipeline.errors import UserError
 from pipeline.links import read_all
 from pipeline.release.reader import read_config
 from pipeline.release.record import register
@@ -236,7 +237,10 @@ def test_every_link_is_validated_a_batch_at_a_time(tmp_path, params, monkeypatch
 
 
 @settings(max_examples=30, deadline=None)
-@given(st.lists(st.text(max_size=12), min_size=1, max_size=40), st.randoms(use_true_random=False))
+@given(
+    st.lists(st.text(max_size=12), min_size=1, max_size=40, unique_by=dedup_key),
+    st.randoms(use_true_random=False),
+)
 def test_keys_copied_to_the_store_read_back_as_they_were(tmp_path_factory, texts, rng):
     """The keys of texts of any script, in parts of several row groups (the store makes
     them from the texts); any subsets copied in two runs (the store saved and opened again
@@ -247,10 +251,9 @@ def test_keys_copied_to_the_store_read_back_as_they_were(tmp_path_factory, texts
     for i, part in enumerate((texts[: cuts[0]], texts[cuts[0] : cuts[1]], texts[cuts[1] :])):
         files.append(folder / f"{i}.parquet")
         pq.write_table(pa.table({"text": pa.array(part, pa.string())}), files[-1], row_group_size=3)
-    distinct = rng.sample(range(2**62), len(keys))
-    digests = np.sort(np.array([i.to_bytes(16, "big") for i in distinct], "V16"))
     at = dedup.Parts(files, [pq.ParquetFile(path).metadata.num_rows for path in files])
-    first = np.array(rng.sample(range(len(keys)), len(keys)))
+    first = np.argsort([core_dedup.digest(key) for key in keys])  # each key's row, in order
+    digests = np.array([core_dedup.digest(keys[row]) for row in first], "V16")
     for run in range(3):
         (folder / f"run{run}").mkdir()  # each run's new index folder
     store, texts, copied = None, index.Texts(folder / "run0", index.Index(folder, "")), []
@@ -262,6 +265,19 @@ def test_keys_copied_to_the_store_read_back_as_they_were(tmp_path_factory, texts
     wanted = np.array(rng.choices(np.concatenate(copied), k=20))
     assert Keys(texts, digests, first, at)(wanted).to_pylist() == [keys[first[k]] for k in wanted]
     assert store(wanted).to_pylist() == [keys[first[k]] for k in wanted]
+
+
+def test_a_key_made_again_that_is_not_the_one_normalize_hashed_is_refused(tmp_path):
+    """The store makes keys from the parts' texts: one whose digest is not the one given
+    (parts made by other code, or another Python) stops dedup, never stored wrong."""
+    path = tmp_path / "parts" / "p" / "occurrences.parquet"
+    path.parent.mkdir(parents=True)
+    pq.write_table(pa.table({"text": ["One text.", "Another text."]}), path)
+    digests = np.sort(np.array([core_dedup.digest(k) for k in ("one text", "a third")], "V16"))
+    (tmp_path / "run").mkdir()
+    store = index.Texts(tmp_path / "run", index.Index(tmp_path, ""))
+    with pytest.raises(UserError, match="not the one normalize hashed"):
+        store.copy(digests, np.array([0, 1]), [path], [2])
 
 
 @pytest.mark.parametrize("registered, share", [(False, 0), (True, 0), (False, float("inf"))])

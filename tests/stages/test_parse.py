@@ -6,6 +6,7 @@ import os
 import re
 import shutil
 from collections import Counter
+from dataclasses import replace
 from pathlib import Path
 
 import pyarrow as pa
@@ -308,6 +309,21 @@ def test_labelled_dumps_match_their_copies_and_publish_their_fields(tmp_path, pa
     ]
     datasets_reasons = [r["reason"] for r in read_config(release, "rejects").to_pylist()]
     assert datasets_reasons.count("field") == 6 and datasets_reasons.count("page_chrome") == 3
+
+
+def test_fields_without_a_label_configured_are_null_columns(tmp_path, parse_settings):
+    """`parse.fields` may name some of the field columns only: the others are still
+    columns of `occurrences`, all null, and their lines are text."""
+    rules, ratio, workers = parse_settings
+    only_title = replace(rules, fields=(("title", ("title",)),))
+    raw = tmp_path / "raw"
+    raw.mkdir()
+    (raw / "a.txt").write_text("Title: T\nAbstract: A text.\nAuthors: A. Author\n")
+    stage.run(raw, tmp_path / "parse", tmp_path / "m.json", only_title, ratio, workers)
+    schema = arrow_schema(ParsedOccurrences)
+    [row] = read_parts(tmp_path / "parse", parts.OCCURRENCES, schema).to_pylist()
+    assert (row["title"], row["authors"], row["doi"]) == ("T", None, None)
+    assert row["text_raw"] == "Abstract: A text.\nAuthors: A. Author"
 
 
 def big_raw_folder(raw: Path) -> Path:
