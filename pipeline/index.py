@@ -30,7 +30,7 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 import xxhash
 
-from pipeline.core import dedup
+from pipeline.core import dedup, utf8
 from pipeline.core.arrays import among, distinct
 from pipeline.errors import UserError
 from pipeline.io import replacing, take_rows
@@ -346,12 +346,10 @@ class Texts:
         with self.path.open("ab") as file:
             for _, texts in take_rows(files, "text", rows, sizes):
                 values = dedup.keys(texts)
-                made += map(dedup.digest, values.to_pylist())
-                ends = np.frombuffer(values.buffers()[1], np.int32)
-                ends = ends[values.offset : values.offset + len(values) + 1]
-                data = values.buffers()[2][ends[0] : ends[-1]]
-                file.write(data)
+                data, ends = utf8.buffers(values)
+                file.write(data[ends[0] : ends[-1]])
                 lengths.append(np.diff(ends))
+                made += map(dedup.digest, utf8.views(values))
         if made and (np.frombuffer(b"".join(made), "V16") != digests).any():
             raise UserError(
                 f"{files[0].parent.parent}: a key made again from its text is not the one "
