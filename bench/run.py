@@ -10,8 +10,9 @@ N/50 originals 49 times (re-wrapped, recased, edited, truncated). Times the floo
 WORKDIR/project-WORKLOAD-N, whose raw/ links the dumps; then adds one dump of the same
 workload (copies of existing abstracts among them) and runs `dvc repro`, then one dump of
 new abstracts only and runs it again, counting the release's shards each wrote anew.
-Each build is sampled from /proc every 250 ms: per stage (the `abstracts STAGE` process and
-its descendants) wall time, CPU time and peak memory (summed Pss). Prints a table per build
+Each stage's wall and CPU time (its process and its descendants') are logged by the
+`abstracts` the builds run (bench/timed.py); each build is sampled from /proc every 250 ms
+for peak memory (summed Pss) per stage and in all. Prints a table per build
 and the goals, then each stage's fixed start-up against its goal (bench/startup.py); writes
 every figure to WORKDIR/results-WORKLOAD-N.json.
 """
@@ -31,6 +32,7 @@ from pathlib import Path
 
 import pyarrow.parquet as pq
 import startup
+import timed
 import yaml
 from workspace import ROOT, copy_project, corpus
 
@@ -68,11 +70,8 @@ COLUMNS = {
 
 @dataclass
 class Usage:
-    """A group of processes: first and last seen (perf_counter s), CPU s at the last sample,
-    peak summed Pss in bytes."""
+    """A group of processes: CPU s at the last sample, peak summed Pss in bytes."""
 
-    first: float
-    last: float = 0.0
     cpu: float = 0.0
     peak: int = 0
 
@@ -170,7 +169,7 @@ class Sampler(threading.Thread):
         self.cpu = time.thread_time()
 
     def sample(self):
-        now, table = time.perf_counter(), processes()
+        table = processes()
         group: dict[int, str] = {}
         for pid in descendants(self.root, table):
             above = group.get(table[pid][0], "dvc")
@@ -187,8 +186,8 @@ class Sampler(threading.Thread):
             cpu["cluster"] = (sum(self.seen.values()) - sum(self.before.values())) / TICK
             memory["cluster"] = sum(map(pss, nodes))
         for key, size in memory.items():
-            usage = self.usage.setdefault(key, Usage(first=now))
-            usage.last, usage.cpu, usage.peak = now, cpu[key], max(usage.peak, size)
+            usage = self.usage.setdefault(key, Usage())
+            usage.cpu, usage.peak = cpu[key], max(usage.peak, size)
 
 
 def measure(args: list[str], cwd: Path, env: dict, log: Path, stages: list[str], cluster=()) -> Run:
@@ -233,6 +232,7 @@ def project(raw: Path, workdir: Path, tag: str) -> tuple[Path, dict]:
     for old in (target, home):
         shutil.rmtree(old, ignore_errors=True)
     copy, env = copy_project(target, home, skip=("raw", "registry"))
+    env = timed.install(home, env)
     # The seeds' releases and ids are no history of these dumps: an empty registry.
     (copy / "registry").mkdir()
     (copy / "registry" / "ids.tsv").touch()
@@ -289,15 +289,17 @@ def figures(wall, cpu, peak, size=None, count=None) -> dict:
     }
 
 
-def rows(run: Run, stages: list[str], size: int, count: int) -> dict[str, dict | None]:
-    """Each stage's figures (None if it did not run), dvc's own share, and the total. A
-    stage's wall runs from its first to its last sample, plus the one sampling period
-    missed on average at its two ends together."""
+def rows(
+    run: Run, stages: list[str], logged: dict[str, dict], size: int, count: int
+) -> dict[str, dict | None]:
+    """Each stage's figures (None if it did not run): wall and CPU s as `timed` logged them,
+    the peak summed Pss its processes were sampled at or the largest resident set among
+    them, whichever is more (a stage can run between two samples); dvc's own share; and
+    the total."""
     table: dict[str, dict | None] = dict.fromkeys(stages)
-    for name in stages:
-        if usage := run.usage.get(name):
-            wall = usage.last - usage.first + run.period
-            table[name] = figures(wall, usage.cpu, usage.peak, size, count)
+    for name, stage in logged.items():
+        peak = max(run.usage.get(name, Usage()).peak, stage["maxrss"])
+        table[name] = figures(stage["wall"], stage["cpu"], peak, size, count)
     ran = [row for row in table.values() if row]
     table["dvc"] = figures(
         run.wall - sum(row["wall"] for row in ran),
@@ -367,7 +369,7 @@ def build(
     stages = list(yaml.safe_load((copy / "dvc.yaml").read_text())["stages"])
     run = measure(args, copy, env, log, stages, cluster)
     size = sum(path.stat().st_size for path in (copy / "raw").iterdir())
-    run.rows = rows(run, stages, size, count)
+    run.rows = rows(run, stages, timed.read(Path(env["HOME"]), stages), size, count)
     command = " ".join(args)
     print(f"\n{render(f'{name} ({command})', run.rows)}", flush=True)
     return run

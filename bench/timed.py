@@ -1,0 +1,70 @@
+"""`abstracts` as the bench's builds run it: the real command, timed exactly.
+
+The bench puts a script named `abstracts` ahead of the real one on PATH (`install`); DVC
+runs it for each stage, and it runs the real command with the same arguments, then appends
+a line to its log: the arguments, wall s, CPU s (the command's and its descendants') and the
+largest resident set of any of them in bytes. A stage of a fraction of a second can fall
+between two samples of /proc; these figures cannot miss it.
+"""
+
+import json
+import os
+import shutil
+import sys
+import time
+from pathlib import Path
+
+LOG = "stages.jsonl"
+
+SCRIPT = """#!{python}
+import sys
+sys.path.insert(0, {bench!r})
+import timed
+timed.run({real!r}, {log!r})
+"""
+
+
+def install(home: Path, env: dict) -> dict:
+    """Write HOME/bin/abstracts, which runs the `abstracts` on env's PATH and appends its
+    figures to HOME/stages.jsonl; return env with HOME/bin first on its PATH."""
+    real = shutil.which("abstracts", path=env["PATH"])
+    if real is None:
+        sys.exit("abstracts: not on PATH; run `make env` first")
+    script = home / "bin" / "abstracts"
+    script.parent.mkdir(parents=True, exist_ok=True)
+    bench, log = str(Path(__file__).resolve().parent), str(home / LOG)
+    script.write_text(SCRIPT.format(python=sys.executable, bench=bench, real=real, log=log))
+    script.chmod(0o755)
+    return {**env, "PATH": f"{script.parent}{os.pathsep}{env['PATH']}"}
+
+
+def run(real: str, log: str) -> None:
+    """Run `real` with this process's arguments, log its figures, exit as it did."""
+    started = time.perf_counter()
+    pid = os.posix_spawn(real, [real, *sys.argv[1:]], os.environ)
+    _, status, usage = os.wait4(pid, 0)
+    figures = {
+        "args": sys.argv[1:],
+        "wall": time.perf_counter() - started,
+        "cpu": usage.ru_utime + usage.ru_stime,
+        "maxrss": usage.ru_maxrss * 1024,
+    }
+    with open(log, "a") as out:
+        out.write(json.dumps(figures) + "\n")
+    sys.exit(os.waitstatus_to_exitcode(status))
+
+
+def read(home: Path, stages: list[str]) -> dict[str, dict]:
+    """Each stage's figures logged since the last read (summed if it ran more than once);
+    empties the log."""
+    found: dict[str, dict] = {}
+    log = home / LOG
+    lines = log.read_text().splitlines() if log.exists() else []
+    for figures in map(json.loads, lines):
+        if figures["args"] and figures["args"][0] in stages:
+            total = found.setdefault(figures["args"][0], {"wall": 0.0, "cpu": 0.0, "maxrss": 0})
+            total["wall"] += figures["wall"]
+            total["cpu"] += figures["cpu"]
+            total["maxrss"] = max(total["maxrss"], figures["maxrss"])
+    log.unlink(missing_ok=True)
+    return found
