@@ -10,6 +10,7 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from itertools import chain
+from operator import itemgetter
 from typing import NamedTuple
 
 import numpy as np
@@ -230,58 +231,50 @@ def segment(data: bytes, rules: Rules) -> list[Span]:
         Span(a, b, "field", 0) if field and markers else Span(a, b, "outside_abstract")
         for a, b, field in units
     ]
-    records = list(_records(data, markers, rules))
+    opens = [marker.start(1) for marker in markers]
     starts = [marker.end(1) for marker in markers]
-    ends = [body[-1][1] if body else a for a, (body, _) in zip(starts, records, strict=True)]
+    ends, cuts = _records(data, starts, [*opens, len(data)][1:], rules)
     reasons = rules.records(data, starts, ends)
-    for i, (marker, (_, rest), end) in enumerate(zip(markers, records, ends, strict=True)):
-        spans.append(Span(marker.start(1), end, reasons[i], i))
-        ahead = _preceding(data, rest, end) if i + 1 < len(markers) else 0
+    spans += map(Span, opens, ends, reasons, range(len(markers)))
+    for i, (_, rest) in cuts.items():  # the units after a record's text, if not plain
+        ahead = _preceding(data, rest, ends[i]) if i + 1 < len(markers) else 0
         for k, (a, b, field) in enumerate(rest):
             if field:
                 spans.append(Span(a, b, "field", i + 1 if k >= len(rest) - ahead else i))
             else:
                 spans.append(Span(a, b, rules.noise(_text(data[a:b])) or "outside_abstract"))
-    return spans
+    return sorted(spans, key=itemgetter(0)) if cuts else spans
 
 
-def _records(data: bytes, markers: list[re.Match], rules: Rules) -> Iterator:
-    """Each record's text units and the units after them (`_cut`). A plain record's (see
-    `_plain`) are its one paragraph and none, with no paragraph judged."""
-    ends = [m.start(1) for m in markers[1:]] + [len(data)] if markers else []
-    texts = [
-        [(*e, False) for e in _extent(data, m.end(1), end)]
-        for m, end in zip(markers, ends, strict=True)
-    ]
-    extents = [
-        text[0][:2] if text else (m.end(1),) * 2 for m, text in zip(markers, texts, strict=True)
-    ]
-    for marker, end, text, plain in zip(
-        markers, ends, texts, _plain(data, extents, rules), strict=True
-    ):
-        if plain:
-            yield text, []
-        else:
-            yield _cut(data, _units(data, marker.end(1), end, rules), rules)
+def _records(data: bytes, starts: list[int], bounds: list[int], rules: Rules):
+    """Where the text of each record (data[start:bound] after its marker) ends, and by
+    number, the text units and the units after them (`_cut`) of each that is not plain. A
+    plain record's text is its one paragraph (its non-whitespace extent, found in a compiled
+    pass), the first, which no rule judges; it has no field to end at, and nothing after."""
+    from pipeline.core import utf8  # numba: only where records are cut (parse imports it)
+
+    opens, stops = np.array(starts, np.int64), np.array(bounds, np.int64)
+    lead, trail, blank = utf8.extents(cut(data, opens, stops))
+    empty = opens + lead >= stops - trail  # an empty extent stands where the text starts
+    firsts, ends = np.where(empty, opens, opens + lead), np.where(empty, opens, stops - trail)
+    plain = ~blank & ~_overlapped(data, firsts, ends, rules)
+    cuts = {
+        i: _cut(data, _units(data, starts[i], bounds[i], rules), rules)
+        for i in np.flatnonzero(~plain).tolist()
+    }
+    for i, (body, _) in cuts.items():
+        ends[i] = body[-1][1] if body else starts[i]
+    return ends.tolist(), cuts
 
 
-def _plain(data: bytes, extents: list[tuple[int, int]], rules: Rules) -> list[bool]:
-    """Whether each extent (in order, apart) of `data` is plain: no blank line and no field
-    line overlaps it, both found in one pass over the whole of `data`. A record's plain text
-    is one paragraph, the first, which no rule judges, and it has no field to end at."""
-    starts, ends = [a for a, _ in extents], [b for _, b in extents]
-    plain = [True] * len(extents)
-    blank_lines = BLANK_LINES.finditer(data)
-    for matches in (blank_lines, _at_line_starts(rules._field_line, data)):
-        i = 0
-        for match in matches:
-            while i < len(starts) and ends[i] <= match.start():
-                i += 1
-            k = i
-            while k < len(starts) and starts[k] < match.end():
-                plain[k] = False
-                k += 1
-    return plain
+def _overlapped(data: bytes, starts: np.ndarray, ends: np.ndarray, rules: Rules) -> np.ndarray:
+    """Whether a field line of `data` overlaps each extent [start, end) (in order, apart)."""
+    lines = [(m.start(), m.end()) for m in _at_line_starts(rules._field_line, data)]
+    first, last = np.array(lines, np.int64).reshape(-1, 2).T
+    inside = np.zeros(len(starts) + 1, np.int64)
+    np.add.at(inside, ends.searchsorted(first, "right"), 1)
+    np.add.at(inside, starts.searchsorted(last, "left"), -1)
+    return np.cumsum(inside[:-1]) > 0
 
 
 def _at_line_starts(pattern: re.Pattern, data: bytes) -> Iterator[re.Match]:

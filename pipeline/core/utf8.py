@@ -263,6 +263,43 @@ def counts(texts: pa.Array) -> tuple[np.ndarray, np.ndarray]:
     return _counts(*buffers(texts))
 
 
+@numba.njit(cache=True, inline="always")
+def _line_blank(byte):
+    """A byte of a blank line but its newline (`segment.BLANK_LINES`: ` \\t\\r\\v\\f`)."""
+    return byte == _SPACE or byte == 9 or 11 <= byte <= 13
+
+
+@numba.njit(cache=True)
+def _extents(data, offsets):
+    """See `extents`."""
+    n = len(offsets) - 1
+    lead, trail, blank = np.zeros(n, np.int64), np.zeros(n, np.int64), np.zeros(n, np.bool_)
+    for k in range(n):
+        a, b = offsets[k], offsets[k + 1]
+        while a < b and (data[a] == _LF or _line_blank(data[a])):
+            a += 1
+        while b > a and (data[b - 1] == _LF or _line_blank(data[b - 1])):
+            b -= 1
+        lead[k], trail[k] = a - offsets[k], offsets[k + 1] - b
+        newline = False  # a newline, then only blanks
+        for i in range(a, b):
+            if data[i] == _LF:
+                if newline:
+                    blank[k] = True
+                    break
+                newline = True
+            elif newline and not _line_blank(data[i]):
+                newline = False
+    return lead, trail, blank
+
+
+def extents(spans: pa.Array) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """For each of `spans` (binary): the bytes of whitespace (`decode.WHITESPACE`) before
+    its first other byte and after its last (all of it before, if it has none), and whether
+    a blank line (a newline, blanks, a newline) lies between the two."""
+    return _extents(*buffers(spans))
+
+
 @numba.njit(cache=True, nogil=True)
 def _prefixes(data, offsets, pairs):
     """See `prefixes`."""
@@ -289,12 +326,13 @@ def prefixes(texts: pa.Array, pairs: np.ndarray) -> np.ndarray:
 
 def load(parse: bool = False, normalize: bool = False, dedup: bool = False) -> None:
     """Load compiled functions now (see `minhash.load`): those that `parse` (its records'
-    fold), `normalize` and `dedup` (the keys it copies, `prefixes`) call."""
+    extents and fold), `normalize` and `dedup` (the keys it copies, `prefixes`) call."""
     data, offsets = np.frombuffer(b"a", np.uint8), np.array([0, 1])
     if parse or normalize:
         _fold(data, offsets, np.frombuffer(b"a", np.uint8))
     if parse:
         _split_as_ascii(data, offsets, _spaces())
+        _extents(data, offsets)
     if normalize or dedup:
         _key(data, offsets, _folds())
     if normalize:

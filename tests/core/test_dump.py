@@ -228,12 +228,17 @@ def test_a_plain_record_is_cut_as_the_general_rules_cut_it(rules, dump, inserted
     seen = view(dump.data)  # what `parse_dump` segments: its line ends, in UTF-8
     data = seen.data[seen.start :] + "".join(inserted).encode()  # blank lines, a field line
     markers = list(segment._at_line_starts(segment.MARKER, data))
-    ends = [m.start(1) for m in markers[1:]] + [len(data)] if markers else []
-    general = [
-        segment._cut(data, segment._units(data, m.end(1), end, rules), rules)
-        for m, end in zip(markers, ends, strict=True)
-    ]
-    assert list(segment._records(data, markers, rules)) == general
+    starts = [m.end(1) for m in markers]
+    bounds = [*(m.start(1) for m in markers), len(data)][1:]
+    ends, cuts = segment._records(data, starts, bounds, rules)
+    for i, (start, bound) in enumerate(zip(starts, bounds, strict=True)):
+        body, rest = segment._cut(data, segment._units(data, start, bound, rules), rules)
+        assert ends[i] == (body[-1][1] if body else start)
+        if i not in cuts:  # plain: its one paragraph, nothing after it
+            assert len(body) <= 1 and not rest
+        else:
+            assert cuts[i] == (body, rest)
+            assert all(type(at) is int for unit in body + rest for at in unit[:2])
 
 
 @given(st.lists(st.one_of(dumps().map(lambda d: d.data), junk, st.binary()), max_size=3))
