@@ -34,13 +34,17 @@ def parse_settings(params):
 
 
 @pytest.fixture(scope="session")
-def rules(parse_settings):
-    """The parse rules, with the compiled passes that segmentation calls loaded first:
-    hypothesis times each example, and a pass's first call loads it (0.4 s; more when it
-    compiles, on a fresh clone)."""
+def parse_passes():
+    """The compiled passes that parsing calls, loaded: hypothesis times each example, and a
+    pass's first call loads it (0.4 s; more when it compiles, on a fresh clone)."""
     from pipeline.core import utf8
 
     utf8.load(parse=True)
+
+
+@pytest.fixture(scope="session")
+def rules(parse_settings, parse_passes):
+    """The parse rules, with the compiled passes that segmentation calls loaded first."""
     return parse_settings[0]
 
 

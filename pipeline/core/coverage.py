@@ -1,8 +1,8 @@
 """The lossless invariant: spans cover every non-whitespace byte exactly once."""
 
-from collections.abc import Sequence
+import numpy as np
 
-from pipeline.core.decode import WHITESPACE
+from pipeline.core.decode import cut
 
 
 class CoverageError(AssertionError):
@@ -14,25 +14,24 @@ def line_of(data: bytes, offset: int) -> int:
     return data.count(b"\n", 0, offset) + 1
 
 
-def check_coverage(data: bytes, start: int, spans: Sequence[tuple[int, int]]) -> None:
-    """Raise CoverageError unless sorted `spans` partition the non-whitespace of data[start:]."""
-    pos = start
-    for span_start, span_end, *_ in spans:
-        if not pos <= span_start < span_end <= len(data):
-            raise CoverageError(
-                f"line {line_of(data, span_start)}: span [{span_start}, {span_end}) "
-                f"overlaps or runs past the previous one (ends at {pos})"
-            )
-        _check_gap(data, pos, span_start)
-        pos = span_end
-    _check_gap(data, pos, len(data))
+def check_coverage(data: bytes, start: int, starts: np.ndarray, ends: np.ndarray) -> None:
+    """Raise CoverageError unless the spans [starts[k], ends[k]), in order, partition the
+    non-whitespace of data[start:]."""
+    from pipeline.core import utf8  # numba: only where files are parsed
 
-
-def _check_gap(data: bytes, start: int, end: int) -> None:
-    gap = data[start:end]
-    stripped = gap.lstrip(WHITESPACE)
-    if stripped:
-        offset = end - len(stripped)
+    gaps, stops = np.append(start, ends), np.append(starts, len(data))  # between the spans
+    before = gaps[:-1]  # where the span before each ends
+    wrong = np.flatnonzero((starts < before) | (starts >= ends) | (ends > len(data)))
+    if len(wrong):
+        k = wrong[0]
         raise CoverageError(
-            f"line {line_of(data, offset)}: byte {offset} is in no span ({stripped[:40]!r})"
+            f"line {line_of(data, starts[k])}: span [{starts[k]}, {ends[k]}) "
+            f"overlaps or runs past the previous one (ends at {before[k]})"
         )
+    lead, _, _ = utf8.extents(cut(data, gaps, stops))
+    filled = np.flatnonzero(lead < stops - gaps)  # a gap with a byte that is not whitespace
+    if len(filled):
+        offset, stop = int(gaps[filled[0]] + lead[filled[0]]), stops[filled[0]]
+        shown = data[offset : min(offset + 40, stop)]
+        where = f"line {line_of(data, offset)}: byte {offset}"
+        raise CoverageError(f"{where} is in no span ({shown!r})")

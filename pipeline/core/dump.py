@@ -2,6 +2,7 @@
 a time."""
 
 from dataclasses import dataclass
+from typing import NamedTuple
 
 import numpy as np
 import pyarrow as pa
@@ -9,8 +10,24 @@ import pyarrow.compute as pc
 
 from pipeline.core.coverage import check_coverage
 from pipeline.core.decode import is_text
-from pipeline.core.segment import Rules, Span, segment
+from pipeline.core.segment import Rules, segment
 from pipeline.core.view import Unreadable, View, compression, view
+
+
+class Spans(NamedTuple):
+    """A file's spans (`segment.Span`) as columns, in byte order."""
+
+    start: np.ndarray
+    end: np.ndarray
+    reason: list[str | None]
+    record: list[int | None]
+
+    @classmethod
+    def of(cls, spans: list, shift: int = 0) -> "Spans":
+        """The columns of `spans`, their offsets moved by `shift`."""
+        start, end, reason, record = map(list, zip(*spans, strict=True)) if spans else [[]] * 4
+        offsets = (np.array(column, np.int64) + shift for column in (start, end))
+        return cls(*offsets, reason, record)
 
 
 @dataclass
@@ -35,37 +52,34 @@ def parse_dump(data: bytes, source: str, rules: Rules, max_control_ratio: float)
         return _unreadable(data, source, unreadable.reason, rules)
     body = seen.data[seen.start :]
     if not body.strip():
-        return _parsed(seen, source, rules, [])
+        return _parsed(seen, source, rules, Spans.of([]))
     if not is_text(body, max_control_ratio):
         return _unreadable(data, source, "not_text", rules)
-    spans = [
-        Span(a + seen.start, b + seen.start, reason, record)
-        for a, b, reason, record in segment(body, rules)
-    ]
-    check_coverage(seen.data, seen.start, spans)
+    spans = Spans.of(segment(body, rules), seen.start)
+    check_coverage(seen.data, seen.start, spans.start, spans.end)
     return _parsed(seen, source, rules, spans)
 
 
-def _parsed(seen: View, source: str, rules: Rules, spans: list[Span]) -> ParsedDump:
+def _parsed(seen: View, source: str, rules: Rules, spans: Spans) -> ParsedDump:
     """The rows of the `spans` of a file seen as `seen` (none: it is empty)."""
-    starts = np.array([span.start for span in spans], np.int64)
-    ends = np.array([span.end for span in spans], np.int64)
+    starts, ends = spans.start, spans.end
     newlines = np.flatnonzero(np.frombuffer(seen.data, np.uint8) == 10)  # lines counted once
     raw = {"byte_start": seen.raw_offsets(starts), "byte_end": seen.raw_offsets(ends)}
     lines = {"line_start": newlines.searchsorted(starts) + 1}
     lines["line_end"] = newlines.searchsorted(ends - 1) + 1
     texts, encodings = seen.texts(raw["byte_start"], raw["byte_end"])
     tables = _tables(source, spans, raw | lines, texts, encodings, rules)
-    return ParsedDump(*tables, not spans, encoding=seen.encoding, compression=seen.compression)
+    empty = not len(starts)
+    return ParsedDump(*tables, empty, encoding=seen.encoding, compression=seen.compression)
 
 
-def _tables(source: str, spans: list[Span], columns: dict, texts, encodings, rules: Rules):
+def _tables(source: str, spans: Spans, columns: dict, texts, encodings, rules: Rules):
     """The occurrences and the rejects among `spans`, from the columns of all: their byte
     offsets and lines (`columns`), their texts and their encodings."""
-    where = {"source": pa.array([source] * len(spans), pa.string())}
+    where = {"source": pa.array([source] * len(spans.reason), pa.string())}
     where |= {name: pa.array(values, pa.int64()) for name, values in columns.items()}
     where["encoding"] = encodings
-    reasons = pa.array([span.reason for span in spans], pa.string())
+    reasons = pa.array(spans.reason, pa.string())
     kept = pc.is_null(reasons)
     occurrences = {name: column.filter(kept) for name, column in where.items()}
     occurrences["text_raw"] = texts.filter(kept)
@@ -76,21 +90,18 @@ def _tables(source: str, spans: list[Span], columns: dict, texts, encodings, rul
     return pa.table(occurrences), pa.table(rejects)
 
 
-def _fields(spans: list[Span], texts: pa.Array, rules: Rules) -> dict[str, pa.Array]:
+def _fields(spans: Spans, texts: pa.Array, rules: Rules) -> dict[str, pa.Array]:
     """The labelled fields' columns of the occurrences among `spans`: the values of each
     one's record's fields, the first given of each column."""
-    given = {}  # record: its fields' values
-    for k, span in enumerate(spans):
-        if span.reason != "field":
-            continue
-        column, value = rules.field(texts[k].as_py())
-        if value is not None:
-            given.setdefault(span.record, {}).setdefault(column, value)
-    records = [span.record for span in spans if span.reason is None]
-    return {
-        column: pa.array([given.get(record, {}).get(column) for record in records], pa.string())
-        for column, _ in rules.fields
-    }
+    records = [r for r, reason in zip(spans.record, spans.reason, strict=True) if reason is None]
+    row = {record: k for k, record in enumerate(records)}  # each record's occurrence
+    values = {column: [None] * len(records) for column, _ in rules.fields}
+    for k, (record, reason) in enumerate(zip(spans.record, spans.reason, strict=True)):
+        if reason == "field" and record in row:
+            column, value = rules.field(texts[k].as_py())
+            if value is not None and values[column][row[record]] is None:
+                values[column][row[record]] = value
+    return {column: pa.array(found, pa.string()) for column, found in values.items()}
 
 
 def _unreadable(data: bytes, source: str, reason: str, rules: Rules) -> ParsedDump:
@@ -98,5 +109,6 @@ def _unreadable(data: bytes, source: str, reason: str, rules: Rules) -> ParsedDu
     columns = {"byte_start": [0], "byte_end": [len(data)], "line_start": [1]}
     columns["line_end"] = [data.count(b"\n", 0, len(data) - 1) + 1]
     nothing = pa.nulls(1, pa.string())
-    tables = _tables(source, [Span(0, len(data), reason)], columns, nothing, nothing, rules)
+    spans = Spans(np.array([0]), np.array([len(data)]), [reason], [None])
+    tables = _tables(source, spans, columns, nothing, nothing, rules)
     return ParsedDump(*tables, not_text=True, compression=compression(data))

@@ -223,7 +223,12 @@ def test_generated_dumps_give_exactly_their_spans(rules, dump, compressed):
 
 
 @settings(max_examples=300)
-@given(dumps(), st.lists(st.sampled_from(["\n\n", "\r\n\r\n", "\n", " \n \n", "Keywords: x\n"])))
+@given(
+    dumps(),
+    st.lists(
+        st.sampled_from(["\n\n", "\r\n\r\n", "\n", " \n \n", "\n\t\x0b\x0c\n", "Keywords: x\n"])
+    ),
+)
 def test_a_plain_record_is_cut_as_the_general_rules_cut_it(rules, dump, inserted):
     seen = view(dump.data)  # what `parse_dump` segments: its line ends, in UTF-8
     data = seen.data[seen.start :] + "".join(inserted).encode()  # blank lines, a field line
