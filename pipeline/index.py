@@ -30,7 +30,7 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 import xxhash
 
-from pipeline.core import dedup, utf8
+from pipeline.core import dedup, radix, utf8
 from pipeline.core.arrays import among, distinct
 from pipeline.errors import UserError
 from pipeline.io import replacing, take_rows
@@ -241,7 +241,7 @@ def merge_band(runs: list, rank: np.ndarray, hashes: np.ndarray, new: np.ndarray
     their `rank` (their digests' order); the new ones are numbered after the old ones, in
     digest order."""
     base, delta = runs
-    order = np.argsort(hashes, kind="stable")  # by hash, then by digest
+    order = radix.argsort(hashes)  # by hash, then by digest
     added = (hashes[order], new[order])
     delta = _insert(delta, added, rank)
     first_new = int(new.min(initial=len(rank)))
