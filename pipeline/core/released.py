@@ -11,6 +11,7 @@ import re
 
 import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from pipeline.core import enrich
 from pipeline.core.jit import numba
@@ -24,6 +25,13 @@ _STOPS = np.array([chr(byte) in enrich.SENTENCE_STOPS for byte in range(128)], n
 # A phrase's bits: one for each kind of artifact it names, `_SAYS` if it is a release
 # phrase, `_VERB` if it opens the `make ... public` one.
 _SAYS, _VERB = 1 << len(enrich.ARTIFACTS), 2 << len(enrich.ARTIFACTS)
+# Where a release phrase may stand (RE2): one of them (words, blanks and hyphens: no
+# character to escape) or `public` in any case, or a character that `re` matches to an
+# ASCII letter in any case, which RE2 may not.
+_MAY_SAY = (
+    f"(?i:{'|'.join((*enrich.RELEASE_PHRASES, enrich.PUBLIC_WORD))})"
+    f"|[{enrich.ASCII_LOOKALIKES}]"
+)
 
 
 @functools.cache
@@ -193,10 +201,13 @@ def _released(data, offsets, classes, tables, public, gap, stops):
 
 def released(texts: pa.Array) -> tuple[dict[str, np.ndarray], np.ndarray]:
     """`enrich.releases(text, [])` of each text, as a boolean array a kind, and the rows
-    where it is not known: `enrich.releases` must say."""
+    where it is not known: `enrich.releases` must say. The pass reads only the texts that
+    `_MAY_SAY` finds: the others say nothing."""
+    rows = np.flatnonzero(pc.match_substring_regex(texts, _MAY_SAY).to_numpy(False))
     public = np.frombuffer(enrich.PUBLIC_WORD.encode("ascii"), np.uint8)
-    kinds, unsure = _released(
-        *buffers(texts), _classes(), _phrases(), public, enrich.PUBLIC_GAP, _STOPS
+    kinds, unsure = np.zeros(len(texts), np.int64), np.zeros(len(texts), np.bool_)
+    kinds[rows], unsure[rows] = _released(
+        *buffers(texts.take(rows)), _classes(), _phrases(), public, enrich.PUBLIC_GAP, _STOPS
     )
     return {kind: kinds & 1 << bit != 0 for bit, kind in enumerate(enrich.ARTIFACTS)}, unsure
 
