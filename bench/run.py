@@ -357,13 +357,13 @@ WARM = (
 )
 
 
-def warm(copy: Path, env: dict) -> None:
+def warm(env: dict) -> None:
     """Load every compiled function once, as every build but the first after a change to
     its module finds them (numba compiles a function whose module changed, a few seconds
     of CPU in each process that calls it first): the builds measure the pipeline, not the
     compiler."""
-    started = time.perf_counter()
-    subprocess.run([sys.executable, "-c", WARM], cwd=copy, env=env, check=True)
+    started = time.perf_counter()  # from ROOT: the code the stages run (installed editable)
+    subprocess.run([sys.executable, "-c", WARM], cwd=ROOT, env=env, check=True)
     print(f"compiled functions loaded in {time.perf_counter() - started:.1f} s", file=sys.stderr)
 
 
@@ -444,7 +444,7 @@ def main() -> None:
         f"{files} files{note}"
     )
 
-    warm(copy, env)
+    warm(env)
     floor, texts = floor_run(copy, env, workdir, tag)
     log = workdir / f"full-{tag}.log"
     full = build("full build", ["dvc", "repro", "--force"], copy, env, log, n)
