@@ -29,8 +29,7 @@ _SAYS, _VERB = 1 << len(enrich.ARTIFACTS), 2 << len(enrich.ARTIFACTS)
 # character to escape) or `public` in any case, or a character that `re` matches to an
 # ASCII letter in any case, which RE2 may not.
 _MAY_SAY = (
-    f"(?i:{'|'.join((*enrich.RELEASE_PHRASES, enrich.PUBLIC_WORD))})"
-    f"|[{enrich.ASCII_LOOKALIKES}]"
+    f"(?i:{'|'.join((*enrich.RELEASE_PHRASES, enrich.PUBLIC_WORD))})|[{enrich.ASCII_LOOKALIKES}]"
 )
 
 
