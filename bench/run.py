@@ -352,8 +352,8 @@ def summary(floor: Run, texts: int, full: Run, added: dict[str, Run]) -> dict:
 
 # Every compiled function the stages call, loaded: from numba's cache, or compiled into it.
 WARM = (
-    "from pipeline.core import utf8; from pipeline.stages import dedup, normalize; "
-    "utf8.load(parse=True); normalize.load(); dedup.load()"
+    "from pipeline.core import radix, utf8; from pipeline.stages import dedup, normalize; "
+    "utf8.load(parse=True); normalize.load(); dedup.load(); radix.load()"
 )
 
 
