@@ -25,7 +25,8 @@ class Spans(NamedTuple):
     @classmethod
     def of(cls, spans: list, shift: int = 0) -> "Spans":
         """The columns of `spans`, their offsets moved by `shift`."""
-        start, end, reason, record = map(list, zip(*spans, strict=True)) if spans else [[]] * 4
+        columns = map(list, zip(*spans, strict=True)) if spans else ([] for _ in range(4))
+        start, end, reason, record = columns
         offsets = (np.array(column, np.int64) + shift for column in (start, end))
         return cls(*offsets, reason, record)
 

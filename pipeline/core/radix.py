@@ -40,9 +40,11 @@ def argsort(keys: np.ndarray) -> np.ndarray:
     """`np.argsort(keys, kind="stable")` of unsigned 64-bit `keys`: numpy's own below
     `FEW` keys, where the compiled function would cost more to load in a process (about
     0.1 s) than it saves (an incremental build's bands)."""
+    if keys.dtype != np.uint64:
+        raise TypeError(f"radix.argsort sorts uint64 keys, not {keys.dtype}")
     if len(keys) < FEW:
         return np.argsort(keys, kind="stable")
-    return _argsort(np.ascontiguousarray(keys, np.uint64))
+    return _argsort(np.ascontiguousarray(keys))
 
 
 def load() -> None:

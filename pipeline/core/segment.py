@@ -253,10 +253,10 @@ def _records(data: bytes, starts: list[int], bounds: list[int], rules: Rules):
     pass), the first, which no rule judges; it has no field to end at, and nothing after."""
     from pipeline.core import utf8  # numba: only where records are cut (parse imports it)
 
-    opens, stops = np.array(starts, np.int64), np.array(bounds, np.int64)
-    lead, trail, blank = utf8.extents(cut(data, opens, stops))
-    empty = opens + lead >= stops - trail  # an empty extent stands where the text starts
-    firsts, ends = np.where(empty, opens, opens + lead), np.where(empty, opens, stops - trail)
+    left, right = np.array(starts, np.int64), np.array(bounds, np.int64)
+    lead, trail, blank = utf8.extents(cut(data, left, right))
+    empty = left + lead >= right - trail  # an empty extent stands where the text starts
+    firsts, ends = np.where(empty, left, left + lead), np.where(empty, left, right - trail)
     plain = ~blank & ~_overlapped(data, firsts, ends, rules)
     cuts = {
         i: _cut(data, _units(data, starts[i], bounds[i], rules), rules)

@@ -58,3 +58,6 @@ def test_overlapping_empty_and_overlong_spans_are_refused():
         check_coverage(data, 0, np.array([0, 3]), np.array([2, 5]))
     with pytest.raises(CoverageError, match=r"^line 1: byte 0 is in no span"):
         check_coverage(data, 0, np.array([3, 6]), np.array([5, 8]))
+    # The first fault in byte order: a byte in no span before a span that overlaps.
+    with pytest.raises(CoverageError, match=r"^line 1: byte 0 is in no span"):
+        check_coverage(data, 0, np.array([3, 4]), np.array([5, 8]))
