@@ -69,22 +69,15 @@ COLUMNS = {
 
 
 @dataclass
-class Usage:
-    """A group of processes: CPU s at the last sample, peak summed Pss in bytes."""
-
-    cpu: float = 0.0
-    peak: int = 0
-
-
-@dataclass
 class Run:
-    """A measured command: wall s and CPU s of it and its descendants, the
-    usage of its process groups, the mean time between samples, the sampler's CPU s, and
-    its table (`rows`)."""
+    """A measured command: wall s and CPU s of it and its descendants, the peak summed Pss
+    in bytes of its process groups, the Ray nodes' CPU s (`Sampler`), the mean time between
+    samples, the sampler's CPU s, and its table (`rows`)."""
 
     wall: float
     cpu: float
-    usage: dict[str, Usage]
+    peaks: dict[str, int]
+    cluster_cpu: float
     period: float
     sampler_cpu: float
     rows: dict = field(default_factory=dict)
@@ -146,14 +139,16 @@ def stage_of(pid: int, stages: list[str]) -> str | None:
 
 
 class Sampler(threading.Thread):
-    """Samples the processes under `root` every INTERVAL, grouped as each stage's (an
-    `abstracts STAGE` process and its descendants), the rest ("dvc"), and all ("total");
-    and apart, those under the `cluster` roots (Ray nodes: "cluster")."""
+    """Samples the peak memory of the processes under `root` every INTERVAL, grouped as
+    each stage's (an `abstracts STAGE` process and its descendants), the rest ("dvc"), and
+    all ("total"); and apart, the memory and CPU time of those under the `cluster` roots
+    (Ray nodes: "cluster")."""
 
     def __init__(self, root: int, stages: list[str], cluster: tuple[int, ...] = ()):
         super().__init__(daemon=True)
         self.root, self.stages, self.cluster = root, stages, cluster
-        self.usage: dict[str, Usage] = {}
+        self.peaks: dict[str, int] = Counter()
+        self.cluster_cpu = 0.0
         self.done = threading.Event()
         self.samples, self.cpu = 0, 0.0
         # Ray reaps its workers without adding their CPU to its own: each node process's
@@ -174,20 +169,18 @@ class Sampler(threading.Thread):
         for pid in descendants(self.root, table):
             above = group.get(table[pid][0], "dvc")
             group[pid] = above if above != "dvc" else stage_of(pid, self.stages) or "dvc"
-        cpu, memory = Counter(), Counter()
+        memory = Counter()
         for pid, name in group.items():
             size = pss(pid)
             for key in (name, "total"):
-                cpu[key] += table[pid][1] / TICK
                 memory[key] += size
         if nodes := [pid for node in self.cluster for pid in descendants(node, table)]:
             self.seen |= {pid: table[pid][1] for pid in nodes}
             self.before = self.before or dict(self.seen)
-            cpu["cluster"] = (sum(self.seen.values()) - sum(self.before.values())) / TICK
+            self.cluster_cpu = (sum(self.seen.values()) - sum(self.before.values())) / TICK
             memory["cluster"] = sum(map(pss, nodes))
         for key, size in memory.items():
-            usage = self.usage.setdefault(key, Usage())
-            usage.cpu, usage.peak = cpu[key], max(usage.peak, size)
+            self.peaks[key] = max(self.peaks[key], size)
 
 
 def measure(args: list[str], cwd: Path, env: dict, log: Path, stages: list[str], cluster=()) -> Run:
@@ -207,7 +200,7 @@ def measure(args: list[str], cwd: Path, env: dict, log: Path, stages: list[str],
         tail = "\n".join(log.read_text(errors="replace").splitlines()[-30:])
         sys.exit(f"{' '.join(args)} failed in {cwd} (exit {process.returncode}):\n{tail}")
     cpu, period = rusage.ru_utime + rusage.ru_stime, wall / max(sampler.samples, 1)
-    return Run(wall, cpu, sampler.usage, period, sampler.cpu)
+    return Run(wall, cpu, sampler.peaks, sampler.cluster_cpu, period, sampler.cpu)
 
 
 def dumps(originals: list[str], n: int, workload: str, workdir: Path) -> Path:
@@ -298,17 +291,17 @@ def rows(
     the total."""
     table: dict[str, dict | None] = dict.fromkeys(stages)
     for name, stage in logged.items():
-        peak = max(run.usage.get(name, Usage()).peak, stage["maxrss"])
+        peak = max(run.peaks[name], stage["maxrss"])
         table[name] = figures(stage["wall"], stage["cpu"], peak, size, count)
     ran = [row for row in table.values() if row]
     table["dvc"] = figures(
         run.wall - sum(row["wall"] for row in ran),
         run.cpu - sum(row["cpu"] for row in ran),
-        run.usage["dvc"].peak,
+        run.peaks["dvc"],
     )
-    table["total"] = figures(run.wall, run.cpu, run.usage["total"].peak, size, count)
-    if cluster := run.usage.get("cluster"):  # its CPU over the build, not its wall
-        table["cluster"] = figures(None, cluster.cpu, cluster.peak)
+    table["total"] = figures(run.wall, run.cpu, run.peaks["total"], size, count)
+    if "cluster" in run.peaks:  # its CPU over the build, not its wall
+        table["cluster"] = figures(None, run.cluster_cpu, run.peaks["cluster"])
     return table
 
 
@@ -335,10 +328,10 @@ def goal(label: str, shown: str, target: str, met: bool) -> str:
 def summary(floor: Run, texts: int, full: Run, added: dict[str, Run]) -> dict:
     """Print the floor and the goals; return their figures."""
     ratio = full.wall / floor.wall
-    peak = max(run.usage["total"].peak for run in (full, *added.values())) / MIB
+    peak = max(run.peaks["total"] for run in (full, *added.values())) / MIB
     print(
         f"floor: wall {floor.wall:.2f} s, CPU {floor.cpu:.2f} s, "
-        f"peak Pss {floor.usage['total'].peak / MIB:,.0f} MiB ({texts:,} texts)"
+        f"peak Pss {floor.peaks['total'] / MIB:,.0f} MiB ({texts:,} texts)"
     )
     print(goal("full build / floor", f"{ratio:.1f}x", f"<= {GOAL_RATIO:g}x", ratio <= GOAL_RATIO))
     incremental = {key: run.wall / floor.wall for key, run in added.items()}
@@ -464,7 +457,7 @@ def main() -> None:
     results = {"cores": os.cpu_count(), "n": n, "workload": workload, "raw_bytes": size}
     results["files"] = files
     results["floor"] = {
-        **figures(floor.wall, floor.cpu, floor.usage["total"].peak, size, n),
+        **figures(floor.wall, floor.cpu, floor.peaks["total"], size, n),
         "texts": texts,
     }
     results |= {"full": full.rows, **{key: run.rows for key, run in added.items()}, **ray}
