@@ -8,7 +8,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from pipeline.core.coverage import check_coverage
+from pipeline.core.coverage import check_coverage, line_of
 from pipeline.core.decode import is_text
 from pipeline.core.segment import Rules, segment
 from pipeline.core.view import Unreadable, View, compression, view
@@ -108,7 +108,7 @@ def _fields(spans: Spans, texts: pa.Array, rules: Rules) -> dict[str, pa.Array]:
 def _unreadable(data: bytes, source: str, reason: str, rules: Rules) -> ParsedDump:
     """A file that cannot be read as text: one reject spanning the whole file as received."""
     columns = {"byte_start": [0], "byte_end": [len(data)], "line_start": [1]}
-    columns["line_end"] = [data.count(b"\n", 0, len(data) - 1) + 1]
+    columns["line_end"] = [line_of(data, len(data) - 1)]
     nothing = pa.nulls(1, pa.string())
     spans = Spans(np.array([0]), np.array([len(data)]), [reason], [None])
     tables = _tables(source, spans, columns, nothing, nothing, rules)
