@@ -15,7 +15,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from schemas.abstracts import Grouped
+from schemas.abstracts import Decided
 from schemas.derive import arrow_schema
 from schemas.fields import KEY
 from schemas.links import Links
@@ -23,11 +23,13 @@ from schemas.occurrences import Linked
 
 DIGESTS = "links.json"
 FOLDER = "links"
-# The columns each config takes from dedup's links (by their name there); the others come
-# from the normalized parts.
+# The columns each config takes from dedup's links, as a model (publish validates them
+# alone where only they changed), and by their names there; the others come from the
+# normalized parts.
+TAKEN = {"default": Decided, "occurrences": Linked}
 FROM_LINKS = {
-    "default": {"id": "abstract_id", **{n: n for n in arrow_schema(Grouped).names}},
-    "occurrences": {n: n for n in arrow_schema(Linked).names},
+    config: {n: "abstract_id" if n == "id" else n for n in arrow_schema(model).names}
+    for config, model in TAKEN.items()
 }
 
 
@@ -54,9 +56,21 @@ def taken(config: str, link: pa.Table) -> pa.Table:
     return picked.take(np.flatnonzero(keep))
 
 
+def rows_key(config: str) -> str:
+    """The key of `digests` naming which rows a config has of a part."""
+    return f"{config}_rows"
+
+
 def digests(part: str, link: pa.Table) -> dict[str, str]:
-    """The digest of each config's rows of the `part` whose links are `link`."""
-    return {config: part_digest(config, part, taken(config, link)) for config in FROM_LINKS}
+    """The digest of each config's rows of the `part` whose links are `link`, and of
+    which rows they are (`rows_key`: the rows but the columns taken from the links, which
+    are the same where this digest is; publish splices in the new columns there)."""
+    found = {}
+    for config in FROM_LINKS:
+        table = taken(config, link)
+        found[config] = part_digest(config, part, table)
+        found[rows_key(config)] = part_digest(config, part, table.select(KEY))
+    return found
 
 
 def file(folder: Path, part: str) -> Path:

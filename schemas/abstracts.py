@@ -36,6 +36,15 @@ class Grouped(pa.DataFrameModel):
     )
 
 
+class Decided(Grouped, Identity):
+    """What dedup decides of an abstract: its id and what its group says of it (the
+    columns of `default` that a copy arriving elsewhere may change, validated alone where
+    only they changed)."""
+
+    class Config:
+        name = "decided"
+
+
 class Abstracts(Grouped, TextFeatures, Identity):
     """One clean row per abstract, its duplicates merged."""
 

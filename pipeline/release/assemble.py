@@ -8,7 +8,7 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from pipeline import links, parts
-from pipeline.links import DIGESTS, FROM_LINKS, read_digests
+from pipeline.links import DIGESTS, FROM_LINKS, TAKEN, read_digests, rows_key
 from pipeline.release.layout import CONFIGS
 from pipeline.release.reader import ReleaseError
 from pipeline.release.shards import Part
@@ -28,7 +28,9 @@ def linked_parts(config: str, inputs: dict[str, Path]) -> list[Part]:
     not copy) with the linked ones, joined row by row once every row's span key (`KEY`)
     is checked to be the same on all sides. `inputs` are the parse, normalize and dedup
     stages' folders (`parsed`, `normalized`, `dedup`). A part's digest is the one dedup
-    recorded (`pipeline.links`); its links are read when its rows are made."""
+    recorded (`pipeline.links`), and its `rows` digest too, with `taken` making the columns
+    taken from the links alone (`pipeline.release.shards` splices them in where only they
+    changed); its links are read when its rows are made."""
     entries = parts.index(inputs["normalized"])
     recorded = read_digests(inputs["dedup"])
     if [e["part"] for e in recorded] != [e["part"] for e in entries]:
@@ -43,7 +45,9 @@ def linked_parts(config: str, inputs: dict[str, Path]) -> list[Part]:
         link = functools.partial(links.read, inputs["dedup"], entry["part"], config)
         path = links.file(inputs["dedup"], entry["part"])
         build = functools.partial(_joined, config, file, raw, link, path)
-        found.append(Part(digests[config], entry["source"], build))
+        taken = functools.partial(_taken, config, file, link, path)
+        rows = digests.get(rows_key(config))
+        found.append(Part(digests[config], entry["source"], build, rows, taken))
     return found
 
 
@@ -52,9 +56,8 @@ def _joined(config: str, path: Path, raw: Path, read_link, links: Path) -> pa.Ta
     for `text_raw`), joined to its rows of the links at `links`, which `read_link()`
     reads."""
     schema = arrow_schema(CONFIGS[config])
-    taken = FROM_LINKS[config]
     link = read_link()
-    own = [n for n in schema.names if n not in taken]
+    own = [n for n in schema.names if n not in FROM_LINKS[config]]
     columns = [n for n in dict.fromkeys([*own, *KEY]) if n != TEXT_RAW]
     table = pq.ParquetFile(path).read(columns=columns)  # no dataset: a part is a file
     _check(table, link, path, links)
@@ -63,12 +66,30 @@ def _joined(config: str, path: Path, raw: Path, read_link, links: Path) -> pa.Ta
         _check(text, link, raw, links)
         table = table.append_column(TEXT_RAW, text.column(TEXT_RAW))
     if config == "default":
-        keep = link.column("is_canonical")
-        table, link = table.filter(keep), link.filter(keep)
+        table = table.filter(link.column("is_canonical"))
+    taken = _from_links(config, link)
     return pa.Table.from_pydict(
-        {n: link.column(taken[n]) if n in taken else table.column(n) for n in schema.names},
+        {n: taken.column(n) if n in taken.column_names else table.column(n) for n in schema.names},
         schema=schema,
     )
+
+
+def _taken(config: str, path: Path, read_link, links: Path) -> pa.Table:
+    """The columns the config's rows of the normalized part at `path` take from its links
+    at `links` (which `read_link()` reads), once their span keys are checked."""
+    link = read_link()
+    _check(pq.ParquetFile(path).read(columns=list(KEY)), link, path, links)
+    return _from_links(config, link)
+
+
+def _from_links(config: str, link: pa.Table) -> pa.Table:
+    """The columns a config takes from a part's `link` rows, of its rows (the canonical
+    ones for `default`), as its `TAKEN` model says."""
+    if config == "default":
+        link = link.filter(link.column("is_canonical"))
+    schema = arrow_schema(TAKEN[config])
+    names = FROM_LINKS[config]
+    return pa.Table.from_pydict({n: link.column(names[n]) for n in schema.names}, schema=schema)
 
 
 def _check(part: pa.Table, link: pa.Table, path: Path, links: Path) -> None:

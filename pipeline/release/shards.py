@@ -1,5 +1,5 @@
-"""Write a config as Parquet shards, deterministically, in bounded memory, keeping the
-shards of the last release whose rows did not change.
+"""Write a config as Parquet shards, deterministically, in bounded memory, keeping what
+the last release holds of rows that did not change.
 
 A shard holds the rows of consecutive parts (one per raw file, in raw-file order). A part
 ends its shard where its source's hash says so (about one part in `shard_parts`) once the
@@ -15,6 +15,16 @@ last release instead of written again. What each shard was made from (its parts'
 digests, the schema and the code) is kept for the next run (`publish --shards`); a file
 whose size or modification time is not what was recorded is written again, never
 trusted.
+
+Row groups are cut at parts the same way (`row_groups`), so a shard that changed is made
+of the last release's row groups where their rows are the same, copied without encoding
+them again (`pipeline.release.splice`), and new ones where a part's rows changed. A copy
+of an old abstract arriving in a new dump changes rows of other parts, but mostly in the
+columns they take from dedup's links (`default`'s `n_occurrences`; an occurrence's
+`abstract_id` where groups merge): where only those changed (`Part.rows` names a part's
+rows but for them, `Part.taken` makes them alone), a row group takes its other columns
+from the last release and only those are encoded. A file made so is the same bytes as
+one written whole.
 """
 
 import hashlib
@@ -30,22 +40,30 @@ from pipeline.io import PARQUET, atomic_dir
 from pipeline.parallel import threaded
 from pipeline.release import checksums
 from pipeline.release.layout import shard
-from schemas.derive import validate
+from pipeline.release.splice import Parquet, RowGroup, SpliceError, assemble
+from schemas.derive import arrow_schema, validate
 
 # Rows validated at a time (Pandera's cost is mostly a fixed few ms a call).
 VALIDATE_ROWS = 50_000
 # A shard may end once it holds 1/FILL of shard_max_bytes or FILL * shard_parts parts.
 FILL = 4
+# A row group may end after a part once it holds 1/ROW_FILL of row_group_rows rows: if that
+# part alone held as many, or after about one part in GROUP_PARTS (by its source's hash).
+ROW_FILL = 8
+GROUP_PARTS = 4
 
 
 @dataclass(frozen=True)
 class Part:
     """A part's rows of a config: `digest` names what they are made from, `source` is its
-    raw file, `build` makes them."""
+    raw file, `build` makes them; `rows` names them but for the columns that `taken` makes
+    alone (none: the part's rows change only whole)."""
 
     digest: str
     source: str
     build: Callable[[], pa.Table]
+    rows: str | None = None
+    taken: Callable[[], pa.Table] | None = None
 
 
 @dataclass(frozen=True)
@@ -91,6 +109,32 @@ def ends_shard(source: str, every: int) -> bool:
     return int.from_bytes(digest, "little") % every == 0
 
 
+def row_groups(rows: list[int], sources: list[str], most: int) -> list[list[tuple[int, int, int]]]:
+    """Where a shard of parts holding `rows` rows each (of the raw files `sources`) is cut
+    into row groups, each a list of (part, first row, end row): a row group ends after a
+    part once it holds `most // ROW_FILL` rows if that part alone held as many or its
+    source's hash says so (about one in `GROUP_PARTS`), and before a part that would take
+    it past `most` rows; a part of `most` rows or more fills row groups of its own, its
+    last rows beginning the next."""
+    cuts, group, count, least = [], [], 0, max(most // ROW_FILL, 1)
+    for part, (held, source) in enumerate(zip(rows, sources, strict=True)):
+        if group and count + held > most:
+            cuts.append(group)
+            group, count = [], 0
+        start = 0
+        while held - start >= most:
+            cuts.append([(part, start, start + most)])
+            start += most
+        if start == held:
+            continue
+        group.append((part, start, held))
+        count += held - start
+        if count >= least and (held - start >= least or ends_shard(source, GROUP_PARTS)):
+            cuts.append(group)
+            group, count = [], 0
+    return [*cuts, group] if group else cuts
+
+
 def write_config(
     parts: list[Part],
     model,
@@ -100,72 +144,278 @@ def write_config(
     meta: dict,
     old: Path,
     state: dict,
+    taken=None,
 ) -> Shards:
     """Validate the rows of `parts` against `model` and write them as `schema` under
-    folder/data/<config>/, in row groups of `meta["row_group_rows"]` rows, in shards cut
-    as the module says; shards made from the same parts as a shard of the release in
-    `old` (as `state`, this config's part of `Shards.state` then, records) are linked
-    from there."""
+    folder/data/<config>/, in row groups of at most `meta["row_group_rows"]` rows, in
+    shards, both cut as the module says; shards made from the same parts as a shard of the
+    release in `old` (as `state`, this config's part of `Shards.state` then, records) are
+    linked from there, and row groups of the same rows copied, those of rows that differ
+    only in the columns of the `taken` model (none: no such columns) but for these."""
     with atomic_dir(folder / "data" / config, retried=True) as data:
-        return _write_config(parts, model, schema, data, config, meta, old, state)
+        return Writer(model, taken, schema, config, meta, old, data, state).write(parts)
 
 
-def _write_config(parts, model, schema: pa.Schema, data: Path, config, meta, old, state):
-    """`write_config` into `data`, this attempt's own folder (a Ray task may run twice at
-    once), which then replaces folder/data/<config>/. Shards are written in threads while
-    the next ones are planned."""
-    stamp = _stamp(config, schema, meta)
-    groups, kept = state.get("groups", {}), {"parts": {}, "groups": {}}
+@dataclass
+class Planned:
+    """A part as planned: its `table` and `taken` columns where they were made to size
+    it, whether it is `fresh` (its rows not in the last release as they are), its rows and
+    bytes."""
 
-    def made(item: tuple[int, tuple[str, list]]) -> tuple[str, list[dict]]:
-        at, (key, group) = item
-        files = _reused(groups.get(key), old, data, f".{at}")
-        return key, files or _write(group, model, schema, data, meta, f".{at}")
+    part: Part
+    table: pa.Table | None
+    taken: pa.Table | None
+    fresh: bool
+    rows: int
+    nbytes: int
 
-    planned = _planned(parts, stamp, state.get("parts", {}), kept["parts"], meta)
-    written = []
-    for key, files in threaded(made, enumerate(planned)):
-        kept["groups"][key] = files
-        written.extend(files)
-    names = [shard(config, i, len(written)) for i in range(len(written))]
-    for entry, name in zip(written, names, strict=True):
-        path = data / Path(name).name
-        os.replace(entry.pop("path"), path)
-        entry["name"] = name
-        stat = path.stat()
-        entry["size"], entry["mtime_ns"] = stat.st_size, stat.st_mtime_ns
-    rows, nbytes = sum(e["rows"] for e in written), sum(e["nbytes"] for e in written)
-    sha256 = {e["name"]: e["sha256"] for e in written}
-    return Shards(names, rows, nbytes, sha256, kept)
+    def whole(self) -> pa.Table:
+        if self.table is None:
+            self.table = self.part.build()
+        return self.table
+
+    def columns(self) -> pa.Table:
+        if self.taken is None:
+            self.taken = self.part.taken()
+        return self.taken
 
 
-def _planned(parts: list[Part], stamp: str, known: dict, sizes: dict, meta: dict) -> Iterator:
-    """The shard groups of `parts`, as the module says, each with its key: the parts, with
-    their tables if `known` (each part's size by digest, as the last run recorded) does not
-    hold them, so that they were built to be sized. Each part's size is put in `sizes`."""
-    group, size, most = [], 0, meta["shard_max_bytes"]
-    for part in parts:
-        table, fresh = None, part.digest not in known
-        if fresh:
+@dataclass
+class Group:
+    """A shard's parts, `key` (a digest of the stamp and their digests), `size` (their
+    bytes) and, once written, `files`."""
+
+    parts: list[Planned]
+    key: str
+    size: int
+    files: list[dict] | None = None
+
+
+def _digest(*names: str) -> str:
+    return hashlib.blake2b("\0".join(names).encode()).hexdigest()
+
+
+class Writer:
+    """One config's shards written into `data` (this attempt's own folder: a Ray task may
+    run twice at once), which then replaces folder/data/<config>/; from what the last run
+    recorded (`state`) of the release at `old`. Shards are written in threads while the
+    next ones are planned."""
+
+    def __init__(self, model, taken, schema: pa.Schema, config: str, meta: dict, old, data, state):
+        self.model, self.taken, self.schema, self.config = model, taken, schema, config
+        self.meta, self.old, self.data, self.state = meta, old, data, state
+        self.stamp = _stamp(config, schema, meta)
+        self.names = [] if taken is None else arrow_schema(taken).names
+        self.kept = {"sizes": {}, "rest": {}, "groups": {}}
+        # the last release's row groups, by their key and by the `alike` of their rows
+        self.where, self.alike = {}, {}
+        for files in state.get("groups", {}).values():
+            for entry in files:
+                for index, (key, alike, *_) in enumerate(entry.get("row_groups", [])):
+                    self.where[key] = (entry, index)
+                    if alike:
+                        self.alike[alike] = (entry, index)
+
+    def write(self, parts: list[Part]) -> Shards:
+        written = []
+        for group in threaded(self._made, enumerate(self._planned(parts))):
+            self.kept["groups"][group.key] = group.files
+            written.extend(group.files)
+        names = [shard(self.config, i, len(written)) for i in range(len(written))]
+        for entry, name in zip(written, names, strict=True):
+            path = self.data / Path(name).name
+            os.replace(entry.pop("path"), path)
+            entry["name"] = name
+            stat = path.stat()
+            entry["size"], entry["mtime_ns"] = stat.st_size, stat.st_mtime_ns
+        rows, nbytes = sum(e["rows"] for e in written), sum(e["nbytes"] for e in written)
+        sha256 = {e["name"]: e["sha256"] for e in written}
+        return Shards(names, rows, nbytes, sha256, self.kept)
+
+    def _planned(self, parts: list[Part]) -> Iterator[Group]:
+        """The shard groups of `parts`, as the module says, each part sized by `_plan`."""
+        group, size, most = [], 0, self.meta["shard_max_bytes"]
+        for part in parts:
+            planned = self._plan(part)
+            if group and size + planned.nbytes > most:
+                yield self._group(group, size)
+                group, size = [], 0
+            group.append(planned)
+            size += planned.nbytes
+            full = size >= most // FILL or len(group) >= FILL * self.meta["shard_parts"]
+            if full and ends_shard(part.source, self.meta["shard_parts"]):
+                yield self._group(group, size)
+                group, size = [], 0
+        if group or not parts:
+            yield self._group(group, size)
+
+    def _plan(self, part: Part) -> Planned:
+        """A part sized by what the last run recorded of it: by its digest; else by its
+        `rows` and its taken columns, made; else by its table, made. Its size (and, where
+        it has `rows`, its size but for the taken columns) is kept for the next run."""
+        sizes, rest = self.state.get("sizes", {}), self.state.get("rest", {})
+        if part.digest in sizes:
+            nbytes, rows = sizes[part.digest]
+            planned = Planned(part, None, None, False, rows, nbytes)
+        elif part.rows in rest:
+            taken = part.taken()
+            planned = Planned(part, None, taken, True, taken.num_rows, rest[part.rows][0])
+            planned.nbytes += taken.nbytes
+        else:
             table = part.build()
-        nbytes = sizes[part.digest] = table.nbytes if fresh else known[part.digest]
-        if group and size + nbytes > most:
-            yield _keyed(stamp, group)
-            group, size = [], 0
-        group.append((part, table, fresh))
-        size += nbytes
-        full = size >= most // FILL or len(group) >= FILL * meta["shard_parts"]
-        if full and ends_shard(part.source, meta["shard_parts"]):
-            yield _keyed(stamp, group)
-            group, size = [], 0
-    if group or not parts:
-        yield _keyed(stamp, group)
+            planned = Planned(part, table, None, True, table.num_rows, table.nbytes)
+        self.kept["sizes"][part.digest] = [planned.nbytes, planned.rows]
+        if part.rows is not None:
+            other = rest.get(part.rows, [None])[0]
+            if planned.table is not None:
+                other = planned.nbytes - planned.table.select(self.names).nbytes
+            if other is not None:
+                self.kept["rest"][part.rows] = [other, planned.rows]
+        return planned
+
+    def _group(self, parts: list[Planned], size: int) -> Group:
+        return Group(parts, _digest(self.stamp, *(p.part.digest for p in parts)), size)
+
+    def _made(self, item: tuple[int, Group]) -> Group:
+        """The group's files: linked from the last release if it holds them, else written
+        (assembled from row groups, or whole where a part passes `shard_max_bytes` or
+        there is no row), named from its place `at`."""
+        at, group = item
+        prefix = f".{at}"
+        files = _reused(self.state.get("groups", {}).get(group.key), self.old, self.data, prefix)
+        rows = sum(planned.rows for planned in group.parts)
+        if files is None and (group.size > self.meta["shard_max_bytes"] or not rows):
+            files = _write(group.parts, self.model, self.schema, self.data, self.meta, prefix)
+        group.files = files or [self._assembled(group.parts, self.data / f"{prefix}.0.parquet")]
+        return group
+
+    def _assembled(self, parts: list[Planned], path: Path) -> dict:
+        """Write the rows of `parts` to `path` a row group at a time: copied from the last
+        release where it holds one of the same rows; where it holds one whose rows differ
+        in the taken columns only, copied but for these; else made. The rows of parts not
+        seen before are validated (those of the others were, then): whole where their row
+        group is made, the taken columns where only these are. Return the file's entry."""
+        files = {}
+        cuts = row_groups([p.rows for p in parts], [p.part.source for p in parts], self.rows)
+        cuts = [self._cut(parts, cut, files) for cut in cuts]
+        made = {i for cut in cuts if cut.kind == MADE for i, *_ in cut.rows}
+        taken = {i for cut in cuts if cut.kind == TAKEN for i, *_ in cut.rows} - made
+        self._validate(self.model, [parts[i].whole() for i in sorted(made) if parts[i].fresh])
+        self._validate(self.taken, [parts[i].columns() for i in sorted(taken) if parts[i].fresh])
+        if all(cut.kind == MADE for cut in cuts):  # pyarrow's own file, as it writes it
+            sizes = self._encoded(parts, cuts, Planned.whole, self.schema, path)
+            records = [[c.key, c.alike, *size] for c, size in zip(cuts, sizes, strict=True)]
+            return self._entry(parts, path, checksums.sha256(path), records)
+        columns = pa.schema([self.schema.field(name) for name in self.names])
+        encoded = {}
+        for kind, table, schema in (
+            (MADE, Planned.whole, self.schema),
+            (TAKEN, Planned.columns, columns),
+        ):
+            chosen = [cut for cut in cuts if cut.kind == kind]
+            sink = pa.BufferOutputStream()
+            sizes = self._encoded(parts, chosen, table, schema, sink) if chosen else []
+            encoded[kind] = (Parquet(sink.getvalue().to_pybytes()) if chosen else None, sizes)
+        at = tuple(self.schema.get_field_index(name) for name in self.names)
+        groups, records, seen = [], [], {MADE: 0, TAKEN: 0}
+        for cut in cuts:
+            if cut.kind == COPIED:
+                groups.append(RowGroup(cut.file, cut.index))
+                records.append([cut.key, cut.alike, *cut.record[2:]])
+                continue
+            file, sizes = encoded[cut.kind]
+            nbytes, taken_nbytes = sizes[seen[cut.kind]]
+            if cut.kind == MADE:
+                groups.append(RowGroup(file, seen[MADE]))
+            else:  # the rows' other columns, as they were
+                groups.append(RowGroup(cut.file, cut.index, file, seen[TAKEN], at))
+                nbytes += cut.record[2] - cut.record[3]
+            records.append([cut.key, cut.alike, nbytes, taken_nbytes])
+            seen[cut.kind] += 1
+        sha256 = hashlib.sha256()
+        with path.open("wb") as out:
+            for piece in assemble(groups):
+                out.write(piece)
+                sha256.update(piece)
+        return self._entry(parts, path, sha256.hexdigest(), records)
+
+    @staticmethod
+    def _entry(parts: list[Planned], path: Path, sha256: str, records: list) -> dict:
+        """A written file's entry: its rows, bytes (in memory), SHA-256 and row groups."""
+        nbytes = sum(record[2] for record in records)
+        entry = {"path": path, "rows": sum(p.rows for p in parts), "nbytes": nbytes}
+        return entry | {"sha256": sha256, "row_groups": records}
+
+    def _cut(self, parts: list[Planned], rows: list[tuple[int, int, int]], files: dict):
+        """A row group of `parts` (`rows`: each part's index, first and end row), its keys,
+        and where the last release holds it (or its rows but the taken columns), if it
+        does; `files` holds the release's files read so far, by name."""
+        key = _digest(self.stamp, *(f"{parts[i].part.digest}:{a}:{b}" for i, a, b in rows))
+        names = [parts[i].part.rows for i, *_ in rows]
+        alike = None
+        if None not in names:
+            bounds = (f"{n}:{a}:{b}" for n, (_, a, b) in zip(names, rows, strict=True))
+            alike = _digest(self.stamp, *bounds)
+        for kind, where, name in ((COPIED, self.where, key), (TAKEN, self.alike, alike)):
+            if name not in where:
+                continue
+            entry, index = where[name]
+            if entry["name"] not in files:
+                files[entry["name"]] = self._file(entry)
+            if files[entry["name"]] is not None:
+                record = entry["row_groups"][index]
+                return Cut(rows, key, alike, kind, files[entry["name"]], index, record)
+        return Cut(rows, key, alike, MADE)
+
+    def _file(self, entry: dict) -> Parquet | None:
+        """The last release's file of `entry`, read, if it is there as it was written."""
+        path = self.old / entry["name"]
+        if not checksums.as_written(path, entry):
+            return None
+        try:
+            return Parquet(path.read_bytes())
+        except (OSError, SpliceError):
+            return None
+
+    def _validate(self, model, tables: list[pa.Table]) -> None:
+        for batch in batches(tables, VALIDATE_ROWS):
+            validate(model, batch)
+
+    def _encoded(self, parts, cuts, table, schema: pa.Schema, sink) -> list[tuple[int, int]]:
+        """Write the `cuts`' rows (each part's `table`) to `sink` as Parquet, a row group
+        each; return each row group's bytes (in memory) and its taken columns'."""
+        sizes = []
+        with pq.ParquetWriter(sink, schema, **PARQUET) as writer:
+            for cut in cuts:
+                slices = [table(parts[i]).slice(a, b - a) for i, a, b in cut.rows]
+                batch = pa.concat_tables(slices).combine_chunks().cast(schema)
+                writer.write_table(batch, row_group_size=batch.num_rows)
+                sizes.append((batch.nbytes, batch.select(self.names).nbytes))
+        return sizes
+
+    @property
+    def rows(self) -> int:
+        """The most rows a row group holds."""
+        return self.meta["row_group_rows"]
 
 
-def _keyed(stamp: str, group: list) -> tuple[str, list]:
-    """A shard group with its key: a digest of `stamp` and of its parts' digests."""
-    key = "\0".join([stamp, *(part.digest for part, *_ in group)])
-    return hashlib.blake2b(key.encode()).hexdigest(), group
+COPIED, TAKEN, MADE = "copied", "taken", "made"
+
+
+@dataclass(frozen=True)
+class Cut:
+    """A row group to write: its `rows` (each part's index, first and end row), `key` and
+    `alike` (digests of the stamp and its parts' digests or `rows`, with those bounds),
+    how it is written (`kind`) and, unless made, the last release's `file` and `index` of
+    the row group it copies and its `record` there (key, alike, bytes, taken bytes)."""
+
+    rows: list[tuple[int, int, int]]
+    key: str
+    alike: str | None
+    kind: str
+    file: Parquet | None = None
+    index: int = 0
+    record: list | None = None
 
 
 def _stamp(config: str, schema: pa.Schema, meta: dict) -> str:
@@ -185,14 +435,15 @@ def _reused(files: list[dict] | None, old: Path, data: Path, prefix: str) -> lis
     for entry in files:
         path = data / f"{prefix}.{len(linked)}.parquet"
         os.link(old / entry["name"], path)
-        linked.append({k: entry[k] for k in ("rows", "nbytes", "sha256")} | {"path": path})
+        kept = {k: entry[k] for k in ("rows", "nbytes", "sha256")}
+        linked.append(kept | {"path": path, "row_groups": entry.get("row_groups", [])})
     return linked
 
 
 def _write(group, model, schema, data: Path, meta: dict, prefix: str) -> list[dict]:
     """Write a group of parts' rows as one shard, or several if they pass `max_bytes`. The
     rows of parts not seen before are validated (those of the other parts were, then)."""
-    tables = [(part.build() if table is None else table, fresh) for part, table, fresh in group]
+    tables = [(planned.whole(), planned.fresh) for planned in group]
     for batch in batches((table for table, fresh in tables if fresh), VALIDATE_ROWS):
         validate(model, batch)
     files, writer, size = [], None, 0

@@ -10,7 +10,7 @@ import pyarrow.parquet as pq
 
 from pipeline import parts
 from pipeline.io import atomic_dir, read_state, write_json, write_state, write_text
-from pipeline.links import part_digest
+from pipeline.links import TAKEN, part_digest
 from pipeline.parallel import ordered_map, workers
 from pipeline.parts import REJECTS
 from pipeline.release import card, checksums, history
@@ -36,7 +36,8 @@ def _config(config: str, inputs: dict, schemas: dict, tmp: Path, out: Path, meta
     are made from the same parts (as `state` records)."""
     found = _rejects(inputs["parsed"]) if config == "rejects" else linked_parts(config, inputs)
     kept = state.get(config, {})
-    return write_config(found, CONFIGS[config], schemas[config], tmp, config, meta, out, kept)
+    model, schema, taken = CONFIGS[config], schemas[config], TAKEN.get(config)
+    return write_config(found, model, schema, tmp, config, meta, out, kept, taken)
 
 
 def run(
