@@ -63,13 +63,15 @@ def rows_key(config: str) -> str:
 
 def digests(part: str, link: pa.Table) -> dict[str, str]:
     """The digest of each config's rows of the `part` whose links are `link`, and of
-    which rows they are (`rows_key`: the rows but the columns taken from the links, which
-    are the same where this digest is; publish splices in the new columns there)."""
-    found = {}
-    for config in FROM_LINKS:
-        table = taken(config, link)
-        found[config] = part_digest(config, part, table)
-        found[rows_key(config)] = part_digest(config, part, table.select(KEY))
+    which rows they are (`rows_key`: the rows but for the columns taken from the links,
+    which are the same where this digest is, so that publish encodes only those there):
+    `occurrences` has every row of the part, `default` its canonical ones."""
+    found = {config: part_digest(config, part, taken(config, link)) for config in FROM_LINKS}
+    canonical = np.packbits(link.column("is_canonical").to_numpy(zero_copy_only=False))
+    for config, kept in (("occurrences", b""), ("default", canonical.tobytes())):
+        digest = hashlib.blake2b(f"{rows_key(config)}\0{part}\0".encode(), digest_size=16)
+        digest.update(kept)
+        found[rows_key(config)] = digest.hexdigest()
     return found
 
 
