@@ -80,12 +80,14 @@ def file(folder: Path, part: str) -> Path:
     return folder / FOLDER / f"{part}.parquet"
 
 
-def read(folder: Path, part: str, config: str) -> pa.Table:
-    """The links of the normalized `part` in dedup's output `folder`, the columns a config
-    takes of them (and the span key, and `is_canonical`) only, in fresh buffers: where a
-    row group starts never shows in their size, which cuts the shards."""
+def read(folder: Path, part: str, config: str, source=None) -> pa.Table:
+    """The links of the normalized `part` in dedup's output `folder` (read from `source`,
+    their file's bytes, if given), the columns a config takes of them (and the span key,
+    and `is_canonical`) only, in fresh buffers: where a row group starts never shows in
+    their size, which cuts the shards."""
     columns = dict.fromkeys([*KEY, *FROM_LINKS[config].values(), "is_canonical"])
-    return pq.ParquetFile(file(folder, part)).read(columns=list(columns)).combine_chunks()
+    parquet = pq.ParquetFile(file(folder, part) if source is None else source)
+    return parquet.read(columns=list(columns)).combine_chunks()
 
 
 def read_all(folder: Path, columns: list[str] | None = None) -> pa.Table:

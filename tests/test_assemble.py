@@ -133,3 +133,16 @@ def test_a_parse_part_whose_key_differs_from_its_link_is_refused(built, tmp_path
         f"{part}: row 0 is {linked | {'byte_start': 10**9}} but {path} has {linked} there"
     )
     assert list(tables("default", inputs | {"parsed": copy}))  # it takes no text_raw
+
+
+@pytest.mark.parametrize("config", ["default", "occurrences"])
+def test_taken_columns_come_from_the_links_file_dedup_recorded_only(built, tmp_path, config):
+    """Where publish takes a part's linked columns alone, it does not read the part: the
+    links file must be the one dedup recorded (its checksum), or it is refused."""
+    whole = [part.build() for part in linked_parts(config, built)]
+    names = list(links.FROM_LINKS[config])
+    assert [t.select(names) for t in whole] == [p.taken() for p in linked_parts(config, built)]
+    table = pq.read_table(link_file(built, 0))
+    other, path = other_links(built, tmp_path, 0, table[::-1])
+    with pytest.raises(LinksError, match=r"not the file dedup recorded .*checksum differs\)"):
+        linked_parts(config, other)[0].taken()

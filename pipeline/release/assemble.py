@@ -6,6 +6,7 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
+import xxhash
 
 from pipeline import links, parts
 from pipeline.links import DIGESTS, FROM_LINKS, TAKEN, read_digests, rows_key
@@ -45,7 +46,9 @@ def linked_parts(config: str, inputs: dict[str, Path]) -> list[Part]:
         link = functools.partial(links.read, inputs["dedup"], entry["part"], config)
         path = links.file(inputs["dedup"], entry["part"])
         build = functools.partial(_joined, config, file, raw, link, path)
-        taken = functools.partial(_taken, config, file, link, path)
+        taken = functools.partial(
+            _taken, config, inputs["dedup"], entry["part"], digests.get("sum")
+        )
         rows = digests.get(rows_key(config))
         found.append(Part(digests[config], entry["source"], build, rows, taken))
     return found
@@ -74,12 +77,18 @@ def _joined(config: str, path: Path, raw: Path, read_link, links: Path) -> pa.Ta
     )
 
 
-def _taken(config: str, path: Path, read_link, links: Path) -> pa.Table:
-    """The columns the config's rows of the normalized part at `path` take from its links
-    at `links` (which `read_link()` reads), once their span keys are checked."""
-    link = read_link()
-    _check(pq.ParquetFile(path).read(columns=list(KEY)), link, path, links)
-    return _from_links(config, link)
+def _taken(config: str, dedup: Path, part: str, recorded: int | None) -> pa.Table:
+    """The columns the config's rows of the normalized `part` take from its links in
+    dedup's output `dedup`; the links file is checked against the checksum dedup
+    recorded of it (`recorded`), not row by row against the part, which is not read."""
+    path = links.file(dedup, part)
+    data = path.read_bytes()
+    if xxhash.xxh3_64_intdigest(data) != recorded:
+        raise LinksError(
+            f"{path}: not the file dedup recorded in {dedup / DIGESTS} (its checksum "
+            "differs); run dedup again"
+        )
+    return _from_links(config, links.read(dedup, part, config, pa.BufferReader(data)))
 
 
 def _from_links(config: str, link: pa.Table) -> pa.Table:
