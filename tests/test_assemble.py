@@ -48,12 +48,12 @@ def other_links(inputs, tmp_path, k: int, table: pa.Table) -> tuple[dict, Path]:
     other = inputs | {"dedup": shutil.copytree(inputs["dedup"], tmp_path / "dedup")}
     path = link_file(other, k)
     path.unlink()  # a hard link of the index's file: not written through
-    pq.write_table(table, path)
+    links.write(table, path, 50_000)
     return other, path
 
 
 def test_links_of_other_parts_or_rows_are_refused(built, tmp_path):
-    table = pq.read_table(link_file(built, 0))
+    table = links.load(link_file(built, 0))
     other, path = other_links(built, tmp_path, 0, table.slice(1))
     first = parts.paths(built["normalized"], parts.OCCURRENCES)[0]
     assert refused(other) == (
@@ -80,7 +80,7 @@ def test_each_occurrence_is_joined_to_its_own_link(built):
 @pytest.mark.parametrize("config", ["default", "occurrences"])
 def test_links_with_two_rows_swapped_are_refused(built, tmp_path, config):
     second = parts.paths(built["normalized"], parts.OCCURRENCES)[1]
-    table = pq.read_table(link_file(built, 1))
+    table = links.load(link_file(built, 1))
     order = np.arange(table.num_rows)
     order[[1, 2]] = order[[2, 1]]
     other, path = other_links(built, tmp_path, 1, table.take(order))
@@ -92,7 +92,7 @@ def test_links_with_two_rows_swapped_are_refused(built, tmp_path, config):
 
 @pytest.mark.parametrize("config", ["default", "occurrences"])
 def test_reversed_links_are_refused(built, tmp_path, config):
-    table = pq.read_table(link_file(built, 0))
+    table = links.load(link_file(built, 0))
     other, path = other_links(built, tmp_path, 0, table[::-1])
     keys = table.select(KEY).to_pylist()
     first = parts.paths(built["normalized"], parts.OCCURRENCES)[0]
@@ -142,7 +142,7 @@ def test_taken_columns_come_from_the_links_file_dedup_recorded_only(built, tmp_p
     whole = [part.build() for part in linked_parts(config, built)]
     names = list(links.FROM_LINKS[config])
     assert [t.select(names) for t in whole] == [p.taken() for p in linked_parts(config, built)]
-    table = pq.read_table(link_file(built, 0))
+    table = links.load(link_file(built, 0))
     other, path = other_links(built, tmp_path, 0, table[::-1])
     with pytest.raises(LinksError, match=r"not the file dedup recorded .*checksum differs\)"):
         linked_parts(config, other)[0].taken()

@@ -35,7 +35,7 @@ from pipeline.core.arrays import among, distinct
 from pipeline.core.dedup import DedupParams, candidates, cluster, match_kinds
 from pipeline.core.flags import length_flags
 from pipeline.core.ids import bridged, owners
-from pipeline.io import atomic_dir, replacing, take_rows, write_json, write_parquet
+from pipeline.io import atomic_dir, replacing, take_rows, write_json
 from pipeline.parallel import mapper, threaded, workers
 from schemas import FLAGS, MATCH_KINDS, Links, NormalizedOccurrences
 from schemas.derive import arrow_schema, validate
@@ -54,7 +54,7 @@ COLUMNS += ("raw_hash", "defects", "byte_start")
 # What dedup decides for each row (the links' columns but the span key), kept in the index.
 DECIDED = ("abstract_id", "match", "is_canonical", "n_occurrences", "n_sources")
 DECIDED += ("is_too_short", "is_too_long", "group_legacy")
-# Rows of a row group of the links, and of a batch of span keys read.
+# Rows of a record batch of the links, and of a batch of span keys read.
 LINK_ROWS = 50_000
 # Links validated at once: memory holds a batch's table, and Pandera's own copy of it.
 VALIDATE_ROWS = 1_000_000
@@ -591,7 +591,7 @@ def write_links(
         def made(item: tuple[str, str, int, int]) -> dict:
             name, source, start, stop = item
             table = link(slice(start, stop), sources=np.full(stop - start, source, object))
-            write_parquet(table, path := links.file(tmp, name), LINK_ROWS)
+            links.write(table, path := links.file(tmp, name), LINK_ROWS)
             digests = links.digests(name, table)
             return {"part": name, "rows": int(stop - start), "sum": _file_sum(path)} | digests
 

@@ -213,7 +213,7 @@ def test_links_hold_each_occurrences_span_key_a_part_at_a_time(tmp_path, params,
     files = parts.paths(tmp_path / "normalize", parts.OCCURRENCES)
     assert len(files) > 1
     for entry, path in zip(entries, files, strict=True):
-        links = pq.read_table(dedup.links.file(tmp_path / "dedup", entry["part"]))
+        links = dedup.links.load(dedup.links.file(tmp_path / "dedup", entry["part"]))
         assert links.select(KEY).equals(pq.read_table(path, columns=list(KEY)))
     monkeypatch.setattr(dedup, "LINK_ROWS", 4)
     args = (params.dedup(), params.lengths(), 1)
@@ -343,7 +343,7 @@ def test_incremental_dedup_equals_a_clean_one(
 def _inodes(built: Path) -> dict[str, int]:
     """The inode of each part's file of rows in dedup's index and of links in its output,
     under the folder `built` (none of the index if it is gone)."""
-    found = [*built.glob("dedup.index/row.*.bin"), *built.glob("dedup/links/*.parquet")]
+    found = [*built.glob("dedup.index/row.*.bin"), *built.glob("dedup/links/*.arrow")]
     return {path.relative_to(built).as_posix(): path.stat().st_ino for path in found}
 
 
