@@ -24,7 +24,8 @@ td,th{border-bottom:1px solid #eee;padding:.3rem .5rem;text-align:left;vertical-
 input{font-size:1rem;padding:.4rem;width:30rem;max-width:100%} svg text{font-size:10px}
 """
 SCRIPT = """
-const rows = JSON.parse(document.getElementById("abstracts-data").textContent);
+const data = JSON.parse(document.getElementById("abstracts-data").textContent);
+const rows = data.id.map((id, i) => [id, data.text[i], data.n_words[i], data.n_occurrences[i]]);
 const body = document.querySelector("#abstracts tbody");
 const count = document.getElementById("matches");
 function show() {
