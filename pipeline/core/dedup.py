@@ -105,18 +105,10 @@ def band_hashes(keys: pa.Array, params: DedupParams) -> np.ndarray:
     return minhash.band_hashes(keys, p.shingle_words, p.num_perm, p.bands, p.seed)
 
 
-def band_pairs(band: np.ndarray) -> np.ndarray:
-    """The pairs (i, j), i < j, of keys that share their hash in one band, as codes
-    `i * len(band) + j`: neighbours in hash order, a chain through every bucket (a stable
-    sort keeps a bucket's keys in index order, so i < j)."""
-    order = np.argsort(band, kind="stable")
-    same = np.flatnonzero(band[order[1:]] == band[order[:-1]])
-    return order[same] * len(band) + order[same + 1]
-
-
 def candidates(codes: Iterable[np.ndarray], n: int) -> np.ndarray:
     """The pairs (i, j) of `n` keys that share their hash in at least one band, from each
-    band's `band_pairs`: sorted, each once, as an array of shape (pairs, 2)."""
+    band's pairs as codes `i * n + j` (`index.band_codes`): sorted, each once, as an
+    array of shape (pairs, 2)."""
     codes = list(codes)
     codes = distinct(np.concatenate(codes)) if codes else np.empty(0, np.int64)
     return np.column_stack(np.divmod(codes, n))

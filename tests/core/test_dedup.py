@@ -20,7 +20,6 @@ from pipeline.core.dedup import (
     _components,
     _prefix_pairs,
     band_hashes,
-    band_pairs,
     candidates,
     cluster,
     dedup_key,
@@ -63,6 +62,16 @@ def jaccard(a: set, b: set) -> float:
 
 def heads(keys):
     return key_heads(pa.array(keys, pa.string()), PARAMS)
+
+
+def band_pairs(band: np.ndarray) -> np.ndarray:
+    """The pairs (i, j), i < j, of keys that share their hash in one band, as codes
+    `i * len(band) + j`: neighbours in hash order, a chain through every bucket (a stable
+    sort keeps a bucket's keys in index order, so i < j); what `index.band_codes` gives
+    the dedup stage from its index."""
+    order = np.argsort(band, kind="stable")
+    same = np.flatnonzero(band[order[1:]] == band[order[:-1]])
+    return order[same] * len(band) + order[same + 1]
 
 
 def candidate_pairs(keys):
