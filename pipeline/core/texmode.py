@@ -127,6 +127,17 @@ def _symbol(match: re.Match[str]) -> str:
     return _text_symbols().get(name, match[0])
 
 
+# A symbol right before another command (`\alpha\'a`, `\ss\textbf{x}`) is rendered first:
+# what that command renders must not join the symbol's name (`\alphaá`, `\ssx`). Not the
+# dotless `\i` and `\j`, which accents take as their base.
+_SYMBOL_BEFORE_COMMAND = re.compile(r"\\([A-Za-z]+)(?=\\)")
+
+
+def _symbol_before_command(match: re.Match[str]) -> str:
+    name = match[1]
+    return match[0] if name in ("i", "j") else _text_symbols().get(name, match[0])
+
+
 _COMBINING = MappingProxyType({
     "'": "\u0301", "`": "\u0300", "^": "\u0302", '"': "\u0308", "~": "\u0303", "=": "\u0304",
     ".": "\u0307", "u": "\u0306", "v": "\u030c", "H": "\u030b", "c": "\u0327", "r": "\u030a",
@@ -187,7 +198,8 @@ def render_commands(text: str) -> str:
     `\\-` -> nothing and the line break `\\\\` -> a space. Others stay as written."""
     if "\\" not in text:
         return text
-    text = _until_stable(_unwrap_all, text.replace("\\\\", " "))
+    text = _SYMBOL_BEFORE_COMMAND.sub(_symbol_before_command, text.replace("\\\\", " "))
+    text = _until_stable(_unwrap_all, text)
     text = _BRACED_ACCENT.sub(lambda m: _accent(m[1] or m[3], m[2] or m[4]), text)
     text = _WORD_ACCENT.sub(lambda m: _accent(m[1] or m[3], m[2] or m[4]), text)
     text = _START_ACCENT.sub(_start_accent, text)

@@ -330,6 +330,7 @@ plain_texts = st.text(
 @example(r"a $x$$-$ b")  # `x- b`, a word cut at its hyphen when read again
 @example("$a\\\t$")  # a control space written with a tab, folded to `\ ` when kept
 @example("``\"\"''")  # the quotes' content was `"`: read again, `"”` was quoted too
+@example(r"\alpha\'a")  # the accent joined the symbol's name, `\alphaá`: read again, `αá`
 def test_clean_is_idempotent(text):
     once = clean(text)
     # Paragraphs come out joined by one `\n`, which a second pass reads as a hard wrap: so

@@ -72,6 +72,8 @@ def test_urls_stay_as_written(url):
         (r"\"Hello\" and \'Ok\' stay quoted", "\"Hello\" and 'Ok' stay quoted"),
         (r"\textbf{\color{ddt}D}ecoupled", "Decoupled"),
         (r"\LaTeX{} and \TeX, \ldots", "LaTeX and TeX, …"),
+        # a symbol before another command: what it renders does not join the symbol's name
+        (r"\alpha\'a, \ss\textbf{x}", "αá, ßx"),
         (r"line\\break", "line break"),
         ("95% R&D, 5 < 6", "95% R&D, 5 < 6"),
         # real snippets of arxiv-2025
