@@ -66,6 +66,15 @@ def _zig(value: int) -> int:
     return (value << 1) ^ (value >> 63)
 
 
+def _list_head(data: bytes, at: int) -> tuple[int, int, int]:
+    """A list's (or set's) size and element type at `at`, and where its elements start."""
+    size, inner = data[at] >> 4, data[at] & 0x0F
+    at += 1
+    if size == 15:
+        size, at = _varint(data, at)
+    return size, inner, at
+
+
 def _skip(data: bytes, at: int, kind: int) -> int:
     """Where the value of `kind` at `at` ends."""
     if kind in (TRUE, FALSE, BYTE):  # a collection's boolean: one byte
@@ -80,10 +89,7 @@ def _skip(data: bytes, at: int, kind: int) -> int:
         size, at = _varint(data, at)
         return at + size
     if kind in (LIST, SET):
-        size, inner = data[at] >> 4, data[at] & 0x0F
-        at += 1
-        if size == 15:
-            size, at = _varint(data, at)
+        size, inner, at = _list_head(data, at)
         for _ in range(size):
             at = _skip(data, at, inner)
         return at
@@ -128,10 +134,7 @@ def _struct(data: bytes, at: int, shape: dict) -> tuple[list, int]:
         elif field in shape and kind == STRUCT:
             value, at = _struct(data, at, shape[field])
         elif field in shape and kind == LIST and data[at] & 0x0F == STRUCT:
-            size = data[at] >> 4
-            at += 1
-            if size == 15:
-                size, at = _varint(data, at)
+            size, _, at = _list_head(data, at)
             items = []
             for _ in range(size):
                 item, at = _struct(data, at, shape[field])
