@@ -13,6 +13,7 @@ from pathlib import Path
 
 import numpy as np
 import pyarrow as pa
+import xxhash
 
 from schemas.abstracts import Decided
 from schemas.derive import arrow_schema
@@ -88,21 +89,23 @@ def write(table: pa.Table, path: Path, rows: int) -> None:
         writer.write_table(table, max_chunksize=rows)
 
 
-def load(source) -> pa.Table:
-    """The links in the file at `source` (a path, or its bytes in a pyarrow buffer)."""
-    if isinstance(source, Path):
-        source = pa.memory_map(str(source))
-    return pa.ipc.open_file(source).read_all()
+def checksum(path: Path) -> int:
+    """The checksum of the links file at `path` that dedup records (`links.json`'s `sum`)
+    and checks before it keeps a file, and publish before it trusts one alone."""
+    return xxhash.xxh3_64_intdigest(path.read_bytes())
 
 
-def read(folder: Path, part: str, config: str, source=None) -> pa.Table:
-    """The links of the normalized `part` in dedup's output `folder` (read from `source`,
-    their file's bytes, if given), the columns a config takes of them (and the span key,
-    and `is_canonical`) only, in one chunk each: how the file was batched never shows in
-    their size, which cuts the shards."""
+def load(path: Path) -> pa.Table:
+    """The links in the file at `path`."""
+    return pa.ipc.open_file(pa.memory_map(str(path))).read_all()
+
+
+def read(folder: Path, part: str, config: str) -> pa.Table:
+    """The links of the normalized `part` in dedup's output `folder`, the columns a config
+    takes of them (and the span key, and `is_canonical`) only, in one chunk each: how the
+    file was batched never shows in their size, which cuts the shards."""
     columns = dict.fromkeys([*KEY, *FROM_LINKS[config].values(), "is_canonical"])
-    table = load(file(folder, part) if source is None else source)
-    return table.select(list(columns)).combine_chunks()
+    return load(file(folder, part)).select(list(columns)).combine_chunks()
 
 
 def read_all(folder: Path, columns: list[str] | None = None) -> pa.Table:

@@ -6,7 +6,6 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
-import xxhash
 
 from pipeline import links, parts
 from pipeline.links import DIGESTS, FROM_LINKS, TAKEN, read_digests, rows_key
@@ -82,13 +81,12 @@ def _taken(config: str, dedup: Path, part: str, recorded: int | None) -> pa.Tabl
     dedup's output `dedup`; the links file is checked against the checksum dedup
     recorded of it (`recorded`), not row by row against the part, which is not read."""
     path = links.file(dedup, part)
-    data = path.read_bytes()
-    if xxhash.xxh3_64_intdigest(data) != recorded:
+    if links.checksum(path) != recorded:
         raise LinksError(
             f"{path}: not the file dedup recorded in {dedup / DIGESTS} (its checksum "
             "differs); run dedup again"
         )
-    return _from_links(config, links.read(dedup, part, config, pa.BufferReader(data)))
+    return _from_links(config, links.read(dedup, part, config))
 
 
 def _from_links(config: str, link: pa.Table) -> pa.Table:

@@ -593,7 +593,7 @@ def write_links(
             table = link(slice(start, stop), sources=np.full(stop - start, source, object))
             links.write(table, path := links.file(tmp, name), LINK_ROWS)
             digests = links.digests(name, table)
-            return {"part": name, "rows": int(stop - start), "sum": _file_sum(path)} | digests
+            return {"part": name, "rows": int(stop - start), "sum": links.checksum(path)} | digests
 
         recorded, todo = [], {}  # each part's record; the parts to write, by place
         spans = zip(entries, sources, bounds[:-1], bounds[1:], strict=True)
@@ -615,14 +615,10 @@ def write_links(
     return recorded
 
 
-def _file_sum(path: Path) -> int:
-    return index.file_sum(path, path.stat().st_size)
-
-
 def _relinked(old: Path, new: Path, recorded: int | None) -> bool:
     """Link the file at `old` to `new` if it is there with the checksum `recorded`."""
     try:
-        if _file_sum(old) != recorded:
+        if links.checksum(old) != recorded:
             return False
         os.link(old, new)
     except OSError:  # not there
