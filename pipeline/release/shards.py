@@ -300,8 +300,8 @@ class Writer:
         cuts = [self._cut(parts, cut, files) for cut in cuts]
         made = {i for cut in cuts if cut.kind == MADE for i, *_ in cut.rows}
         taken = {i for cut in cuts if cut.kind == TAKEN for i, *_ in cut.rows} - made
-        self._validate(self.model, [parts[i].whole() for i in sorted(made) if parts[i].fresh])
-        self._validate(self.taken, [parts[i].columns() for i in sorted(taken) if parts[i].fresh])
+        _validate(self.model, [parts[i].whole() for i in sorted(made) if parts[i].fresh])
+        _validate(self.taken, [parts[i].columns() for i in sorted(taken) if parts[i].fresh])
         if all(cut.kind == MADE for cut in cuts):  # pyarrow's own file, as it writes it
             sizes = self._encoded(parts, cuts, Planned.whole, self.schema, path)
             records = [[c.key, c.alike, *size] for c, size in zip(cuts, sizes, strict=True)]
@@ -377,10 +377,6 @@ class Writer:
         except (OSError, SpliceError):
             return None
 
-    def _validate(self, model, tables: list[pa.Table]) -> None:
-        for batch in batches(tables, VALIDATE_ROWS):
-            validate(model, batch)
-
     def _encoded(self, parts, cuts, table, schema: pa.Schema, sink) -> list[tuple[int, int]]:
         """Write the `cuts`' rows (each part's `table`) to `sink` as Parquet, a row group
         each; return each row group's bytes (in memory) and its taken columns'."""
@@ -440,12 +436,17 @@ def _reused(files: list[dict] | None, old: Path, data: Path, prefix: str) -> lis
     return linked
 
 
+def _validate(model, tables: list[pa.Table]) -> None:
+    """Check every row of `tables` against `model`, VALIDATE_ROWS at a time."""
+    for batch in batches(tables, VALIDATE_ROWS):
+        validate(model, batch)
+
+
 def _write(group, model, schema, data: Path, meta: dict, prefix: str) -> list[dict]:
     """Write a group of parts' rows as one shard, or several if they pass `max_bytes`. The
     rows of parts not seen before are validated (those of the other parts were, then)."""
     tables = [(planned.whole(), planned.fresh) for planned in group]
-    for batch in batches((table for table, fresh in tables if fresh), VALIDATE_ROWS):
-        validate(model, batch)
+    _validate(model, [table for table, fresh in tables if fresh])
     files, writer, size = [], None, 0
     try:
         for batch in batches((table for table, _ in tables), meta["row_group_rows"]):
