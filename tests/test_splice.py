@@ -1,6 +1,8 @@
 """A Parquet file assembled from other files' row groups and columns is the file pyarrow
 writes of the whole table, byte for byte."""
 
+import struct
+
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
@@ -8,7 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from pipeline.io import PARQUET
-from pipeline.release.splice import Parquet, RowGroup, SpliceError, _put_struct, assemble
+from pipeline.release.splice import MAGIC, Parquet, RowGroup, SpliceError, _put_struct, assemble
 
 TYPES = {
     "string": pa.string(),
@@ -112,6 +114,12 @@ def test_a_file_it_cannot_take_row_groups_from_is_refused():
         Parquet(_write([table], write_page_index=True))
     with pytest.raises(SpliceError, match="not a Parquet file"):
         Parquet(b"PAR1 not one")
+    data = _write([table])
+    with pytest.raises(SpliceError, match="longer than the file"):
+        Parquet(data[:-8] + struct.pack("<I", len(data)) + MAGIC)
+    size = struct.unpack("<I", data[-8:-4])[0]
+    with pytest.raises(SpliceError, match="cut short"):
+        Parquet(data[:-9] + struct.pack("<I", size - 1) + MAGIC)
     whole, half = Parquet(_write([table])), Parquet(_write([table.slice(0, 1).select([1])]))
     with pytest.raises(SpliceError, match="rows"):
         assemble([RowGroup(whole, 0, half, 0, (1,))])

@@ -28,6 +28,7 @@ one written whole.
 """
 
 import hashlib
+import mmap
 import os
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
@@ -368,13 +369,15 @@ class Writer:
         return Cut(rows, key, alike, MADE)
 
     def _file(self, entry: dict) -> Parquet | None:
-        """The last release's file of `entry`, read, if it is there as it was written."""
+        """The last release's file of `entry`, mapped (its chunks are written from the page
+        cache, never copied in), if it is there as it was written."""
         path = self.old / entry["name"]
         if not checksums.as_written(path, entry):
             return None
         try:
-            return Parquet(path.read_bytes())
-        except (OSError, SpliceError):
+            with path.open("rb") as file:
+                return Parquet(mmap.mmap(file.fileno(), 0, prot=mmap.PROT_READ))
+        except (OSError, ValueError, SpliceError):  # ValueError: an empty file
             return None
 
     def _encoded(self, parts, cuts, table, schema: pa.Schema, sink) -> list[tuple[int, int]]:

@@ -9,6 +9,7 @@ offsets and sizes moved to match: the same bytes as writing it whole
 (`tests/test_splice.py` checks this against pyarrow's writer).
 """
 
+import mmap
 import struct
 from dataclasses import dataclass
 
@@ -193,12 +194,18 @@ class Parquet:
     """A Parquet file's bytes and its row groups' structs, its chunks checked to lie back
     to back from its start to its footer."""
 
-    def __init__(self, data: bytes):
+    def __init__(self, data: bytes | mmap.mmap):
         if data[:4] != MAGIC or data[-4:] != MAGIC:
             raise SpliceError("not a Parquet file")
         start = len(data) - 8 - struct.unpack("<I", data[-8:-4])[0]
-        self.footer, end = _struct(data, start, SHAPE)
-        if end != len(data) - 8:
+        if start < len(MAGIC):
+            raise SpliceError("the footer is longer than the file")
+        footer = data[start:-8]  # bytes: decoded a byte at a time
+        try:
+            self.footer, end = _struct(footer, 0, SHAPE)
+        except IndexError:
+            raise SpliceError("the footer is cut short") from None
+        if end != len(footer):
             raise SpliceError("the footer is not one Thrift struct")
         self.view = memoryview(data)
         self.groups = _get(self.footer, ROW_GROUPS)[2][1]
