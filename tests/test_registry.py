@@ -3,14 +3,17 @@ build, whatever copies arrive; a better copy improves its text under the same id
 
 from pathlib import Path
 
+import numpy as np
 import pytest
 from click.testing import CliRunner
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from pipeline import registry
 from pipeline.cli import main
 from pipeline.config import Params
 from pipeline.core.defects import ALL_CAPS, TEX_DEBRIS, defects
-from pipeline.core.ids import RegistryError, raw_digest
+from pipeline.core.ids import RegistryError, lines, raw_digest
 from pipeline.core.normalize import normalize
 from pipeline.release import record
 from pipeline.release.diff import diff
@@ -186,3 +189,25 @@ def test_a_missing_or_empty_registry_keeps_todays_ids(tmp_path, params):
         for name, path in (("a", None), ("b", tmp_path / "no.tsv"), ("c", tmp_path / "empty.tsv"))
     )
     assert none == missing == empty and len(none) == 2
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.sets(st.integers(0, 2**64 - 1), max_size=40),
+    st.sets(st.integers(0, 2**64 - 1), max_size=10),
+    st.booleans(),
+)
+def test_a_checked_registry_is_looked_up_as_it_is_read(tmp_path_factory, held, other, newline):
+    """A registry dedup read whole before is only looked up: the same lines as reading it
+    whole, whether the digests sought are in it or not, and with or without a last newline."""
+    digests = np.array(sorted(held), np.uint64)
+    ids = np.array([f"{i:016x}".encode() for i in range(len(digests))], "S16")
+    data = lines(digests, ids)
+    path = tmp_path_factory.mktemp("registry") / "ids.tsv"
+    path.write_bytes(data if newline else data[:-1])
+    wanted = np.array(sorted(held & set(list(held)[::2]) | other), np.uint64)
+    whole = registry.read(path, wanted)
+    looked_up = registry.read(path, wanted, checked=True)
+    assert whole[0].tolist() == looked_up[0].tolist()
+    assert whole[1].tolist() == looked_up[1].tolist()
+    assert set(whole[0].tolist()) == set(wanted.tolist()) & held

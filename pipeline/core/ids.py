@@ -69,10 +69,16 @@ def parse(
     return digests, rows[:, 17:33].copy().view("S16").ravel()
 
 
+def hex_digits(digests: np.ndarray) -> np.ndarray:
+    """The 16 lowercase hex digits of each digest (uint64), as uint8, shape (n, 16): as a
+    registry line starts, so that lines sort as their digests do."""
+    return _DIGITS[(digests[:, None] >> _SHIFTS) & np.uint64(15)]
+
+
 def lines(digests: np.ndarray, ids: np.ndarray) -> bytes:
     """The registry lines of `digests` (uint64) and `ids` (`S16`), in the given order."""
     table = np.empty((len(digests), LINE), np.uint8)
-    table[:, :16] = _DIGITS[(digests[:, None] >> _SHIFTS) & np.uint64(15)]
+    table[:, :16] = hex_digits(digests)
     table[:, 16], table[:, 33] = 9, 10
     table[:, 17:33] = ids.view(np.uint8).reshape(-1, 16)
     return table.tobytes()

@@ -18,7 +18,6 @@ incremental build equals a clean one. An abstract published before keeps its id:
 registry of published occurrences (`pipeline.core.ids`) says which.
 """
 
-import hashlib
 import os
 import zipfile
 from dataclasses import dataclass
@@ -28,6 +27,7 @@ from pathlib import Path
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
+import xxhash
 
 from pipeline import index, links, parts, registry
 from pipeline.core import minhash, utf8
@@ -138,17 +138,22 @@ class Verdicts:
 
 
 def _stamp(params: DedupParams, lengths: tuple[int, int], id_registry: Path | None) -> str:
-    """What the index holds for: the params, the code and the registry's bytes."""
-    digest = hashlib.blake2b(digest_size=16)
+    """What the index holds for: the params, the code and the registry's bytes (XXH3: a
+    registry grows by 34 bytes an occurrence, and every run reads it)."""
+    digest = xxhash.xxh3_128()
     if id_registry and id_registry.exists():
         with id_registry.open("rb") as file:
-            digest.update(hashlib.file_digest(file, "blake2b").digest())
+            for block in iter(lambda: file.read(1 << 24), b""):
+                digest.update(block)
     return repr((params, lengths, parts.code_digest(), digest.hexdigest()))
 
 
-def _fresh_rows(files: list[Path], bands: list, id_registry: Path | None) -> tuple[dict, list]:
+def _fresh_rows(
+    files: list[Path], bands: list, id_registry: Path | None, checked: bool
+) -> tuple[dict, list]:
     """The rows of new parts (`files`): the columns dedup needs, derived as ranking wants
-    them, and each row's registered id (empty: none); and each part's rows."""
+    them, and each row's registered id (empty: none), looked up in the registry alone if
+    it is `checked` (see `registry.read`); and each part's rows."""
     got, sizes = index.read_rows(files, COLUMNS, bands)
     if not sizes:
         return {}, []
@@ -156,7 +161,9 @@ def _fresh_rows(files: list[Path], bands: list, id_registry: Path | None) -> tup
     kinds = np.bitwise_count(got.pop("defects")).astype(np.int8)
     got["n_defects"] = kinds + got["has_lost_characters"] + got["is_legacy_decoded"]
     wanted = distinct(got["raw_hash"])
-    digests, ids = registry.read(id_registry, wanted) if id_registry else registry.EMPTY
+    digests, ids = registry.EMPTY
+    if id_registry:
+        digests, ids = registry.read(id_registry, wanted, checked=checked)
     at = np.searchsorted(digests, got["raw_hash"]).clip(0, max(len(digests) - 1, 0))
     found = digests[at] == got["raw_hash"] if len(digests) else np.zeros(len(at), bool)
     got["registered"] = np.where(found, ids[at] if len(ids) else b"", b"").astype("S16")
@@ -217,7 +224,8 @@ class Update:
         names = [entry["part"] for entry in listed]
         fresh = [i for i, n in enumerate(names) if n not in self.old_parts]
         with index.bands_out(folder, params.bands) as bands:
-            got, sizes = _fresh_rows([files[i] for i in fresh], bands, id_registry)
+            # A kept index was made with this registry's bytes (its stamp), read whole then.
+            got, sizes = _fresh_rows([files[i] for i in fresh], bands, id_registry, bool(old.parts))
         entries, old_at, new_at, self.part_of = _placed(
             old.parts, listed, dict(zip((names[i] for i in fresh), sizes, strict=True))
         )
