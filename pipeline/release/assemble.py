@@ -80,13 +80,13 @@ def _taken(config: str, dedup: Path, part: str, recorded: int | None) -> pa.Tabl
     """The columns the config's rows of the normalized `part` take from its links in
     dedup's output `dedup`; the links file is checked against the checksum dedup
     recorded of it (`recorded`), not row by row against the part, which is not read."""
-    path = links.file(dedup, part)
-    if links.checksum(path) != recorded:
+    link = links.read_checked(dedup, part, config, recorded)
+    if link is None:
         raise LinksError(
-            f"{path}: not the file dedup recorded in {dedup / DIGESTS} (its checksum "
-            "differs); run dedup again"
+            f"{links.file(dedup, part)}: not the file dedup recorded in {dedup / DIGESTS} "
+            "(its checksum differs); run dedup again"
         )
-    return _from_links(config, links.read(dedup, part, config))
+    return _from_links(config, link)
 
 
 def _from_links(config: str, link: pa.Table) -> pa.Table:
