@@ -52,7 +52,7 @@ def hub_front_matter(meta: dict, schemas: dict, rows: dict, sizes: dict) -> str:
 
 @pytest.mark.parametrize("config", CONFIGS)
 def test_features_are_those_datasets_reads_from_the_schema(config):
-    schema = published_schema(config, "1.0.0")
+    schema = published_schema(config)
     assert features(schema) == Features.from_arrow_schema(schema).to_dict()
 
 
@@ -64,7 +64,7 @@ def test_an_arrow_type_with_no_value_type_is_refused():
 @pytest.mark.parametrize("default_rows", [0, 999, 12_345, 2_000_000_000])
 def test_the_front_matter_is_the_one_datasets_writes(params, default_rows):
     meta = params.publish() | {"pretty_name": "Abstracts: ünïcode, 'quotes'", "language": ["en"]}
-    schemas = {config: published_schema(config, meta["version"]) for config in CONFIGS}
+    schemas = {config: published_schema(config) for config in CONFIGS}
     rows = {"default": default_rows, "occurrences": 3 * default_rows, "rejects": 7}
     sizes = {config: (11 * n + 1, 5 * n + 2) for config, n in rows.items()}
     assert card.front_matter(meta, schemas, rows, sizes) == hub_front_matter(

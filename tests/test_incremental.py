@@ -42,3 +42,9 @@ def test_incremental_release_equals_a_clean_one_and_keeps_unchanged_shards(
         before = data
     assert len(list((release / "data" / "occurrences").iterdir())) >= 4
     assert kept > written > 0  # most shards linked from the last release, a few written
+    # a new version alone (the next release) writes no shard again: the files do not name it
+    bumped = values | {"version": "9.0.0"}
+    release = run_pipeline(raw, tmp_path / "inc", params, publish_values=bumped)
+    assert {p: p.stat().st_ino for p in release.rglob("*.parquet")} == before
+    clean = run_pipeline(raw, tmp_path / "clean-bumped", params, publish_values=bumped)
+    assert tree(release) == tree(clean)

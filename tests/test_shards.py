@@ -48,7 +48,7 @@ def _files(state: dict) -> dict:
 
 
 def _write(parts, folder, meta, old=None, state=None):
-    schema = published_schema("rejects", meta["version"])
+    schema = published_schema("rejects")
     model = CONFIGS["rejects"]
     return write_config(parts, model, schema, folder, "rejects", meta, old or folder, state or {})
 
@@ -147,7 +147,7 @@ def _split_parts(count: int, reasons=None, sizes=None, built=None) -> list[Part]
 
 
 def _write_split(parts, folder, meta, old=None, state=None):
-    schema, model = published_schema("rejects", meta["version"]), CONFIGS["rejects"]
+    schema, model = published_schema("rejects"), CONFIGS["rejects"]
     old, state = old or folder, state or {}
     return write_config(parts, model, schema, folder, "rejects", meta, old, state, Reason)
 

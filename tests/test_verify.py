@@ -1,6 +1,7 @@
 """`abstracts verify` on releases whose rows were tampered with: every broken promise is
 named, whichever shard holds it."""
 
+import json
 import shutil
 
 import pyarrow as pa
@@ -8,6 +9,7 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 import pytest
 
+from pipeline.release.layout import LEGACY_VERSION
 from pipeline.release.verify import checks
 from tests.conftest import SEEDS, run_pipeline
 
@@ -69,3 +71,22 @@ def test_broken_counts_rows_and_links_are_named(release, tmp_path):
             ]
         ),
     ]
+
+
+@pytest.mark.parametrize("named, passes", [("card", True), ("0.0.1", False)])
+def test_a_file_naming_a_version_as_releases_up_to_1_1_0_must_name_the_cards(
+    release, tmp_path, named, passes
+):
+    """Releases up to 1.1.0 name their version in each Parquet file's metadata too (now
+    the card and croissant.json alone do): `abstracts verify` still reads them, and names
+    a file whose version is not the card's."""
+    copy = tmp_path / "copy"
+    shutil.copytree(release, copy)
+    version = json.loads((copy / "croissant.json").read_text())["version"]
+    [default] = (copy / "data/default").glob("*.parquet")
+    table = pq.read_table(default)
+    key = version if named == "card" else named
+    metadata = table.schema.metadata | {LEGACY_VERSION: key}
+    pq.write_table(table.replace_schema_metadata(metadata), default)
+    expected = [] if passes else [f"default: Arrow schema or metadata differs from {version}'s"]
+    assert dict(checks(copy))["schemas and card"] == expected

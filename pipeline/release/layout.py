@@ -9,6 +9,9 @@ from schemas.derive import arrow_schema
 
 CONFIGS = {"default": Abstracts, "occurrences": Occurrences, "rejects": Rejects}
 SPLIT = "train"
+# The key of each Parquet file's metadata naming the release's version, in releases up
+# to 1.1.0 (`abstracts verify` still reads them).
+LEGACY_VERSION = b"abstracts.version"
 # The `datasets` value type of each Arrow type the configs hold, so that a release is
 # written without importing `datasets` (0.45 s); tests/test_card.py checks the features
 # and the card against `datasets`' own.
@@ -37,12 +40,10 @@ def features(schema: pa.Schema) -> dict:
     return {field.name: feature(field.type) for field in schema}
 
 
-def published_schema(config: str, version: str) -> pa.Schema:
-    """A config's Arrow schema with the `datasets` features and the release version."""
+def published_schema(config: str) -> pa.Schema:
+    """A config's Arrow schema with the `datasets` features. Not the release's version
+    (the card and croissant.json say it): a version bump leaves every shard the same
+    bytes, so publish keeps them and releases share their unchanged files."""
     schema = arrow_schema(CONFIGS[config])
-    return schema.with_metadata(
-        {
-            "huggingface": json.dumps({"info": {"features": features(schema)}}),
-            "abstracts.version": version,
-        }
-    )
+    info = {"info": {"features": features(schema)}}
+    return schema.with_metadata({"huggingface": json.dumps(info)})

@@ -1,6 +1,7 @@
 """Read a release folder back, a shard at a time, with errors that say which file is
 wrong and what to do."""
 
+import json
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -40,8 +41,12 @@ def version(folder: Path) -> str:
     for config in CONFIGS:
         if not shards(folder, config):
             raise ReleaseError(f"{folder}/data/{config}: no Parquet shard; not a release folder")
-    schema = _read(shards(folder, "default")[0], folder, pq.read_schema)
-    return (schema.metadata or {}).get(b"abstracts.version", b"unknown").decode()
+    try:
+        return str(json.loads((folder / "croissant.json").read_text(encoding="utf-8"))["version"])
+    except (OSError, ValueError, KeyError, TypeError):
+        raise ReleaseError(
+            f"{folder}/croissant.json: unreadable or without a version; run `abstracts verify`"
+        ) from None
 
 
 def checked(folder: Path, written: dict[str, dict] | None = None) -> str:

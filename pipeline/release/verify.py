@@ -9,7 +9,7 @@ import pyarrow.compute as pc
 import yaml
 
 from pipeline.release import checksums
-from pipeline.release.layout import CONFIGS, published_schema
+from pipeline.release.layout import CONFIGS, LEGACY_VERSION, published_schema
 from pipeline.release.reader import ReleaseError, config_tables, read_config, shards
 from schemas.derive import TableError, validate
 
@@ -80,14 +80,15 @@ def _config_problems(
 
     if not shards(folder, config):
         return [f"{config}: no Parquet file"], False
-    schema, rows, problems = published_schema(config, version), 0, []
+    schema, rows, problems = published_schema(config), 0, []
     try:
         for shard, table in zip(shards(folder, config), config_tables(folder, config), strict=True):
             rows += table.num_rows
-            if table.schema != schema or table.schema.metadata != schema.metadata:
-                problems.append(
-                    f"{config}: Arrow schema or version metadata differs from {version}"
-                )
+            metadata = dict(table.schema.metadata or {})
+            # Releases up to 1.1.0 name their version in each file too: the card's.
+            named = metadata.pop(LEGACY_VERSION, version.encode()).decode()
+            if table.schema != schema or metadata != schema.metadata or named != version:
+                problems.append(f"{config}: Arrow schema or metadata differs from {version}'s")
             try:
                 validate(model, table.cast(schema))
             except (TableError, pa.ArrowInvalid) as error:  # rows are counted in the shard

@@ -65,7 +65,7 @@ def run(
             f"no abstract to publish: the {stats['files']} files in raw/ hold none "
             f"({stats['rejects']} rejects); add dumps to raw/. {out} is left as it was"
         )
-    schemas = {config: published_schema(config, meta["version"]) for config in CONFIGS}
+    schemas = {config: published_schema(config) for config in CONFIGS}
     rows, sizes = {}, {}
     with atomic_dir(out) as tmp:
         kept = read_state(shards) if shards else {}
