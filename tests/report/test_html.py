@@ -91,10 +91,10 @@ def test_a_missing_or_corrupt_release_is_one_clear_line(release, tmp_path):
     corrupt = tmp_path / "corrupt"
     shutil.copytree(release[0], corrupt)
     (corrupt / "data/default/train-00000-of-00001.parquet").write_bytes(b"not parquet")
-    for command in ("stats", "verify"):
+    for command, problem in (("stats", "SHA-256 differs"), ("verify", "unreadable")):
         result = invoke(command, corrupt)
         assert result.exit_code == 1
-        assert "train-00000-of-00001.parquet: unreadable" in result.output
+        assert f"train-00000-of-00001.parquet: {problem}" in result.output
     assert "FAIL  checksums" in invoke("verify", corrupt).output
     (corrupt / "README.md").write_text("no front matter")
     (corrupt / "croissant.json").write_text("{")
