@@ -83,10 +83,15 @@ def file(folder: Path, part: str) -> Path:
     return folder / FOLDER / f"{part}.arrow"
 
 
-def write(table: pa.Table, path: Path, rows: int) -> None:
-    """Write a part's links `table` to `path`, in record batches of `rows` rows."""
-    with pa.OSFile(str(path), "wb") as sink, pa.ipc.new_file(sink, table.schema) as writer:
+def write(table: pa.Table, path: Path, rows: int) -> int:
+    """Write a part's links `table` to `path`, in record batches of `rows` rows; return
+    the file's `checksum`, of the bytes written."""
+    sink = pa.BufferOutputStream()
+    with pa.ipc.new_file(sink, table.schema) as writer:
         writer.write_table(table, max_chunksize=rows)
+    data = sink.getvalue()
+    path.write_bytes(data)
+    return xxhash.xxh3_64_intdigest(data)
 
 
 def checksum(path: Path) -> int:

@@ -44,6 +44,7 @@ from schemas.derive import arrow_schema, validate
 TEXT_FLAGS = tuple(f for f in FLAGS if f in arrow_schema(NormalizedOccurrences).names)
 # How a copy matched, by its code in `matched`.
 KINDS = np.array(list(MATCH_KINDS), dtype=object)
+MATCHES = pa.array(list(MATCH_KINDS), pa.string())
 # What decides which copy of a group is canonical, in order, before the text itself: complete
 # over truncated, then fewer defects (`n_defects`: the kinds of `pipeline.core.defects`,
 # characters lost and legacy decoding, one each), then longer.
@@ -588,7 +589,7 @@ def write_links(
     against its part's). Return what links.json holds."""
     entries, rows = update.entries, update.rows
     schema = arrow_schema(Links)
-    sources = np.array([entry["source"] for entry in entries], object)
+    sources = pa.array([entry["source"] for entry in entries], pa.string())
     link = partial(_links, rows, schema=schema)
     bounds = np.cumsum([0, *(entry["rows"] for entry in entries)])
     before = {entry["part"]: entry for entry in kept}
@@ -596,29 +597,29 @@ def write_links(
     with atomic_dir(out) as tmp:
         (tmp / links.FOLDER).mkdir()
 
-        def made(item: tuple[str, str, int, int]) -> dict:
-            name, source, start, stop = item
-            table = link(slice(start, stop), sources=np.full(stop - start, source, object))
-            links.write(table, path := links.file(tmp, name), LINK_ROWS)
-            digests = links.digests(name, table)
-            return {"part": name, "rows": int(stop - start), "sum": links.checksum(path)} | digests
+        def made(item: tuple[str, int, int, int]) -> dict:
+            name, i, start, stop = item  # the part's name, place and rows
+            table = link(slice(start, stop), sources=sources.take(np.full(stop - start, i)))
+            record = {"part": name, "rows": int(stop - start)}
+            record["sum"] = links.write(table, links.file(tmp, name), LINK_ROWS)
+            return record | links.digests(name, table)
 
         recorded, todo = [], {}  # each part's record; the parts to write, by place
-        spans = zip(entries, sources, bounds[:-1], bounds[1:], strict=True)
-        for entry, source, start, stop in spans:
+        spans = zip(entries, bounds[:-1], bounds[1:], strict=True)
+        for i, (entry, start, stop) in enumerate(spans):
             name = entry["part"]
             last, path = links.file(out, name), links.file(tmp, name)
             if name in unchanged and _relinked(last, path, before[name].get("sum")):
                 recorded.append(before[name])  # linked here: threads would only cost
             else:
-                todo[len(recorded)] = (name, source, start, stop)
+                todo[i] = (name, i, start, stop)
                 recorded.append(None)
         for at, written in zip(todo, threaded(made, todo.values()), strict=True):
             recorded[at] = written
         at = np.flatnonzero(changed)
         for start in range(0, len(at), VALIDATE_ROWS):
             rows_at = at[start : start + VALIDATE_ROWS]
-            validate(Links, link(rows_at, sources=sources[update.part_of[rows_at]]))
+            validate(Links, link(rows_at, sources=sources.take(update.part_of[rows_at])))
         write_json(tmp / links.DIGESTS, recorded)
     return recorded
 
@@ -634,14 +635,14 @@ def _relinked(old: Path, new: Path, recorded: int | None) -> bool:
     return True
 
 
-def _links(rows: dict, at: slice | np.ndarray, sources: np.ndarray, schema: pa.Schema) -> pa.Table:
+def _links(rows: dict, at: slice | np.ndarray, sources: pa.Array, schema: pa.Schema) -> pa.Table:
     """The links of the rows `at`, whose sources are `sources`."""
     return pa.Table.from_pydict(
         {
-            "source": pa.array(sources, pa.string()),
+            "source": sources,
             "byte_start": rows["byte_start"][at],
             "abstract_id": index.strings(rows["abstract_id"][at]),
-            "match": KINDS[rows["match"][at]],
+            "match": MATCHES.take(rows["match"][at]),
             "is_canonical": rows["is_canonical"][at],
             **{name: rows[name][at] for name in ("n_occurrences", "n_sources")},
             **{name: rows[name][at] for name in ("is_too_short", "is_too_long")},
