@@ -64,6 +64,11 @@ def command(
 
     settings = Params(params)
     values, table_rows = settings.publish(), settings.report_rows()
+    left = []  # what the report takes from its last run, read while the configs are written
+
+    def read_last():
+        left.append(reporting.last(report, report_kept))
+
     rows = publish.run(
         {"dedup": dedup, "normalized": normalized, "parsed": parsed},
         publish.load_stats(*metrics),
@@ -73,7 +78,8 @@ def command(
         settings.workers,
         releases,
         shards,
+        read_last,
     )
-    reporting.run(out, report, plots, table_rows, report_kept)
+    reporting.run(out, report, plots, table_rows, report_kept, left[0] if left else None)
     counts = ", ".join(f"{config} {n} rows" for config, n in rows.items())
     return f"version {values['version']}: {counts} -> {out}, {report}"

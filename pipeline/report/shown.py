@@ -33,16 +33,16 @@ class Shown:
         return {"table": self.table.record(), "texts": texts}
 
 
-def shown(release: Path, table_rows: int, page: Path, kept: dict, found: dict) -> Shown:
+def shown(release: Path, table_rows: int, pieces: dict, kept: dict, found: dict) -> Shown:
     """What the report shows of the release in folder `release`, whose shards' summaries
     are `found`; what the last run kept (`Shown.record`) spares reading the searchable
-    table (taken from the `page` written before where it holds the same rows) and the
-    texts of the groups it showed, from shards that did not change."""
+    table (the `pieces` of the page written before, `table.kept`, where they hold the same
+    rows) and the texts of the groups it showed, from shards that did not change."""
     groups = largest(found["default"])
     return Shown(
         groups=groups,
         copies=copies(release, [group["id"] for group in groups]),
-        table=searchable(release, table_rows, page, kept.get("table")),
+        table=searchable(release, table_rows, pieces),
         rejects=rejects(release),
         texts=texts(release, groups, kept.get("texts") or {}),
     )

@@ -47,13 +47,13 @@ class Table:
         return {"pieces": self.pieces, "digest": self.digest}
 
 
-def searchable(release: Path, limit: int, page: Path, kept: dict) -> Table:
+def searchable(release: Path, limit: int, taken: dict[str, bytes]) -> Table:
     """The first `limit` abstracts of the release in folder `release`, each column chunk's
-    from the `page` written before where `kept` (its table's `record`) says it holds them
-    (see the module), else read."""
+    values `taken` from the page written before (`kept`) where they are there, else read
+    (see the module)."""
     from pipeline.parts import code_digest
 
-    taken, code, rows = _kept(page, kept), code_digest(), 0
+    code, rows = code_digest(), 0
     found = {column: [] for column in COLUMNS}  # each column's (key, values) in row order
     for shard in shards(release, "default"):
         if rows >= limit:
@@ -115,7 +115,7 @@ def _table(rows: int, found: dict[str, list[tuple[str, bytes]]]) -> Table:
     return Table(rows, bytes(data), pieces, _digest(bytes(data)))
 
 
-def _kept(page: Path, record: dict) -> dict[str, bytes]:
+def kept(page: Path, record: dict) -> dict[str, bytes]:
     """The pieces of the table of the `page` written before, by key, if its `record` says
     what they are, the page's data is whole and the pieces, put together, are that data."""
     if not isinstance(record, dict) or not isinstance(record.get("pieces"), list):

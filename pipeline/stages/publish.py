@@ -3,6 +3,7 @@
 import functools
 import json
 import shutil
+from collections.abc import Callable
 from functools import partial
 from pathlib import Path
 
@@ -49,6 +50,7 @@ def run(
     processes: int = 1,
     releases: Path | None = None,
     shards: Path | None = None,
+    meanwhile: Callable[[], None] | None = None,
 ) -> dict[str, int]:
     """Publish the three configs to `out`; return their row counts.
 
@@ -58,7 +60,8 @@ def run(
     `out` is left as it was if there is no abstract, or if `releases` (the history of
     released versions) holds the version with other data. `shards` keeps what each shard
     was made from, so that the next run links the shards that would be the same (none: all
-    are written).
+    are written). `meanwhile` runs in a thread of this process while the configs are
+    written in the others (see `pipeline.parallel.mapper`).
     """
     if not stats["abstracts"]:
         raise ReleaseError(
@@ -72,7 +75,7 @@ def run(
         write = partial(
             _config, inputs=inputs, schemas=schemas, tmp=tmp, out=out, meta=meta, state=kept
         )
-        done = ordered_map(write, CONFIGS, workers(processes, len(CONFIGS)))
+        done = ordered_map(write, CONFIGS, workers(processes, len(CONFIGS)), meanwhile)
         digests, state = {}, {}
         for config, written in zip(CONFIGS, done, strict=True):
             rows[config] = written.rows

@@ -1,6 +1,7 @@
 """The HTML report and the `stats`/`show` commands on releases built in-process."""
 
 import shutil
+import threading
 
 import pytest
 from click.testing import CliRunner
@@ -9,7 +10,7 @@ from pipeline.cli import main
 from pipeline.io import read_rows
 from pipeline.release import checksums
 from pipeline.report import shown, summary, table
-from pipeline.stages import report
+from pipeline.stages import publish, report
 from tests.conftest import SEEDS, run_pipeline
 
 INJECTED = 'Abstract: We test <script>window.injected = 1</script> and <b>bold</b> & "quotes".\n'
@@ -100,6 +101,31 @@ def test_a_missing_or_corrupt_release_is_one_clear_line(release, tmp_path):
     (corrupt / "croissant.json").write_text("{")
     result = invoke("verify", corrupt)
     assert result.exit_code == 1 and "FAIL  metadata" in result.output
+
+
+def test_publish_reads_the_last_report_while_it_writes_and_the_report_takes_it(
+    release, tmp_path, params, monkeypatch
+):
+    """What the report takes from its last run does not depend on the release: publish
+    reads it in a thread of its own while its workers write the configs, and the report
+    uses what was read (not reading the page again) to make the same page."""
+    dist, page, _ = release
+    out, kept, plots = tmp_path / "report.html", tmp_path / "kept.json", tmp_path / "plots"
+    report.run(dist, out, plots, 1000, kept)
+    root, threads, left = dist.parent, [], []
+
+    def read_last():
+        threads.append(threading.get_ident())
+        left.append(report.last(out, kept))
+
+    inputs = {"dedup": root / "dedup", "normalized": root / "normalize", "parsed": root / "parse"}
+    stats = publish.load_stats(root / "parse.json", root / "dedup.json")
+    values = params.publish()
+    publish.run(inputs, stats, "# Changelog\n", root / "again", values, 2, meanwhile=read_last)
+    assert threads and threads[0] != threading.get_ident() and left[0][1]  # pieces kept
+    monkeypatch.setattr(table, "kept", lambda *args: pytest.fail("the page read again"))
+    report.run(root / "again", out, plots, 1000, kept, left[0])
+    assert out.read_bytes() == page.read_bytes()
 
 
 read, summarize = table._read, summary.summarize

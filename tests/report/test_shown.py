@@ -156,7 +156,7 @@ def test_the_table_is_the_first_rows_and_reads_only_the_shards_that_changed(
         expected = expected.replace(char, escaped)
     with tempfile.TemporaryDirectory() as tmp:
         folder = release(Path(tmp) / "release", "default", rows, cut)
-        made = table.searchable(folder, limit, Path(tmp) / "none.html", {})
+        made = table.searchable(folder, limit, {})
         assert made.data == expected.encode() and made.rows == len(items["id"])
         page = _page(Path(tmp) / "page.html", made.data)
         files = sorted((folder / "data" / "default").iterdir())
@@ -168,8 +168,8 @@ def test_the_table_is_the_first_rows_and_reads_only_the_shards_that_changed(
             longer = pa.array([t + "!" * 40 for t in shard.column("text").to_pylist()])
             pq.write_table(shard.set_column(1, "text", longer), files[at])
         with patch.object(table, "_read", wraps=table._read) as read:
-            again = table.searchable(folder, limit, page, made.record())
+            again = table.searchable(folder, limit, table.kept(page, made.record()))
         assert read.call_count == int(reached)
         if reached:  # its texts only: the other columns' chunks are the same
             assert read.call_args.args[2] == ["text"]
-        assert again.data == table.searchable(folder, limit, Path(tmp) / "none.html", {}).data
+        assert again.data == table.searchable(folder, limit, {}).data
