@@ -91,13 +91,17 @@ def write(table: pa.Table, path: Path, rows: int) -> int:
         writer.write_table(table, max_chunksize=rows)
     data = sink.getvalue()
     path.write_bytes(data)
-    return xxhash.xxh3_64_intdigest(data)
+    return _sum(data)
 
 
 def checksum(path: Path) -> int:
     """The checksum of the links file at `path` that dedup records (`links.json`'s `sum`)
     and checks before it keeps a file, and publish before it trusts one alone."""
-    return xxhash.xxh3_64_intdigest(path.read_bytes())
+    return _sum(path.read_bytes())
+
+
+def _sum(data) -> int:
+    return xxhash.xxh3_64_intdigest(data)
 
 
 def load(path: Path) -> pa.Table:
@@ -121,7 +125,7 @@ def read_checked(folder: Path, part: str, config: str, recorded: int | None) -> 
     """As `read`, if the file's `checksum` is `recorded` (checked before the file is read
     as links, from the same bytes); else None."""
     data = file(folder, part).read_bytes()
-    if xxhash.xxh3_64_intdigest(data) != recorded:
+    if _sum(data) != recorded:
         return None
     return _columns(data, config)
 

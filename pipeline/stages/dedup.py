@@ -43,8 +43,8 @@ from schemas.derive import arrow_schema, validate
 # The flags that normalize computed; dedup derives the others (schemas.abstracts.Grouped).
 TEXT_FLAGS = tuple(f for f in FLAGS if f in arrow_schema(NormalizedOccurrences).names)
 # How a copy matched, by its code in `matched`.
-KINDS = np.array(list(MATCH_KINDS), dtype=object)
-MATCHES = pa.array(list(MATCH_KINDS), pa.string())
+KINDS = tuple(MATCH_KINDS)
+MATCHES = pa.array(KINDS, pa.string())  # to take each row's by its code
 # What decides which copy of a group is canonical, in order, before the text itself: complete
 # over truncated, then fewer defects (`n_defects`: the kinds of `pipeline.core.defects`,
 # characters lost and legacy decoding, one each), then longer.
