@@ -6,14 +6,13 @@ to label other data with a recorded version, or to go below the last one.
 """
 
 import hashlib
-import json
 import re
 from pathlib import Path
 from typing import NamedTuple
 
 from pipeline.io import write_text
 from pipeline.release import checksums
-from pipeline.release.reader import ReleaseError, version
+from pipeline.release.reader import ReleaseError, croissant, version
 
 HEADER = "version\tdate_published\tdata_sha256\n"
 _LINE = re.compile(r"(\d+)\.(\d+)\.(\d+)\t\d{4}-\d{2}-\d{2}\t[0-9a-f]{64}")
@@ -41,8 +40,8 @@ def of_folder(folder: Path) -> Release:
     """The release in `folder`, its data hashed from the files themselves."""
     number = version(folder)  # a clear error if `folder` is no release
     try:
-        date = json.loads((folder / "croissant.json").read_text(encoding="utf-8"))["datePublished"]
-    except (OSError, ValueError, KeyError):
+        date = croissant(folder)["datePublished"]
+    except KeyError:
         raise ReleaseError(f"{folder}/croissant.json: unreadable; run `abstracts verify`") from None
     names = [name for name in checksums.files(folder) if name.startswith("data/")]
     return Release(number, date, data_sha256({n: checksums.sha256(folder / n) for n in names}))

@@ -43,9 +43,21 @@ def version(folder: Path) -> str:
         if not shards(folder, config):
             raise ReleaseError(f"{folder}/data/{config}: no Parquet shard; not a release folder")
     try:
-        return str(json.loads((folder / "croissant.json").read_text(encoding="utf-8"))["version"])
-    except (OSError, ValueError, KeyError, TypeError):
+        return str(croissant(folder)["version"])
+    except (ReleaseError, KeyError):
         return "unknown"  # `abstracts verify` names what is wrong with croissant.json
+
+
+def croissant(folder: Path) -> dict:
+    """The release's croissant.json (which names its version and date); ReleaseError if
+    it cannot be read as a JSON object."""
+    try:
+        found = json.loads((folder / "croissant.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        found = None
+    if not isinstance(found, dict):
+        raise ReleaseError(f"{folder}/croissant.json: unreadable; run `abstracts verify`")
+    return found
 
 
 def checked(folder: Path, written: dict[str, dict] | None = None) -> str:
