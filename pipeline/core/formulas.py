@@ -190,7 +190,9 @@ _SUPER_MARKS = MappingProxyType({
 _OPERATOR_MARK = "\x01"  # around an operator name until spaces are decided
 _SPACE = "\x02"  # a space that no rule removes (`3 (mod 4)`)
 _FRACTION = "\x03"  # around a fraction until its parentheses are decided
-_TOKEN = re.compile(r"\\[A-Za-z]+|\\.|\s+|.", re.DOTALL)
+# A URL's placeholder (`texmode.protect_urls`, which runs first) is one token: a macro or a
+# script never takes a piece of it (`\frac http://...` would leave its NULs in the text).
+_TOKEN = re.compile(r"\x00[0-9]+\x00|\\[A-Za-z]+|\\.|\s+|.", re.DOTALL)
 # A fraction's part or a root's argument that needs no parentheses: one word or number.
 _PLAIN = re.compile(r"[\w.′]+")
 
