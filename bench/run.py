@@ -276,7 +276,7 @@ def figures(wall, cpu, peak, size=None, count=None) -> dict:
     return {
         "wall": wall,
         "cpu": cpu,
-        "peak_mib": peak / MIB,
+        "peak_mib": None if peak is None else peak / MIB,
         "mb_s": size / 1e6 / wall if size else None,
         "abstracts_s": count / wall if count else None,
     }
@@ -287,13 +287,20 @@ def rows(
 ) -> dict[str, dict | None]:
     """Each stage's figures (None if it did not run): wall and CPU s as `timed` logged them,
     the peak summed Pss its processes were sampled at or the largest resident set among
-    them, whichever is more (a stage can run between two samples); dvc's own share; and
-    the total."""
-    table: dict[str, dict | None] = dict.fromkeys(stages)
-    for name, stage in logged.items():
+    them, whichever is more (a stage can run between two samples), then its steps' wall
+    and CPU s (what is left of the stage's is its start-up); dvc's own share; and the
+    total."""
+    table: dict[str, dict | None] = {}
+    for name in stages:
+        stage = logged.get(name)
+        if stage is None:
+            table[name] = None
+            continue
         peak = max(run.peaks[name], stage["maxrss"])
         table[name] = figures(stage["wall"], stage["cpu"], peak, size, count)
-    ran = [row for row in table.values() if row]
+        for step, done in stage["steps"].items():  # its steps, as STAGE/STEP (no peak)
+            table[f"{name}/{step}"] = figures(done["wall"], done["cpu"], None)
+    ran = [table[name] for name in stages if table[name]]
     table["dvc"] = figures(
         run.wall - sum(row["wall"] for row in ran),
         run.cpu - sum(row["cpu"] for row in ran),
@@ -314,9 +321,9 @@ def cell(key: str, value: float | None) -> str:
 
 def render(title: str, table: dict[str, dict | None]) -> str:
     """A plain aligned text table of `rows`."""
-    lines = [title, f"{'stage':10}" + "".join(f"{label:>12}" for label in COLUMNS.values())]
+    lines = [title, f"{'stage':16}" + "".join(f"{label:>12}" for label in COLUMNS.values())]
     for name, row in table.items():
-        lines.append(f"{name:10}" + "".join(cell(k, (row or {}).get(k)) for k in COLUMNS))
+        lines.append(f"{name:16}" + "".join(cell(k, (row or {}).get(k)) for k in COLUMNS))
     return "\n".join(lines)
 
 
@@ -398,13 +405,13 @@ def on_ray(copy: Path, env: dict, workdir: Path, tag: str, n: int, local: Run) -
         nodes = tuple(node.pid for node in cluster.nodes)
         log = workdir / f"ray-{tag}.log"
         ray = build("full build on Ray", ["dvc", "repro", "--force"], copy, env, log, n, nodes)
-    lines = [f"{'stage':10}{'local s':>12}{'Ray s':>12}{'Ray/local':>12}"]
+    lines = [f"{'stage':16}{'local s':>12}{'Ray s':>12}{'Ray/local':>12}"]
     overhead = {}
     for stage, row in ray.rows.items():
         mine, theirs = (row or {}).get("wall"), (local.rows.get(stage) or {}).get("wall")
         if mine and theirs:
             overhead[stage] = mine / theirs
-            lines.append(f"{stage:10}{theirs:>12,.2f}{mine:>12,.2f}{overhead[stage]:>11.2f}x")
+            lines.append(f"{stage:16}{theirs:>12,.2f}{mine:>12,.2f}{overhead[stage]:>11.2f}x")
     print("\nthe Ray engine against the local one, wall per stage\n" + "\n".join(lines))
     return {"full_ray": ray.rows, "ray_overhead": overhead}
 

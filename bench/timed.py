@@ -3,9 +3,11 @@
 The bench puts a script named `abstracts` ahead of the real one on PATH (`install`); DVC
 runs it for each stage, and it runs the real command with the same arguments, then appends
 a line to its log: the arguments, wall s, CPU s (the command's and that of the descendants
-it waited for: a Ray cluster's workers are not among them) and the largest resident set of
-any of them in bytes (at least this wrapper's own, about 12 MB). A stage of a fraction of
-a second can fall between two samples of /proc; these figures cannot miss it.
+it waited for: a Ray cluster's workers are not among them), the largest resident set of
+any of them in bytes (at least this wrapper's own, about 12 MB) and the wall s and CPU s of
+each step the command ran (`pipeline.commands.steps`: the parse stage parses, normalizes
+and dedups). A stage of a fraction of a second can fall between two samples of /proc;
+these figures cannot miss it.
 """
 
 import json
@@ -15,6 +17,8 @@ import signal
 import sys
 import time
 from pathlib import Path
+
+from pipeline.commands import steps
 
 LOG = "stages.jsonl"
 
@@ -45,7 +49,8 @@ def run(real: str, log: str) -> None:
     by the same signal if it was). A SIGTERM is passed on to it; a Ctrl-C reaches it from
     the terminal, as it reaches this process."""
     started = time.perf_counter()
-    pid = os.posix_spawn(real, [real, *sys.argv[1:]], os.environ)
+    done = Path(log).with_name(f"steps-{os.getpid()}.jsonl")
+    pid = os.posix_spawn(real, [real, *sys.argv[1:]], {**os.environ, steps.LOG: str(done)})
     signal.signal(signal.SIGTERM, lambda number, _: os.kill(pid, number))
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     _, status, usage = os.wait4(pid, 0)
@@ -54,7 +59,9 @@ def run(real: str, log: str) -> None:
         "wall": time.perf_counter() - started,
         "cpu": usage.ru_utime + usage.ru_stime,
         "maxrss": usage.ru_maxrss * 1024,
+        "steps": [json.loads(line) for line in _lines(done)],
     }
+    done.unlink(missing_ok=True)
     with open(log, "a") as out:
         out.write(json.dumps(figures) + "\n")
     if os.WIFSIGNALED(status):
@@ -65,17 +72,25 @@ def run(real: str, log: str) -> None:
     sys.exit(os.waitstatus_to_exitcode(status))
 
 
+def _lines(path: Path) -> list[str]:
+    return path.read_text().splitlines() if path.exists() else []
+
+
 def read(home: Path, stages: list[str]) -> dict[str, dict]:
-    """Each stage's figures logged since the last read (summed if it ran more than once);
-    empties the log."""
+    """Each stage's figures logged since the last read (summed if it ran more than once),
+    with its steps' (`steps`: wall and CPU s by step); empties the log."""
     found: dict[str, dict] = {}
     log = home / LOG
-    lines = log.read_text().splitlines() if log.exists() else []
-    for figures in map(json.loads, lines):
+    for figures in map(json.loads, _lines(log)):
         if figures["args"] and figures["args"][0] in stages:
-            total = found.setdefault(figures["args"][0], {"wall": 0.0, "cpu": 0.0, "maxrss": 0})
+            empty = {"wall": 0.0, "cpu": 0.0, "maxrss": 0, "steps": {}}
+            total = found.setdefault(figures["args"][0], empty)
             total["wall"] += figures["wall"]
             total["cpu"] += figures["cpu"]
             total["maxrss"] = max(total["maxrss"], figures["maxrss"])
+            for done in figures["steps"]:
+                step = total["steps"].setdefault(done["step"], {"wall": 0.0, "cpu": 0.0})
+                step["wall"] += done["wall"]
+                step["cpu"] += done["cpu"]
     log.unlink(missing_ok=True)
     return found

@@ -16,6 +16,11 @@ def positive(cell: str) -> bool:
     return re.fullmatch(r"[\d,]*\.?\d+", cell) is not None and float(cell.replace(",", "")) > 0
 
 
+# The steps that the stages' processes run: parse, normalize, dedup; publish, report.
+STEPS = [("parse", "parse"), ("parse", "normalize"), ("parse", "dedup")]
+STEPS += [("publish", "publish"), ("publish", "report")]
+
+
 def test_bench_measures_every_stage_and_the_floor(tmp_path, acl_corpus):
     done = subprocess.run(
         [sys.executable, "bench/run.py", str(N), "--workdir", str(tmp_path)],
@@ -32,6 +37,17 @@ def test_bench_measures_every_stage_and_the_floor(tmp_path, acl_corpus):
     for stage in [*stages, "total"]:
         figures = cells.get(stage, [])
         assert len(figures) == 5 and all(positive(f) for f in figures), (stage, figures)
+    # Each stage's steps under it, wall and CPU but no peak; its start-up is the rest.
+    steps = [f"{stage}/{step}" for stage, step in STEPS]
+    names = list(cells)
+    for stage in ("parse", "publish"):  # each stage's steps follow it
+        own = [step for step in steps if step.startswith(f"{stage}/")]
+        assert names[names.index(stage) + 1 :][: len(own)] == own, names
+    for step in steps:
+        assert all(positive(f) for f in cells[step][:2]) and cells[step][2] == "-", cells[step]
+    for stage in ("parse", "publish"):
+        walls = [float(cells[s][0].replace(",", "")) for s in steps if s.startswith(stage)]
+        assert sum(walls) < float(cells[stage][0].replace(",", ""))
     floor = re.search(r"^floor: wall ([\d.]+) s, CPU ([\d.]+) s", done.stdout, re.M)
     ratio = re.search(
         r"^full build / floor: ([\d.]+)x \(goal .*\): (PASS|MISS)$", done.stdout, re.M
@@ -76,7 +92,8 @@ def test_bench_on_ray_measures_each_stage_against_the_local_engine(tmp_path, acl
     )
     assert table, done.stdout
     cells = {line.split()[0]: line.split()[1:] for line in table[1].splitlines()}
-    assert set(cells) == {*stages, "dvc", "total"}, done.stdout
+    steps = {f"{stage}/{step}" for stage, step in STEPS}
+    assert set(cells) == {*stages, *steps, "dvc", "total"}, done.stdout
     results = json.loads((tmp_path / f"results-mixed-{n}-ray.json").read_text())
     for stage in [*stages, "total"]:
         local, ray = results["full"][stage]["wall"], results["full_ray"][stage]["wall"]
@@ -112,7 +129,9 @@ def test_startup_times_the_command_line_and_every_stage_against_its_goal():
     assert list(rows) == ["python -c pass", "abstracts --help", *modules]
     # Each stage's own module first, then the others its command runs.
     assert [m.split(",")[0] for m in modules] == [f"import pipeline.stages.{s}" for s in stages]
-    assert "import pipeline.stages.parse, pipeline.stages.normalize" in modules
+    assert (
+        "import pipeline.stages.parse, pipeline.stages.dedup, pipeline.stages.normalize" in modules
+    )
     assert "import pipeline.stages.publish, pipeline.stages.report" in modules
     assert rows["python -c pass"][2:] == ("-", None)
     assert rows["abstracts --help"][2] == "< 0.5 s"

@@ -6,6 +6,7 @@ import click
 
 from pipeline.commands.engine import engine
 from pipeline.commands.options import PATH, REPORT_KEPT, option, params, plots
+from pipeline.commands.steps import step
 
 
 @click.command("publish")
@@ -69,7 +70,7 @@ def command(
     def read_last():
         left.append(reporting.last(report, report_kept))
 
-    rows = publish.run(
+    rows = step("publish", publish.run)(
         {"dedup": dedup, "normalized": normalized, "parsed": parsed},
         publish.load_stats(*metrics),
         changelog.read_text(encoding="utf-8"),
@@ -80,6 +81,8 @@ def command(
         shards,
         read_last,
     )
-    reporting.run(out, report, plots, table_rows, report_kept, left[0] if left else None)
+    step("report", reporting.run)(
+        out, report, plots, table_rows, report_kept, left[0] if left else None
+    )
     counts = ", ".join(f"{config} {n} rows" for config, n in rows.items())
     return f"version {values['version']}: {counts} -> {out}, {report}"
