@@ -60,9 +60,20 @@ class Task(NamedTuple):
     chunk: Chunk | None = None
 
 
+def _folder(out: Path, rules: Rules, max_control_ratio: float, source: str, digest: str) -> Path:
+    """The part folder of the raw file `source` whose bytes have `digest`."""
+    return out / PARTS / part_name(repr(rules), repr(max_control_ratio), source, digest)
+
+
+def _kept(file: RawFile, digest: str | None, folder: Callable[[str, str], Path]) -> bool:
+    """Whether the raw `file` is as it was last run (its `digest` then, if known) and its
+    part is in its `folder`."""
+    return bool(digest) and (folder(file.source, digest) / SUMMARY).exists()
+
+
 def _tasks(
     files: Iterable[tuple[RawFile, str | None]],
-    out: Path,
+    folder: Callable[[str, str], Path],
     rules: Rules,
     max_control_ratio: float,
     chunk_bytes: int,
@@ -70,13 +81,8 @@ def _tasks(
     """The tasks of each raw file (with its digest if known), in order: its part if it
     exists, else its chunks. A known digest (the file is as it was last run) spares reading
     the file when its part exists."""
-
-    def folder(source: str, digest: str) -> Path:
-        name = part_name(repr(rules), repr(max_control_ratio), source, digest)
-        return out / PARTS / name
-
     for file, digest in files:
-        if not (digest and (folder(file.source, digest) / SUMMARY).exists()):
+        if not _kept(file, digest, folder):
             digest = storage.digest(file)
         task = Task(file, digest, folder(file.source, digest))
         if (task.folder / SUMMARY).exists():
@@ -224,7 +230,7 @@ def run(
     """Parse every raw file of the folder `raw` (a path, or a URI: `pipeline.storage`) into
     its part of `out` (reusing the parts of files parsed before), a file larger than
     `chunk_bytes` a chunk at a time across the workers, while this process runs
-    `meanwhile` (`parallel.mapper`).
+    `meanwhile` (`parallel.mapper`) if some file is to be parsed.
 
     Return the metrics, and how many files were `parsed` now (the others were reused)."""
     files = storage.listing(raw)
@@ -233,13 +239,17 @@ def run(
     known = json.loads(seen.read_text(encoding="utf-8")) if seen.exists() else {}
     keys = [f"{file.stamp} {file.source}" for file in files]
     sizes = [file.size for file in files]
-    listed = zip(files, map(known.get, keys), strict=True)
-    tasks = _tasks(listed, out, rules, max_control_ratio, chunk_bytes)
+    listed = list(zip(files, map(known.get, keys), strict=True))
+    folder = partial(_folder, out, rules, max_control_ratio)
+    if all(_kept(file, digest, folder) for file, digest in listed):
+        meanwhile = None  # nothing to parse: normalize loads what it needs if it has work
+    else:
+        utf8.load(parse=True)  # before the workers fork: they share it
+    tasks = _tasks(listed, folder, rules, max_control_ratio, chunk_bytes)
     work = ((task, task.chunk.end - task.chunk.start if task.chunk else 0) for task in tasks)
     groups = grouped(work, group_limit(sum(sizes), chunk_bytes, capacity(workers)))
     job = partial(parse_tasks, rules=rules, max_control_ratio=max_control_ratio)
     most = sum(max(1, -(-size // chunk_bytes)) for size in sizes)  # tasks at most
-    utf8.load(parse=True)  # before the workers fork: they share it
     results = chain.from_iterable(ordered_map(job, groups, processes(workers, most), meanwhile))
     summaries, digests, parsed = [], [], 0
     with progress(total=sum(sizes), unit="B", unit_scale=True, unit_divisor=1024) as bar:

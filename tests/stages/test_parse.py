@@ -279,6 +279,30 @@ def test_a_file_as_it_was_last_run_is_not_read_again(tmp_path, parse_settings, m
     assert tree(tmp_path / "parse") == before
 
 
+def test_what_normalize_loads_is_loaded_beside_the_workers_only_if_a_file_is_parsed(
+    tmp_path, parse_settings
+):
+    """A run with a new or changed file runs `meanwhile` (normalize's compiled functions and
+    word list, loaded while the workers parse); a run that parses nothing does not load
+    them for nothing (normalize loads them itself if it has work)."""
+    rules, ratio, _ = parse_settings
+    raw = tmp_path / "raw"
+    shutil.copytree(SEEDS, raw)
+    loads = []
+
+    def parsed() -> int:  # two workers: one process maps here and loads nothing meanwhile
+        args = (raw, tmp_path / "parse", tmp_path / "metrics.json", rules, ratio, 2)
+        return stage.run(*args, meanwhile=lambda: loads.append(True))["parsed"]
+
+    assert (parsed(), len(loads)) == (3, 1)
+    assert (parsed(), len(loads)) == (0, 1)
+    touched = raw / "001_1f7b1064df59799a.txt"  # same bytes, another time: read, not parsed
+    os.utime(touched, ns=(touched.stat().st_atime_ns, touched.stat().st_mtime_ns + 1))
+    assert (parsed(), len(loads)) == (0, 2)
+    (raw / "new.txt").write_bytes((raw / "001_1f7b1064df59799a.txt").read_bytes() + b"\n")
+    assert (parsed(), len(loads)) == (1, 3)
+
+
 def test_labelled_dumps_match_their_copies_and_publish_their_fields(tmp_path, params):
     text = (
         "We model the alpha-helix pull of conformational epitopes with a graph network "
