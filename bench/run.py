@@ -288,8 +288,9 @@ def rows(
     """Each stage's figures (None if it did not run): wall and CPU s as `timed` logged them,
     the peak summed Pss its processes were sampled at or the largest resident set among
     them, whichever is more (a stage can run between two samples), then its steps' wall
-    and CPU s (what is left of the stage's is its start-up); dvc's own share; and the
-    total."""
+    and CPU s (what is left of the stage's is its start-up) and the stage's process's
+    peak resident set where a step raised it (its workers aside; none if an earlier step
+    reached it); dvc's own share; and the total."""
     table: dict[str, dict | None] = {}
     for name in stages:
         stage = logged.get(name)
@@ -298,8 +299,8 @@ def rows(
             continue
         peak = max(run.peaks[name], stage["maxrss"])
         table[name] = figures(stage["wall"], stage["cpu"], peak, size, count)
-        for step, done in stage["steps"].items():  # its steps, as STAGE/STEP (no peak)
-            table[f"{name}/{step}"] = figures(done["wall"], done["cpu"], None)
+        for step, done in stage["steps"].items():  # its steps, as STAGE/STEP
+            table[f"{name}/{step}"] = figures(done["wall"], done["cpu"], done["peak"])
     ran = [table[name] for name in stages if table[name]]
     table["dvc"] = figures(
         run.wall - sum(row["wall"] for row in ran),

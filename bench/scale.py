@@ -69,8 +69,8 @@ def main() -> None:
     cpu = sum(local[s]["cpu"] for s in spread) / n
     overhead = sum(ray[s]["wall"] for s in spread) / sum(local[s]["wall"] for s in spread)
     serial = {s: local[s]["wall"] / n for s in ("parse/dedup", "publish", "dvc")}
-    # the parse stage's process at its peak: dedup's, the last step, holds the index
-    driver = ray["parse"]["peak_mib"] * 2**20 / n
+    # the parse stage's process at dedup's peak, with what parse and normalize left in it
+    driver = ray["parse/dedup"]["peak_mib"] * 2**20 / n
     print(f"measured at N = {n:,} on {measured['cores']} cores ({results.name})")
     print(f"  parse + normalize: {cpu * 1e6:,.1f} us of CPU per abstract, x{overhead:.2f} on Ray")
     print(

@@ -78,7 +78,8 @@ def _lines(path: Path) -> list[str]:
 
 def read(home: Path, stages: list[str]) -> dict[str, dict]:
     """Each stage's figures logged since the last read (summed if it ran more than once),
-    with its steps' (`steps`: wall and CPU s by step); empties the log."""
+    with its steps' (`steps`: wall and CPU s, and the largest peak resident set of its
+    process that a step raised, by step); empties the log."""
     found: dict[str, dict] = {}
     log = home / LOG
     for figures in map(json.loads, _lines(log)):
@@ -89,8 +90,10 @@ def read(home: Path, stages: list[str]) -> dict[str, dict]:
             total["cpu"] += figures["cpu"]
             total["maxrss"] = max(total["maxrss"], figures["maxrss"])
             for done in figures["steps"]:
-                step = total["steps"].setdefault(done["step"], {"wall": 0.0, "cpu": 0.0})
+                empty = {"wall": 0.0, "cpu": 0.0, "peak": None}
+                step = total["steps"].setdefault(done["step"], empty)
                 step["wall"] += done["wall"]
                 step["cpu"] += done["cpu"]
+                step["peak"] = max(filter(None, (step["peak"], done["peak"])), default=None)
     log.unlink(missing_ok=True)
     return found
