@@ -4,9 +4,9 @@ The bench puts a script named `abstracts` ahead of the real one on PATH (`instal
 runs it for each stage, and it runs the real command with the same arguments, then appends
 a line to its log: the arguments, wall s, CPU s (the command's and that of the descendants
 it waited for: a Ray cluster's workers are not among them), the largest resident set of
-any of them in bytes (at least this wrapper's own, about 12 MB) and the wall s and CPU s of
-each step the command ran (`pipeline.commands.steps`: the parse stage parses, normalizes
-and dedups). A stage of a fraction of a second can fall between two samples of /proc;
+any of them in bytes (at least this wrapper's own, about 12 MB) and the wall s, CPU s and
+peak of each step the command ran (`pipeline.commands.steps`: the parse stage parses,
+normalizes and dedups). A stage of a fraction of a second can fall between two samples of /proc;
 these figures cannot miss it.
 """
 

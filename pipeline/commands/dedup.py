@@ -9,13 +9,16 @@ import click
 from pipeline.commands.engine import engine
 from pipeline.commands.options import option, params
 
-NORMALIZED_HELP = "Folder of the normalized parts (the parse stage's normalize step)."
 METRICS_HELP = "Where to write the counts."
 REGISTRY_HELP = "The published ids, kept (none if no such file)."
 
 
 @click.command("dedup")
-@option("--normalized", "build/normalize", NORMALIZED_HELP)
+@option(
+    "--normalized",
+    "build/normalize",
+    "Folder of the normalized parts (the parse stage's normalize step).",
+)
 @option("--out", "build/dedup", "Folder for each part's links: each occurrence's abstract.")
 @option("--metrics", "metrics/dedup.json", METRICS_HELP)
 @option("--registry", "registry/ids.tsv", REGISTRY_HELP)
