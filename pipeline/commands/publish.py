@@ -10,7 +10,7 @@ from pipeline.commands.steps import step
 
 
 @click.command("publish")
-@option("--dedup", "build/dedup", "Folder of the dedup stage's output (the links).")
+@option("--dedup", "build/dedup", "Folder of the links (the parse stage's dedup step).")
 @option(
     "--normalized",
     "build/normalize",
