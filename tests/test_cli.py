@@ -79,28 +79,48 @@ def test_bad_params(tmp_path, params, message):
     assert result.output.startswith("Error: ") and result.output.count("\n") == 1
 
 
-def test_parse_then_normalize_in_one_command(tmp_path):
-    """`parse --normalized` (dvc.yaml's parse stage) writes what `parse`, then `normalize`,
-    write; a bad normalize value fails it before it parses anything."""
+def test_parse_then_normalize_then_dedup_in_one_command(tmp_path):
+    """`parse --normalized --dedup` (dvc.yaml's parse stage) writes what `parse`, then
+    `normalize`, then `dedup` write; a bad normalize or dedup value fails it before it
+    parses anything; `--dedup` needs `--normalized`."""
     paths = ("--params", str(ROOT / "params.yaml"), "--raw", str(ROOT / "raw"))
+    none = ("--registry", str(tmp_path / "no-registry.tsv"))
     one, apart = tmp_path / "one", tmp_path / "apart"
     for out in (one, apart):
         out.mkdir()
         args = (*paths, "--out", str(out / "parse"), "--metrics", str(out / "parse.json"))
-        fused = ("--normalized", str(out / "normalize")) if out == one else ()
+        fused = (
+            ("--normalized", str(out / "normalize"), "--dedup", str(out / "dedup"))
+            + ("--dedup-metrics", str(out / "dedup.json"), *none)
+            if out == one
+            else ()
+        )
         assert invoke(tmp_path, "parse", *args, *fused).exit_code == 0
     parsed, normalized = str(apart / "parse"), str(apart / "normalize")
     done = invoke(tmp_path, "normalize", *paths[:2], "--parsed", parsed, "--out", normalized)
     assert done.exit_code == 0 and "normalized, the others unchanged" in done.output
-    assert tree(one) == tree(apart) and (one / "normalize" / "index.json").exists()
-    bad = tmp_path / "params.yaml"
-    bad.write_text((ROOT / "params.yaml").read_text().replace("batch_rows: 20000", "batch_rows: 0"))
-    out = tmp_path / "bad"
     done = invoke(
-        tmp_path, "parse", "--params", str(bad), *paths[2:], "--out", str(out / "p"),
-        "--metrics", str(out / "m.json"), "--normalized", str(out / "n"),
+        tmp_path, "dedup", *paths[:2], "--normalized", normalized, "--out",
+        str(apart / "dedup"), "--metrics", str(apart / "dedup.json"), *none,
     )  # fmt: skip
-    assert done.exit_code == 1 and "normalize.batch_rows: expected" in done.output
+    assert done.exit_code == 0 and "abstracts" in done.output
+    assert tree(one) == tree(apart) and (one / "dedup" / "links.json").exists()
+    for line, bad_line, key in (
+        ("batch_rows: 20000", "batch_rows: 0", "normalize.batch_rows"),
+        ("min_words: 30", "min_words: -1", "abstracts.min_words"),
+    ):
+        bad = tmp_path / "params.yaml"
+        bad.write_text((ROOT / "params.yaml").read_text().replace(line, bad_line))
+        out = tmp_path / "bad"
+        done = invoke(
+            tmp_path, "parse", "--params", str(bad), *paths[2:], "--out", str(out / "p"),
+            "--metrics", str(out / "m.json"), "--normalized", str(out / "n"),
+            "--dedup", str(out / "d"),
+        )  # fmt: skip
+        assert done.exit_code == 1 and f"{key}: expected" in done.output
+        assert not out.exists()
+    done = invoke(tmp_path, "parse", *paths, "--out", str(out / "p"), "--dedup", str(out / "d"))
+    assert done.exit_code == 2 and "--dedup needs --normalized" in done.output
     assert not out.exists()
 
 
