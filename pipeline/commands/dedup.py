@@ -9,9 +9,6 @@ import click
 from pipeline.commands.engine import engine
 from pipeline.commands.options import option, params
 
-METRICS_HELP = "Where to write the counts."
-REGISTRY_HELP = "The published ids, kept (none if no such file)."
-
 
 @click.command("dedup")
 @option(
@@ -20,8 +17,8 @@ REGISTRY_HELP = "The published ids, kept (none if no such file)."
     "Folder of the normalized parts (the parse stage's normalize step).",
 )
 @option("--out", "build/dedup", "Folder for each part's links: each occurrence's abstract.")
-@option("--metrics", "metrics/dedup.json", METRICS_HELP)
-@option("--registry", "registry/ids.tsv", REGISTRY_HELP)
+@option("--metrics", "metrics/dedup.json", "Where to write the counts.")
+@option("--registry", "registry/ids.tsv", "The published ids, kept (none if no such file).")
 @params
 @engine
 def command(normalized, out, metrics, registry, params):

@@ -18,8 +18,7 @@ from pipeline.commands.steps import step
     "--normalized",
     type=PATH,
     help="Then normalize the parts into this folder in the same process, as `abstracts "
-    "normalize --parsed OUT --out NORMALIZED` does (dvc.yaml's parse stage: one start-up "
-    "for both).",
+    "normalize --parsed OUT --out NORMALIZED` does.",
 )
 @click.option(
     "--dedup",
@@ -29,8 +28,8 @@ from pipeline.commands.steps import step
     "process, as `abstracts dedup --normalized NORMALIZED --out DEDUP` does (dvc.yaml's parse "
     "stage: one start-up for the three steps).",
 )
-@option("--dedup-metrics", "metrics/dedup.json", f"With --dedup: {dedup.METRICS_HELP}")
-@option("--registry", "registry/ids.tsv", f"With --dedup: {dedup.REGISTRY_HELP}")
+@option("--dedup-metrics", "metrics/dedup.json", "With --dedup, where it writes its counts.")
+@option("--registry", "registry/ids.tsv", "With --dedup, the published ids it keeps (if any).")
 @params
 @engine
 def command(raw, out, metrics, normalized, deduped, dedup_metrics, registry, params):
