@@ -84,14 +84,14 @@ def read(home: Path, stages: list[str]) -> dict[str, dict]:
     log = home / LOG
     for figures in map(json.loads, _lines(log)):
         if figures["args"] and figures["args"][0] in stages:
-            empty = {"wall": 0.0, "cpu": 0.0, "maxrss": 0, "steps": {}}
-            total = found.setdefault(figures["args"][0], empty)
+            zero = {"wall": 0.0, "cpu": 0.0, "maxrss": 0, "steps": {}}
+            total = found.setdefault(figures["args"][0], zero)
             total["wall"] += figures["wall"]
             total["cpu"] += figures["cpu"]
             total["maxrss"] = max(total["maxrss"], figures["maxrss"])
             for done in figures["steps"]:
-                empty = {"wall": 0.0, "cpu": 0.0, "peak": None}
-                step = total["steps"].setdefault(done["step"], empty)
+                none = {"wall": 0.0, "cpu": 0.0, "peak": None}
+                step = total["steps"].setdefault(done["step"], none)
                 step["wall"] += done["wall"]
                 step["cpu"] += done["cpu"]
                 step["peak"] = max(filter(None, (step["peak"], done["peak"])), default=None)

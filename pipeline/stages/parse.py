@@ -72,17 +72,17 @@ def _kept(file: RawFile, digest: str | None, folder: Callable[[str, str], Path])
 
 
 def _tasks(
-    files: Iterable[tuple[RawFile, str | None]],
+    files: Iterable[tuple[RawFile, str | None, bool]],
     folder: Callable[[str, str], Path],
     rules: Rules,
     max_control_ratio: float,
     chunk_bytes: int,
 ) -> Iterator[Task]:
-    """The tasks of each raw file (with its digest if known), in order: its part if it
-    exists, else its chunks. A known digest (the file is as it was last run) spares reading
-    the file when its part exists."""
-    for file, digest in files:
-        if not _kept(file, digest, folder):
+    """The tasks of each raw file (with its digest if known, and whether it is `_kept`), in
+    order: its part if it exists, else its chunks. A kept file (as it was last run, its
+    part there) is not read."""
+    for file, digest, kept in files:
+        if not kept:
             digest = storage.digest(file)
         task = Task(file, digest, folder(file.source, digest))
         if (task.folder / SUMMARY).exists():
@@ -239,12 +239,14 @@ def run(
     known = json.loads(seen.read_text(encoding="utf-8")) if seen.exists() else {}
     keys = [f"{file.stamp} {file.source}" for file in files]
     sizes = [file.size for file in files]
-    listed = list(zip(files, map(known.get, keys), strict=True))
     folder = partial(_folder, out, rules, max_control_ratio)
-    if all(_kept(file, digest, folder) for file, digest in listed):
+    before = list(map(known.get, keys))  # each file's digest last run, if it is as it was
+    kept = [_kept(file, digest, folder) for file, digest in zip(files, before, strict=True)]
+    if all(kept):
         meanwhile = None  # nothing to parse: normalize loads what it needs if it has work
     else:
         utf8.load(parse=True)  # before the workers fork: they share it
+    listed = zip(files, before, kept, strict=True)
     tasks = _tasks(listed, folder, rules, max_control_ratio, chunk_bytes)
     work = ((task, task.chunk.end - task.chunk.start if task.chunk else 0) for task in tasks)
     groups = grouped(work, group_limit(sum(sizes), chunk_bytes, capacity(workers)))
