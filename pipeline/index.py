@@ -336,16 +336,17 @@ class Texts:
 
     def copy(self, digests: np.ndarray, rows: np.ndarray, files: list[Path], sizes) -> None:
         """Copy the texts of the keys of `digests` not copied yet, each made from the `text`
-        of the `files` (as one table; `sizes` rows each) at its row in `rows`."""
+        of the `files` (as one table; `sizes` rows each) at its row in `rows`: the keys
+        made in threads (compiled, without the interpreter), hashed and written here."""
         new = ~among(digests, self.digests)
         digests, rows = digests[new], rows[new]
-        digests, first = np.unique(digests, return_index=True)
+        digests, first, _ = radix.unique_digests(digests)
         order = np.argsort(rows[first])
         digests, rows = digests[order], rows[first][order]
         lengths, made = [np.empty(0, np.int64)], []
         with self.path.open("ab") as file:
-            for _, texts in take_rows(files, "text", rows, sizes):
-                values = dedup.keys(texts)
+            texts = (texts for _, texts in take_rows(files, "text", rows, sizes))
+            for values in threaded(dedup.keys, texts):
                 data, ends = utf8.buffers(values)
                 file.write(data[ends[0] : ends[-1]])
                 lengths.append(np.diff(ends))

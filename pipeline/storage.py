@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pyarrow as pa
 import pyarrow.fs as pafs
+import xxhash
 
 from pipeline.errors import UserError
 
@@ -85,6 +86,7 @@ def opened(file: RawFile) -> Iterator[pa.NativeFile]:
 
 
 def digest(file: RawFile) -> str:
-    """The digest of a raw file's bytes, read a block at a time."""
+    """The digest of a raw file's bytes (XXH3, 128 bits: what names its part, as DVC's MD5
+    names a file in its cache; six times faster than BLAKE2b), read a block at a time."""
     with opened(file) as handle:
-        return hashlib.file_digest(handle, lambda: hashlib.blake2b(digest_size=16)).hexdigest()
+        return hashlib.file_digest(handle, xxhash.xxh3_128).hexdigest()

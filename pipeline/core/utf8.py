@@ -154,7 +154,7 @@ def _folds() -> np.ndarray:
     return folds
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, nogil=True)
 def _key(data, offsets, folds):
     """See `key`."""
     out = np.empty(len(data) * 3 // 2 + 1, np.uint8)  # a fold at most 3 bytes for 2

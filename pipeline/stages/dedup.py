@@ -30,7 +30,7 @@ import pyarrow.compute as pc
 import xxhash
 
 from pipeline import index, links, parts, registry
-from pipeline.core import minhash, utf8
+from pipeline.core import minhash, radix, utf8
 from pipeline.core.arrays import among, distinct
 from pipeline.core.dedup import DedupParams, candidates, cluster, match_kinds
 from pipeline.core.flags import length_flags
@@ -232,9 +232,7 @@ class Update:
         )
         self.parts = Parts(files, [entry["rows"] for entry in entries])
         self.new_at = new_at
-        digests, first, inverse = np.unique(
-            got.pop("key_hash", np.empty(0, "V16")), return_index=True, return_inverse=True
-        )
+        digests, first, inverse = radix.unique_digests(got.pop("key_hash", np.empty(0, "V16")))
         had = old.keys.get("digest", np.empty(0, "V16"))
         order = old.keys.get("order", np.empty(0, np.int64))
         ordered = had[order]  # the old keys' digests, sorted
@@ -501,7 +499,7 @@ def decide(
     keys["root"][chosen] = chosen[made.roots]
     fetch = Keys(texts, keys["digest"][chosen], keys["first"][chosen], update.parts)
     parts_of = update.part_of[made.looked]
-    found_in = np.unique(group * len(update.entries) + parts_of) // max(len(update.entries), 1)
+    found_in = distinct(group * len(update.entries) + parts_of) // max(len(update.entries), 1)
     short, long = length_flags(view.values["n_words"], *lengths)
     counts = group.max(initial=-1) + 1
     decided = {
