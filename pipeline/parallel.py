@@ -2,6 +2,7 @@
 this machine (the `local` engine) or as tasks on a Ray cluster (`ray`, pipeline/cluster.py).
 Every stage maps the same functions on both, so both build the same bytes."""
 
+import gc
 import os
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
@@ -92,6 +93,7 @@ def mapper(
         yield map
         return
     load_validation()
+    gc.freeze()  # the workers' collector never scans what they inherit (nor copies its pages)
     with Pool(processes) as pool, _beside(partial(_ordered, pool, 2 * processes), meanwhile) as run:
         yield run
 

@@ -2,6 +2,7 @@
 dedup, publish)."""
 
 import functools
+import gc
 
 import click
 
@@ -30,6 +31,7 @@ def engine(function):
         from pipeline.config import Params
 
         parallel.use(Params(kwargs["params"]).engine(engine_name, address))
+        gc.freeze()  # the collector scans only what the work makes, not the modules
         return function(*args, **kwargs)
 
     return command
