@@ -8,8 +8,11 @@ its letter by a blank, no hyphen break after a letter (judged with the word list
 already NFC (RE2 and `unicodedata.is_normalized` tell: the NFC that `normalize` applies,
 and six times faster than Arrow's). Its clean text is its
 whitespace folded after the `Abstract:` marker (`fold_whitespace(strip_marker(raw))`), a
-compiled pass (`utf8.fold`), and its only blanks are then the space and the newline. Every
-other span is cleaned row by row (`features.cleaned`).
+compiled pass (`utf8.fold`), and its only blanks are then the space and the newline. A span
+that would be plain but for hyphen breaks, and holds no URL (which `clean` hides from the
+fold), is *hyphenated*: its clean text is the same fold, in Python, which judges the breaks
+with the word list (and NFC, since a break taken out joins two characters); its flags are
+found as a plain span's. Every other span is cleaned row by row (`features.cleaned`).
 
 Each flag of a plain text is then its rule's default, unless a cheap RE2 test, true
 wherever the rule may give something else, says to run the rule on that row; word counts
@@ -29,13 +32,16 @@ from pipeline.core import flags, urls, utf8
 from pipeline.core.dedup import keys
 from pipeline.core.defects import defects
 from pipeline.core.features import cleaned, links, releases
+from pipeline.core.normalize import nfc, strip_marker
 from pipeline.core.released import released
+from pipeline.core.whitespace import fold_whitespace
 
 _NOT_PLAIN = (
     "[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u00a0\u00ad\u00c2\u00c3\u1680\u2000-\u200f"
-    "\u017f\u2028-\u202f\u205f\u2060\u3000\ufeff$\\\\`~]|\u00e2\u20ac|--|[\\pL\\pN]-[ \t\r\n]"
+    "\u017f\u2028-\u202f\u205f\u2060\u3000\ufeff$\\\\`~]|\u00e2\u20ac|--"
     "|&(?:#|[A-Za-z][A-Za-z0-9]*;)|''|\\s[\u0300-\u036f]"
 )
+_HYPHEN_BREAK = "[\\pL\\pN]-[ \t\r\n]"
 # Where each rule may hold, on a clean plain text.
 # Not on `.`, `!` or `?`, or on `...`: judged on the last three characters, the same.
 _MAY_BE_TRUNCATED = r"(?:^|[^!?.]|\.\.\.)$"
@@ -62,13 +68,16 @@ def _found(texts: pa.Array, patterns: list[str]) -> list[np.ndarray]:
     return [rows[_rows(pc.match_substring_regex(found, pattern))] for pattern in patterns]
 
 
-def _not_plain(text_raw: pa.Array) -> np.ndarray:
-    """The rows of the spans that are not plain (see the module's docstring)."""
+def _not_plain(text_raw: pa.Array) -> tuple[np.ndarray, np.ndarray]:
+    """The rows of the spans that are not plain: those cleaned row by row, and the
+    hyphenated ones (see the module's docstring)."""
     unicode = _rows(pc.invert(pc.string_is_ascii(text_raw)))
     spans = text_raw.take(unicode).to_pylist()
     nfc = np.fromiter(map(functools.partial(unicodedata.is_normalized, "NFC"), spans), bool)
-    not_nfc = unicode[~nfc]
-    return np.union1d(_rows(pc.match_substring_regex(text_raw, _NOT_PLAIN)), not_nfc)
+    other, broken = _found(text_raw, [_NOT_PLAIN, _HYPHEN_BREAK])
+    linking = broken[_rows(pc.match_substring_regex(text_raw.take(broken), _MAY_LINK))]
+    slow = np.union1d(np.union1d(other, unicode[~nfc]), linking)
+    return slow, np.setdiff1d(broken, slow)
 
 
 def _apply(out: dict, defaults: dict, text: pa.Array, ruled, rule, derived=(), slow=()):
@@ -85,11 +94,13 @@ def _apply(out: dict, defaults: dict, text: pa.Array, ruled, rule, derived=(), s
 
 def features_batch(text_raw: pa.Array) -> dict[str, pa.Array]:
     """`features` of every raw span in `text_raw` (a string array), as columns."""
-    n, slow = len(text_raw), _not_plain(text_raw)
+    n, (slow, hyphenated) = len(text_raw), _not_plain(text_raw)
     derived = [cleaned(raw) for raw in text_raw.take(slow).to_pylist()]
     plain = np.ones(n, bool)
     plain[slow] = False
-    text = utf8.replaced(utf8.fold(text_raw, "abstract"), slow, [row["text"] for row in derived])
+    texts = [row["text"] for row in derived]
+    texts += [nfc(fold_whitespace(strip_marker(r))) for r in text_raw.take(hyphenated).to_pylist()]
+    text = utf8.replaced(utf8.fold(text_raw, "abstract"), np.r_[slow, hyphenated], texts)
     words, lowers = utf8.counts(text)
     out = {"text": text, "n_chars": pc.utf8_length(text), "key": keys(text)}
     falses = pa.array(np.zeros(n, bool))

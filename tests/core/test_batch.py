@@ -41,6 +41,7 @@ spans = st.lists(st.sampled_from(TOKENS + WORDS), max_size=40).map("".join)
 @example(["Abstract:\tWe  study.\r\n\r\nSecond  one\rthird\n"])
 @example(["", "  ", "Abstract"])
 @example(["We study...", "Abstract: a b...\n", "Was it?", "é..", "(see x)", "Ok!", "a"])
+@example(["See https://huggingface.co/x-\nmodels, a distri-\nbution.", "git- hub.com/a-\nb"])
 def test_features_batch_equals_features_on_each_row(raws):
     columns = features_batch(pa.array(raws, pa.string()))
     for i, raw in enumerate(raws):
