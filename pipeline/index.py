@@ -30,7 +30,7 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 import xxhash
 
-from pipeline.core import dedup, radix, utf8
+from pipeline.core import blake2b, dedup, radix, utf8
 from pipeline.core.arrays import among, distinct
 from pipeline.errors import UserError
 from pipeline.io import replacing, take_rows
@@ -337,7 +337,7 @@ class Texts:
     def copy(self, digests: np.ndarray, rows: np.ndarray, files: list[Path], sizes) -> None:
         """Copy the texts of the keys of `digests` not copied yet, each made from the `text`
         of the `files` (as one table; `sizes` rows each) at its row in `rows`: the keys
-        made in threads (compiled, without the interpreter), hashed and written here."""
+        made and hashed in threads (`_made`), written here."""
         new = ~among(digests, self.digests)
         digests, rows = digests[new], rows[new]
         digests, first, _ = radix.unique_digests(digests)
@@ -346,12 +346,12 @@ class Texts:
         lengths, made = [np.empty(0, np.int64)], []
         with self.path.open("ab") as file:
             texts = (texts for _, texts in take_rows(files, "text", rows, sizes))
-            for values in threaded(dedup.keys, texts):
+            for values, hashed in threaded(_made, texts):
                 data, ends = utf8.buffers(values)
                 file.write(data[ends[0] : ends[-1]])
                 lengths.append(np.diff(ends))
-                made += map(dedup.digest, utf8.views(values))
-        if made and (np.frombuffer(b"".join(made), "V16") != digests).any():
+                made.append(hashed)
+        if made and (np.concatenate(made).view("V16").ravel() != digests).any():
             raise UserError(
                 f"{files[0].parent.parent}: a key made again from its text is not the one "
                 "normalize hashed (the parts were made by other code or another Python): "
@@ -387,6 +387,13 @@ class Texts:
             texts = spans.take(pa.array(2 * rank[inverse.ravel()]))
             del spans  # its view of the map, which closes
         return texts
+
+
+def _made(texts: pa.Array) -> tuple[pa.Array, np.ndarray]:
+    """The dedup keys of `texts` and their digests (`dedup.digest`'s), both compiled and
+    run without the interpreter, so that threads share them."""
+    values = dedup.keys(texts)
+    return values, blake2b.digests(values, dedup.DIGEST_SIZE)
 
 
 @contextlib.contextmanager

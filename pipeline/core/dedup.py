@@ -79,10 +79,13 @@ def stable_id(key: str | memoryview) -> str:
     return hashlib.blake2b(utf8_bytes(key), digest_size=8).hexdigest()
 
 
+DIGEST_SIZE = 16
+
+
 def digest(text: str | memoryview) -> bytes:
     """The text's (or its UTF-8 bytes') 128-bit BLAKE2b digest: equal digests, equal
     texts."""
-    return hashlib.blake2b(utf8_bytes(text), digest_size=16).digest()
+    return hashlib.blake2b(utf8_bytes(text), digest_size=DIGEST_SIZE).digest()
 
 
 def key_heads(keys: pa.Array, params: DedupParams) -> np.ndarray:

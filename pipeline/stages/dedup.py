@@ -30,7 +30,7 @@ import pyarrow.compute as pc
 import xxhash
 
 from pipeline import index, links, parts, registry
-from pipeline.core import minhash, radix, utf8
+from pipeline.core import blake2b, minhash, radix, utf8
 from pipeline.core.arrays import among, distinct
 from pipeline.core.dedup import DedupParams, candidates, cluster, match_kinds
 from pipeline.core.flags import length_flags
@@ -523,9 +523,10 @@ def decide(
 
 def load() -> None:
     """Load the compiled functions this process calls: a few pairs verified, keys made
-    again, prefixes and match kinds compared."""
+    again and hashed, prefixes and match kinds compared."""
     minhash.load(pairs=True)
     utf8.load(dedup=True)
+    blake2b.load()
 
 
 def run(
