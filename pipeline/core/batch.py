@@ -73,10 +73,11 @@ def _not_plain(text_raw: pa.Array) -> tuple[np.ndarray, np.ndarray]:
     hyphenated ones (see the module's docstring)."""
     unicode = _rows(pc.invert(pc.string_is_ascii(text_raw)))
     spans = text_raw.take(unicode).to_pylist()
-    nfc = np.fromiter(map(functools.partial(unicodedata.is_normalized, "NFC"), spans), bool)
+    normalized = map(functools.partial(unicodedata.is_normalized, "NFC"), spans)
+    not_nfc = unicode[~np.fromiter(normalized, bool)]
     other, broken = _found(text_raw, [_NOT_PLAIN, _HYPHEN_BREAK])
     linking = broken[_rows(pc.match_substring_regex(text_raw.take(broken), _MAY_LINK))]
-    slow = np.union1d(np.union1d(other, unicode[~nfc]), linking)
+    slow = np.union1d(np.union1d(other, not_nfc), linking)
     return slow, np.setdiff1d(broken, slow)
 
 

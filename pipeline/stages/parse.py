@@ -85,7 +85,7 @@ def _tasks(
         if not kept:
             digest = storage.digest(file)
         task = Task(file, digest, folder(file.source, digest))
-        if (task.folder / SUMMARY).exists():
+        if kept or (task.folder / SUMMARY).exists():
             yield task
             continue
         chunks = [Chunk(0, file.size)]
