@@ -185,7 +185,10 @@ class Sampler(threading.Thread):
 
 def measure(args: list[str], cwd: Path, env: dict, log: Path, stages: list[str], cluster=()) -> Run:
     """Run `args` with its output in `log`, sampling its processes (and the `cluster`'s
-    nodes); exit if it fails."""
+    nodes); exit if it fails. The disk is synced first: a run starts with no other run's
+    writes still in flight (a full build leaves gigabytes of dirty pages, whose writeback
+    slowed the next build's own writes by up to a second)."""
+    os.sync()
     with log.open("wb") as out:
         started = time.perf_counter()
         process = subprocess.Popen(args, cwd=cwd, env=env, stdout=out, stderr=subprocess.STDOUT)

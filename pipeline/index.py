@@ -3,16 +3,17 @@
 It holds every distinct key, numbered as they arrived (a run's new keys after the old
 ones, in digest order), with its head, its group's root, a row holding it and, in
 `order`, the keys in digest order; every occurrence (part order) with what grouping and
-ranking need and what dedup decided for it, a file a part (linked into the next index
-while its rows stay as they were); each LSH band's hashes in chain order (by hash, then
-by key digest), so that a new key's neighbours in a band are found by a binary search, in
-two runs: a base, left as it is (linked into the next index), and a delta that takes the
-new keys until it outgrows a share of the base and is merged into it; and the texts of
-every key ever compared (`keys.bin`, appended to). It holds for one stamp (params, code,
-registry) and the parts it lists, in order: another stamp, a part removed or changed, a
-file missing, cut short or with another checksum (XXH3) than the one recorded when it was
-written (the meta too), and the stage starts from an empty index, a full build, never
-trusting a damaged one.
+ranking need, a file a part written once (`ROWS`: "added"), and what dedup decided for
+it, a file a part linked into the next index while its rows' decisions stay the same
+("decided"); each LSH band's hashes in chain order (by hash, then by key digest), so that
+a new key's neighbours in a band are found by a binary search, in two runs: a base, left
+as it is (linked into the next index), and a delta that takes the new keys until it
+outgrows a share of the base and is merged into it; and the texts of every key ever
+compared (`keys.bin`, appended to). It holds for one stamp (params, code, registry) and
+the parts it lists, in order: another stamp, a part removed or changed, a file missing,
+cut short or with another checksum (XXH3) than the one recorded when it was written (the
+meta too), and the stage starts from an empty index, a full build, never trusting a
+damaged one.
 """
 
 import contextlib
@@ -44,6 +45,10 @@ KINDS = ("hash", "key")
 # The delta is merged into the base once it holds more than this share of the base's
 # entries: a run that adds a dump then writes about that share of the band, not all of it.
 MERGE_SHARE = 1 / 8
+# A part's rows are two files: the columns it was added with, the same while the part is
+# listed, and those each run decides, written again when one of its rows is decided
+# otherwise (a copy that joins an old abstract changes the counts of its every row).
+ROWS = ("added", "decided")
 
 
 @dataclass
@@ -105,7 +110,7 @@ def load(folder: Path, stamp: str, names: list[str], bands: int) -> Index:
         sums, arrays = meta["sums"], {}
         band_files = [band_file(b, run, k) for b in range(bands) for run in RUNS for k in KINDS]
         kept = {f"key.{name}.npy" for name in meta["keys"]} | {"named.npy"}
-        row_files = {row_file(p["part"]) for p in meta["parts"]}
+        row_files = {row_file(p["part"], kind) for p in meta["parts"] for kind in ROWS}
 
         def checked(name: str) -> tuple[str, np.ndarray, bool]:
             # Read whole what is kept; the rest (bands, the texts' entries) is checked through
@@ -131,28 +136,29 @@ def load(folder: Path, stamp: str, names: list[str], bands: int) -> Index:
     return Index(folder, stamp, meta["parts"], keys, {}, named, meta["texts"], sums, blocks)
 
 
-def row_file(part: str) -> str:
-    """The file of a part's rows: each column's bytes after the other's (the columns'
-    names and dtypes in the meta)."""
-    return f"row.{part}.bin"
+def row_file(part: str, kind: str) -> str:
+    """The file of a part's rows of one kind (`ROWS`): each column's bytes after the
+    other's (the columns' names and dtypes in the meta)."""
+    return f"row.{part}.{kind}.bin"
 
 
 def _read_blocks(folder: Path, meta: dict, sums: dict[str, int]) -> dict[str, dict]:
     """Each part's rows, as columns, each file checked (ValueError if one is not as
     recorded), read in threads."""
-    dtypes = [(name, np.dtype(dtype)) for name, dtype in meta["row_dtypes"]]
-    width = sum(dtype.itemsize for _, dtype in dtypes)
+    kinds = {kind: [(n, np.dtype(dtype)) for n, dtype in meta["row_dtypes"][kind]] for kind in ROWS}
 
     def block(entry: dict) -> tuple[str, dict[str, np.ndarray]]:
-        name = row_file(entry["part"])
-        data = np.fromfile(folder / name, np.uint8)
-        if len(data) != entry["rows"] * width or _sum(data) != sums[name]:
-            raise ValueError(f"{name} is not as recorded")
-        ends = np.cumsum([0, *(entry["rows"] * dtype.itemsize for _, dtype in dtypes)])
-        return entry["part"], {
-            column: data[start:end].view(dtype)
-            for (column, dtype), start, end in zip(dtypes, ends[:-1], ends[1:], strict=True)
-        }
+        columns = {}
+        for kind, dtypes in kinds.items():
+            name = row_file(entry["part"], kind)
+            data = np.fromfile(folder / name, np.uint8)
+            width = sum(dtype.itemsize for _, dtype in dtypes)
+            if len(data) != entry["rows"] * width or _sum(data) != sums[name]:
+                raise ValueError(f"{name} is not as recorded")
+            ends = np.cumsum([0, *(entry["rows"] * dtype.itemsize for _, dtype in dtypes)])
+            for (column, dtype), start, end in zip(dtypes, ends[:-1], ends[1:], strict=True):
+                columns[column] = data[start:end].view(dtype)
+        return entry["part"], columns
 
     return dict(threaded(block, meta["parts"]))
 
@@ -195,31 +201,45 @@ def _in_order(listed: list[str], names: list[str]) -> bool:
     return -1 not in positions and positions == sorted(positions)
 
 
-def save(index: Index, folder: Path, text_bytes: int, same: Callable[[str], int | None]) -> None:
+def save(
+    index: Index,
+    folder: Path,
+    text_bytes: int,
+    same: Callable[[str, str], int | None],
+    decided: tuple[str, ...],
+) -> None:
     """Write the index's arrays to `folder`, where its band and text files are already
-    (their checksums in `index.sums`), and last its meta. A part's rows are written (its
-    rows of the columns `index.rows`), unless `same(part)` links them as they were and
-    gives their checksum."""
+    (their checksums in `index.sums`), and last its meta. A part's rows of each kind
+    (`ROWS`: the `decided` columns of `index.rows`, and the others) are written, unless
+    `same(part, kind)` links them as they were and gives their checksum."""
     sums = dict(index.sums)
     for name, values in index.keys.items():
         sums[f"key.{name}.npy"] = write(folder / f"key.{name}.npy", values)
     sums["named.npy"] = write(folder / "named.npy", index.named)
+    columns = dict.fromkeys(ROWS, ())
+    for column in index.rows:
+        columns[ROWS[column in decided]] += (column,)
     start = 0
     for entry in index.parts:
-        name, stop = row_file(entry["part"]), start + entry["rows"]
-        sums[name] = same(entry["part"])
-        if sums[name] is None:
-            data = b"".join(values[start:stop].tobytes() for values in index.rows.values())
-            with replacing(folder / name) as tmp:
-                tmp.write_bytes(data)
-            sums[name] = xxhash.xxh3_64_intdigest(data)
+        stop = start + entry["rows"]
+        for kind, names in columns.items():
+            name = row_file(entry["part"], kind)
+            sums[name] = same(entry["part"], kind)
+            if sums[name] is None:
+                data = b"".join(index.rows[column][start:stop].tobytes() for column in names)
+                with replacing(folder / name) as tmp:
+                    tmp.write_bytes(data)
+                sums[name] = xxhash.xxh3_64_intdigest(data)
         start = stop
     meta = {
         "stamp": index.stamp,
         "parts": index.parts,
         "size": index.size,
         "keys": list(index.keys),
-        "row_dtypes": [[name, values.dtype.str] for name, values in index.rows.items()],
+        "row_dtypes": {
+            kind: [[name, index.rows[name].dtype.str] for name in names]
+            for kind, names in columns.items()
+        },
         "texts": index.texts,
         "text_bytes": text_bytes,
         "text_sum": file_sum(folder / "keys.bin", text_bytes),

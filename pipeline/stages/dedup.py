@@ -279,17 +279,16 @@ class Update:
         }
 
     def save(self, unchanged: set[str], new: index.Index, text_bytes: int) -> None:
-        """Save the `new` index, the rows of the `unchanged` parts linked from the old one."""
+        """Save the `new` index, linking from the old one the rows its parts were added with
+        and the decisions of the `unchanged` parts."""
         folder, _, sums = self.old
 
-        def same(part: str) -> int | None:
-            return (
-                index.carry(folder, new.folder, index.row_file(part), sums)
-                if part in unchanged
-                else None
-            )
+        def same(part: str, kind: str) -> int | None:
+            if part not in (unchanged if kind == "decided" else self.old_parts):
+                return None
+            return index.carry(folder, new.folder, index.row_file(part, kind), sums)
 
-        index.save(new, new.folder, text_bytes, same)
+        index.save(new, new.folder, text_bytes, same, DECIDED)
 
     def touched(self, pmap) -> np.ndarray:
         """Merge the bands; return the keys whose groups must be made again."""

@@ -340,6 +340,35 @@ def test_incremental_dedup_equals_a_clean_one(
     assert same != registered  # the registry kept ids this build would not have given
 
 
+def test_a_copy_of_an_old_abstract_rewrites_its_parts_decisions_only(tmp_path, params):
+    """A copy joining an abstract of an old part changes that part's decided rows (its
+    count), written anew in the index; the rows the part was added with, and every row
+    of a part it does not touch, stay the files they were."""
+    raw = tmp_path / "raw"
+    raw.mkdir()
+    other = " ".join(f"word{i}" for i in range(50)) + "."
+    (raw / "a.txt").write_text(f"Abstract: {CLEAN}\n")
+    (raw / "b.txt").write_text(f"Abstract: {other}\n")
+    home = tmp_path / "dedup.index"
+
+    def files() -> dict[tuple[str, str], int]:
+        names = {entry["part"]: entry["source"] for entry in parts.index(tmp_path / "normalize")}
+        found = {}
+        for path in home.glob("row.*.bin"):
+            _, part, kind, _ = path.name.split(".")
+            found[names[part], kind] = path.stat().st_ino
+        return found
+
+    run_pipeline(raw, tmp_path, params)
+    before = files()
+    (raw / "c.txt").write_text(f"Abstract: {CLEAN}\n")
+    run_pipeline(raw, tmp_path, params)
+    after = files()
+    kept = {key for key in before if before[key] == after[key]}
+    assert kept == {("a.txt", "added"), ("b.txt", "added"), ("b.txt", "decided")}
+    assert {("c.txt", "added"), ("c.txt", "decided")} < after.keys()
+
+
 def _inodes(built: Path) -> dict[str, int]:
     """The inode of each part's file of rows in dedup's index and of links in its output,
     under the folder `built` (none of the index if it is gone)."""
@@ -370,7 +399,8 @@ def _move_row(meta):
 @pytest.mark.parametrize(
     "damage, full",
     [
-        (lambda home: _flip(sorted(home.glob("row.*.bin"))[1]), True),
+        (lambda home: _flip(sorted(home.glob("row.*.added.bin"))[1]), True),
+        (lambda home: _flip(sorted(home.glob("row.*.decided.bin"))[1]), True),
         (lambda home: _flip(home / "band-3.base.key.npy"), True),
         (lambda home: _flip(home / "keys.bin"), True),
         (lambda home: (home / "band-0.base.hash.npy").write_bytes(b""), True),
@@ -382,8 +412,8 @@ def _move_row(meta):
         (lambda home: _flip(sorted(home.with_name("dedup").glob("links/*"))[1]), False),
     ],
     ids=[
-        *("row", "band", "texts", "emptied", "missing", "text-array", "meta", "meta-edit"),
-        *("pairs", "links"),
+        *("rows-added", "rows-decided", "band", "texts", "emptied", "missing", "text-array"),
+        *("meta", "meta-edit", "pairs", "links"),
     ],
 )
 def test_a_damaged_index_is_never_trusted(tmp_path, params, acl_corpus, monkeypatch, damage, full):
