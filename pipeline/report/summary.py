@@ -13,6 +13,7 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from pipeline.parallel import threaded
 from pipeline.release import checksums
 from pipeline.release.reader import shard_table, shards
 from schemas import FLAGS
@@ -66,18 +67,25 @@ def summarize(release: Path, config: str, shard: Path) -> dict:
 
 def summaries(release: Path, kept: dict) -> tuple[dict, dict]:
     """Each config's shard summaries, in shard order, each with its `key`, those `kept`
-    taken from there; and the summaries to keep, by key."""
+    taken from there, the others made in threads (Arrow reads and counts without the
+    interpreter); and the summaries to keep, by key."""
     from pipeline.parts import code_digest
 
     listed, code = checksums.listed(release), code_digest()
-    found, keep = {}, {}
-    for config in COLUMNS:
-        found[config] = []
-        for shard in shards(release, config):
-            key = f"{code}\0{checksums.identity(release, shard, listed)}"
-            key = hashlib.blake2b(key.encode(), digest_size=16).hexdigest()
-            summary = kept.get(key) or summarize(release, config, shard)
-            found[config].append(summary | {"key": key})
-            if shard.relative_to(release).as_posix() in listed:
-                keep[key] = summary
+    every = [(config, shard) for config in COLUMNS for shard in shards(release, config)]
+    keys = [
+        hashlib.blake2b(
+            f"{code}\0{checksums.identity(release, shard, listed)}".encode(), digest_size=16
+        ).hexdigest()
+        for _, shard in every
+    ]
+    todo = {key: item for item, key in zip(every, keys, strict=True) if key not in kept}
+    summarized = threaded(lambda item: summarize(release, *item), todo.values())
+    made = dict(zip(todo, summarized, strict=True))
+    found, keep = {config: [] for config in COLUMNS}, {}
+    for (config, shard), key in zip(every, keys, strict=True):
+        summary = kept.get(key) or made[key]
+        found[config].append(summary | {"key": key})
+        if shard.relative_to(release).as_posix() in listed:
+            keep[key] = summary
     return found, keep
