@@ -123,3 +123,17 @@ def test_a_file_it_cannot_take_row_groups_from_is_refused():
     whole, half = Parquet(_write([table])), Parquet(_write([table.slice(0, 1).select([1])]))
     with pytest.raises(SpliceError, match="rows"):
         assemble([RowGroup(whole, 0, half, 0, (1,))])
+
+
+def test_chunks_back_to_back_in_their_file_are_one_piece():
+    """A file's row groups in their order are one piece of its bytes; a column taken from
+    another file splits the run there, and the chunks after it are one piece again."""
+    table = pa.table({"a": ["x", "y", "z", "w"], "b": [1, 2, 3, 4], "c": [True, False, True, True]})
+    file = Parquet(_write(_cut(table, [2, 2])))
+    pieces = assemble([RowGroup(file, 0), RowGroup(file, 1)])
+    assert len(pieces) == 5 and b"".join(pieces) == _write(_cut(table, [2, 2]))
+    other = table.set_column(1, "b", pa.array([5, 6, 7, 8]))
+    taken = Parquet(_write(_cut(other.select(["b"]), [2, 2])))
+    pieces = assemble([RowGroup(file, 0, taken, 0, (1,)), RowGroup(file, 1)])
+    assert b"".join(pieces) == _write([other.slice(0, 2), table.slice(2, 2)])
+    assert len(pieces) == 7  # the magic, a; b taken; c and the next row group; the footer

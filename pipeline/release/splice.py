@@ -234,8 +234,10 @@ class RowGroup:
 
 def assemble(groups: list[RowGroup]) -> list[memoryview | bytes]:
     """The Parquet file of these row groups, in order (at least one, from files written
-    with the same schema and settings), as pieces to write one after the other."""
-    pieces, position, structs = [MAGIC], len(MAGIC), []
+    with the same schema and settings), as pieces to write one after the other: chunks
+    that lie back to back in their file are one piece (a row group copied whole, or a run
+    of its columns), so that writing and hashing them costs a few calls, not one a chunk."""
+    runs, position, structs = [], len(MAGIC), []  # each piece's file, start and end
     for group in groups:
         fields = group.file.groups[group.index]
         replaced = {}
@@ -257,7 +259,10 @@ def assemble(groups: list[RowGroup]) -> list[memoryview | bytes]:
                 chunk, source = replaced[index], group.taken
                 at, size = _extent(chunk)
             chunks.append(_moved(chunk, position - at))
-            pieces.append(source.view[at : at + size])
+            if runs and runs[-1][0] is source and runs[-1][2] == at:
+                runs[-1][2] = at + size
+            else:
+                runs.append([source, at, at + size])
             position += size
         structs.append(_group(fields, chunks, first, sizes))
     rows = sum(_get(fields, NUM_ROWS)[2] for fields in structs)
@@ -265,7 +270,8 @@ def assemble(groups: list[RowGroup]) -> list[memoryview | bytes]:
     footer = [[f, k, moved.get(f, v)] for f, k, v in groups[0].file.footer]
     encoded = bytearray()
     _put_struct(encoded, footer)
-    return [*pieces, bytes(encoded), struct.pack("<I", len(encoded)), MAGIC]
+    pieces = [file.view[start:end] for file, start, end in runs]
+    return [MAGIC, *pieces, bytes(encoded), struct.pack("<I", len(encoded)), MAGIC]
 
 
 def _extent(chunk: list) -> tuple[int, int]:
