@@ -146,14 +146,14 @@ def _read_blocks(folder: Path, meta: dict, sums: dict[str, int]) -> dict[str, di
     """Each part's rows, as columns, each file checked (ValueError if one is not as
     recorded), read in threads."""
     kinds = {kind: [(n, np.dtype(dtype)) for n, dtype in meta["row_dtypes"][kind]] for kind in ROWS}
+    widths = {kind: sum(dtype.itemsize for _, dtype in dtypes) for kind, dtypes in kinds.items()}
 
     def block(entry: dict) -> tuple[str, dict[str, np.ndarray]]:
         columns = {}
         for kind, dtypes in kinds.items():
             name = row_file(entry["part"], kind)
             data = np.fromfile(folder / name, np.uint8)
-            width = sum(dtype.itemsize for _, dtype in dtypes)
-            if len(data) != entry["rows"] * width or _sum(data) != sums[name]:
+            if len(data) != entry["rows"] * widths[kind] or _sum(data) != sums[name]:
                 raise ValueError(f"{name} is not as recorded")
             ends = np.cumsum([0, *(entry["rows"] * dtype.itemsize for _, dtype in dtypes)])
             for (column, dtype), start, end in zip(dtypes, ends[:-1], ends[1:], strict=True):
@@ -216,9 +216,10 @@ def save(
     for name, values in index.keys.items():
         sums[f"key.{name}.npy"] = write(folder / f"key.{name}.npy", values)
     sums["named.npy"] = write(folder / "named.npy", index.named)
-    columns = dict.fromkeys(ROWS, ())
-    for column in index.rows:
-        columns[ROWS[column in decided]] += (column,)
+    columns = {  # by kind (`ROWS`)
+        "added": tuple(column for column in index.rows if column not in decided),
+        "decided": tuple(column for column in index.rows if column in decided),
+    }
     start = 0
     for entry in index.parts:
         stop = start + entry["rows"]
